@@ -1,0 +1,39 @@
+# Two commands: `make run` and `make test`. Everything else is a helper of theirs.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8000
+export DEBUG ?= true
+
+.PHONY: run test lint setup demo worker serve clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock pip setuptools wheel
+	# XStatic-Bootstrap ships only a source package whose build needs setuptools<81 (pkg_resources),
+	# so the build uses the pinned setuptools of the virtual environment.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-build-isolation \
+		-c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_framework
+	$(BIN)/python manage.py seed_demo
+
+run: setup
+	PORT=$(PORT) scripts/run-local
+
+test: export R2P_DATA_DIR := $(CURDIR)/var/test
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py check
+
+clean:
+	rm -rf var

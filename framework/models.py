@@ -1,0 +1,380 @@
+"""Reference data: the R2P pillars and tools, the Framework of Analysis, and thresholds.
+
+Every object has a stable ``code``; loading upserts by code. Objects are retired
+(``is_active`` off), never deleted once something uses them: every foreign key to
+a reference object is ``on_delete=PROTECT``.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class ReferenceQuerySet(models.QuerySet):
+    def active(self) -> "ReferenceQuerySet":
+        return self.filter(is_active=True)
+
+
+class ReferenceModel(models.Model):
+    code = models.CharField(_("code"), max_length=120, unique=True)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Retire an object instead of deleting it.")
+    )
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class Crime(ReferenceModel):
+    name = models.CharField(_("name"), max_length=100)
+    legally_defined = models.BooleanField(_("legally defined"), default=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("crime")
+        verbose_name_plural = _("crimes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RiskLevel(ReferenceModel):
+    """A step on the scale of risk (low, then the R2P Monitor categories)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    rank = models.PositiveSmallIntegerField(_("rank"), unique=True)
+    definition = models.TextField(_("definition"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["rank"]
+        verbose_name = _("risk level")
+        verbose_name_plural = _("risk levels")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Report(ReferenceModel):
+    """An annual report of the Secretary-General on R2P."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    title = models.CharField(_("title"), max_length=300)
+    symbol = models.CharField(_("document symbol"), max_length=100)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("Secretary-General report")
+        verbose_name_plural = _("Secretary-General reports")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.title} ({self.symbol})"
+
+
+class Pillar(ReferenceModel):
+    number = models.PositiveSmallIntegerField(_("number"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    reports = models.ManyToManyField(
+        Report, blank=True, related_name="pillars", verbose_name=_("reports that elaborate it")
+    )
+    history = HistoricalRecords(m2m_fields=[reports])
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("pillar")
+        verbose_name_plural = _("pillars")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PolicyTool(ReferenceModel):
+    """A policy tool; it may be listed under more than one pillar (see PillarTool)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    coercive = models.BooleanField(
+        _("coercive"),
+        default=False,
+        help_text=_("Coercive tools are proposed only at the top of the risk scale."),
+    )
+    last_resort = models.BooleanField(
+        _("last resort"),
+        default=False,
+        help_text=_("Always marked as a last resort when proposed."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("policy tool")
+        verbose_name_plural = _("policy tools")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PillarTool(ReferenceModel):
+    """A tool as listed under one pillar, with that pillar's description of it."""
+
+    pillar = models.ForeignKey(
+        Pillar, on_delete=models.PROTECT, related_name="entries", verbose_name=_("pillar")
+    )
+    tool = models.ForeignKey(
+        PolicyTool, on_delete=models.PROTECT, related_name="entries", verbose_name=_("tool")
+    )
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pillar__number", "order", "code"]
+        verbose_name = _("tool under a pillar")
+        verbose_name_plural = _("tools under pillars")
+        constraints = [
+            models.UniqueConstraint(fields=["pillar", "tool"], name="pillartool_unique_per_pillar")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tool} (P{self.pillar.number})" if self.pillar_id else str(self.tool)
+
+
+class RiskFactor(ReferenceModel):
+    class Kind(models.TextChoices):
+        COMMON = "common", _("common")
+        SPECIFIC = "specific", _("specific")
+
+    number = models.PositiveSmallIntegerField(_("number"), unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"), blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    crimes = models.ManyToManyField(
+        Crime,
+        blank=True,
+        related_name="specific_factors",
+        verbose_name=_("crimes (specific factors only)"),
+    )
+    is_conduct = models.BooleanField(
+        _("conduct factor"),
+        default=False,
+        help_text=_("Shows the crime itself under way (used by the current-crisis rule)."),
+    )
+    indicators_complete = models.BooleanField(
+        _("indicator list complete"),
+        default=True,
+        help_text=_("Off while the indicator list is known to be incomplete."),
+    )
+    verification = models.TextField(_("verification note"), blank=True)
+    history = HistoricalRecords(m2m_fields=[crimes])
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("risk factor")
+        verbose_name_plural = _("risk factors")
+
+    def __str__(self) -> str:
+        return f"RF{self.number}. {self.title}"
+
+
+class Indicator(ReferenceModel):
+    class Confidence(models.TextChoices):
+        VERIFIED = "verified_secondary_source", _("verified against a secondary source")
+        RECALLED_HIGH = "recalled_high", _("recalled, high confidence")
+        RECALLED_LOW = "recalled_low", _("recalled, low confidence: verify")
+        ADMIN = "admin", _("entered by an admin")
+
+    factor = models.ForeignKey(
+        RiskFactor,
+        on_delete=models.PROTECT,
+        related_name="indicators",
+        verbose_name=_("risk factor"),
+    )
+    label = models.TextField(_("label"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    source_confidence = models.CharField(
+        _("source confidence"), max_length=40, choices=Confidence.choices, default=Confidence.ADMIN
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["factor__number", "order", "code"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}"
+
+
+class ToolMapping(ReferenceModel):
+    """A link from a risk factor (or one of its indicators) to a tool under a pillar."""
+
+    factor = models.ForeignKey(
+        RiskFactor, on_delete=models.PROTECT, related_name="mappings", verbose_name=_("risk factor")
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mappings",
+        verbose_name=_("indicator"),
+        help_text=_("Leave empty when the tool addresses the risk factor as a whole."),
+    )
+    entry = models.ForeignKey(
+        PillarTool,
+        on_delete=models.PROTECT,
+        related_name="mappings",
+        verbose_name=_("tool under a pillar"),
+    )
+    strength = models.PositiveSmallIntegerField(
+        _("strength"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(3)],
+        help_text=_("1 = contributes, 2 = addresses, 3 = directly targets."),
+    )
+    rationale = models.TextField(_("rationale"))
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["factor__number", "entry__pillar__number", "entry__order"]
+        verbose_name = _("factor-to-tool mapping")
+        verbose_name_plural = _("factor-to-tool mappings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(strength__gte=1, strength__lte=3),
+                name="toolmapping_strength_1_to_3",
+            ),
+            models.UniqueConstraint(
+                fields=["factor", "entry"],
+                condition=models.Q(indicator__isnull=True),
+                name="toolmapping_one_factor_link_per_entry",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "entry"],
+                condition=models.Q(indicator__isnull=False),
+                name="toolmapping_one_indicator_link_per_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.indicator.code if self.indicator_id else f"RF{self.factor.number}"
+        return f"{target} → {self.entry}"
+
+
+class ThresholdSet(ReferenceModel):
+    """The risk and escalation thresholds. The active set with code "default" is used."""
+
+    class Severity(models.TextChoices):
+        LOW = "low", _("low")
+        MODERATE = "moderate", _("moderate")
+        HIGH = "high", _("high")
+
+    class Level(models.TextChoices):
+        SERIOUS_CONCERN = "serious_concern", _("serious concern")
+        IMMINENT_RISK = "imminent_risk", _("imminent risk")
+        CURRENT_CRISIS = "current_crisis", _("current crisis")
+
+    name = models.CharField(_("name"), max_length=200)
+    crisis_conduct_severity = models.CharField(
+        _("current crisis: a conduct factor at"),
+        max_length=10,
+        choices=Severity.choices,
+        default=Severity.HIGH,
+    )
+    imminent_specific_severity = models.CharField(
+        _("imminent risk: a specific factor at"),
+        max_length=10,
+        choices=Severity.choices,
+        default=Severity.HIGH,
+    )
+    imminent_conduct_severity = models.CharField(
+        _("imminent risk: a conduct factor at"),
+        max_length=10,
+        choices=Severity.choices,
+        default=Severity.MODERATE,
+    )
+    imminent_common_count = models.PositiveSmallIntegerField(
+        _("imminent risk: number of common factors"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(8)],
+    )
+    imminent_common_severity = models.CharField(
+        _("imminent risk: common factors at"),
+        max_length=10,
+        choices=Severity.choices,
+        default=Severity.MODERATE,
+    )
+    imminent_enabling_factors = models.ManyToManyField(
+        RiskFactor,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imminent risk: enabling or triggering factors"),
+    )
+    imminent_enabling_severity = models.CharField(
+        _("imminent risk: enabling or triggering factor at"),
+        max_length=10,
+        choices=Severity.choices,
+        default=Severity.MODERATE,
+    )
+    serious_common_count = models.PositiveSmallIntegerField(
+        _("serious concern: number of common factors"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(8)],
+    )
+    serious_common_severity = models.CharField(
+        _("serious concern: common factors at"),
+        max_length=10,
+        choices=Severity.choices,
+        default=Severity.MODERATE,
+    )
+    serious_specific_severity = models.CharField(
+        _("serious concern: a specific factor at"),
+        max_length=10,
+        choices=Severity.choices,
+        default=Severity.MODERATE,
+    )
+    pillar2_min_level = models.CharField(
+        _("Pillar II assistance from level"),
+        max_length=20,
+        choices=Level.choices,
+        default=Level.SERIOUS_CONCERN,
+    )
+    pillar3_min_level = models.CharField(
+        _("Pillar III response from level"),
+        max_length=20,
+        choices=Level.choices,
+        default=Level.IMMINENT_RISK,
+    )
+    coercive_min_level = models.CharField(
+        _("coercive tools from level"),
+        max_length=20,
+        choices=Level.choices,
+        default=Level.CURRENT_CRISIS,
+    )
+    history = HistoricalRecords(m2m_fields=[imminent_enabling_factors])
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("threshold set")
+        verbose_name_plural = _("threshold sets")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(imminent_common_count__gte=1, imminent_common_count__lte=8),
+                name="thresholdset_imminent_common_count_1_to_8",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(serious_common_count__gte=1, serious_common_count__lte=8),
+                name="thresholdset_serious_common_count_1_to_8",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,213 @@
+"""Shared fixtures: the named cast, the reference data, and the real services.
+
+Service tests (marked ``postgres`` or ``redis``) need the real servers. Outside CI
+they are skipped, with the reason, when the suite runs on SQLite or without Redis;
+in CI (``CI=true``) a missing service fails the run instead.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+from django.db import connection
+
+from accounts.roles import ANALYSTS, FRAMEWORK_ADMINS, REVIEWERS
+from accounts.services import ensure_role_groups
+from framework.dataset import read_dataset
+from framework.management.commands.load_framework import DEFAULT_PATH
+from framework.services import load_framework
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PASSWORD = "a-test-password-2026"
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    address = (parsed.hostname or "127.0.0.1", parsed.port or default_port)
+    try:
+        with socket.create_connection(address, 2):
+            return True
+    except OSError:
+        return False
+
+
+def database_is_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def broker_is_redis() -> bool:
+    return settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [
+        f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
+        f" ({settings.DATABASES['default']['NAME']})",
+        f"celery broker: {settings.CELERY_BROKER_URL.split('://', 1)[0]}",
+        f"CI: {IN_CI}",
+    ]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not IN_CI:
+        return
+    problems = []
+    if not database_is_postgres():
+        problems.append("CI must run on PostgreSQL: set DATABASE_URL=postgres://...")
+    elif not _reachable(os.environ.get("DATABASE_URL", ""), 5432):
+        problems.append("PostgreSQL is not reachable at DATABASE_URL")
+    if not broker_is_redis():
+        problems.append("CI must run Celery on Redis: set CELERY_BROKER_URL=redis://...")
+    elif not _reachable(settings.CELERY_BROKER_URL, 6379):
+        problems.append("Redis is not reachable at CELERY_BROKER_URL")
+    if problems:
+        pytest.exit("Services missing in CI:\n" + "\n".join(problems), returncode=3)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    needs = []
+    if item.get_closest_marker("postgres") and not database_is_postgres():
+        needs.append("PostgreSQL (set DATABASE_URL=postgres://...)")
+    if item.get_closest_marker("redis") and not (
+        broker_is_redis() and _reachable(settings.CELERY_BROKER_URL, 6379)
+    ):
+        needs.append("Redis (set CELERY_BROKER_URL=redis://...)")
+    if needs:
+        message = "needs " + " and ".join(needs)
+        if IN_CI:
+            pytest.fail(f"service test in CI {message}", pytrace=False)
+        pytest.skip(f"service test skipped: {message}")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
+    """Load the bundled reference data once; tests run in transactions on top of it."""
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        load_framework(read_dataset(DEFAULT_PATH))
+
+
+@pytest.fixture
+def framework_data(transactional_db: None) -> None:
+    """For transactional tests, whose tables are emptied after each test: load again."""
+    load_framework(read_dataset(DEFAULT_PATH))
+
+
+def make_user(username: str, *groups: str, staff: bool = False) -> AbstractUser:
+    group_objects = ensure_role_groups()
+    user = get_user_model().objects.create_user(
+        username=username,
+        password=PASSWORD,
+        first_name=username.capitalize(),
+        email=f"{username}@example.org",
+        is_staff=staff,
+    )
+    for name in groups:
+        user.groups.add(group_objects[name])
+    return user
+
+
+@pytest.fixture
+def analyst(db: None) -> AbstractUser:
+    return make_user("analyst", ANALYSTS)
+
+
+@pytest.fixture
+def other_analyst(db: None) -> AbstractUser:
+    return make_user("other_analyst", ANALYSTS)
+
+
+@pytest.fixture
+def reviewer(db: None) -> AbstractUser:
+    return make_user("reviewer", REVIEWERS)
+
+
+@pytest.fixture
+def admin(db: None) -> AbstractUser:
+    return make_user("admin", FRAMEWORK_ADMINS, staff=True)
+
+
+@pytest.fixture
+def outsider(db: None) -> AbstractUser:
+    """Signed in, but holding no role."""
+    return make_user("outsider")
+
+
+def worker_database_url() -> str:
+    """The DATABASE_URL of the test database, for a worker process to share it."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+class WorkerProcess:
+    """A real ``celery worker`` process on the configured broker, sharing the test database."""
+
+    def __init__(self, log_path: str) -> None:
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "DATABASE_URL": worker_database_url(), "DEBUG": "true"}
+        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "r2p_project",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+                f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=settings.BASE_DIR,
+        )
+
+    def kill(self) -> None:
+        """kill -9: the worker gets no chance to finish or acknowledge anything."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        with open(self.log_path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+
+
+@pytest.fixture
+def celery_worker_process(tmp_path: Path) -> Iterator[WorkerProcess]:
+    worker = WorkerProcess(str(tmp_path / "worker.log"))
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
