@@ -205,6 +205,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(CELERY_QUEUE_DIR),
         "data_folder_out": str(CELERY_QUEUE_DIR),
+        "control_folder": str(DATA_DIR / "celery" / "control"),
         "store_processed": False,
         "polling_interval": float(env_str("CELERY_POLLING_INTERVAL", "0.2")),
     }

@@ -72,7 +72,7 @@ def test_pillar_page_shows_a_shared_tool_under_both_pillars(client, analyst):
     entries = PillarTool.objects.filter(tool__code="preventive-diplomacy")
     assert entries.count() == 2
     text = response.content.decode()
-    assert text.count("<h3 class=\"h6 d-inline\">Preventive Diplomacy</h3>") == 2
+    assert text.count('<h3 class="h6 d-inline">Preventive Diplomacy</h3>') == 2
     for entry in entries:
         assert escape(entry.description) in text
 
@@ -86,9 +86,10 @@ def test_factor_page_groups_factors_and_marks_incomplete_indicator_lists(client,
     assert [f.number for f in response.context["common"]] == list(range(1, 9))
     assert [f.number for f in response.context["specific"]] == list(range(9, 15))
     text = response.content.decode()
-    assert text.count("Incomplete indicator list.") == RiskFactor.objects.filter(
-        indicators_complete=False
-    ).count()
+    assert (
+        text.count("Incomplete indicator list.")
+        == RiskFactor.objects.filter(indicators_complete=False).count()
+    )
     for number in (10, 11, 12, 14):
         section = text.split(f'id="factor-{number}"', 1)[1].split("</section>", 1)[0]
         assert "Incomplete indicator list." in section
