@@ -1,0 +1,1303 @@
+"""Risk scoring for atrocity-prevention assessments: plain data in, a self-explaining result out.
+
+This module holds the whole scoring logic of an assessment and nothing else: no ORM, no I/O,
+no settings. The caller turns reference data and an analyst's ratings into the frozen
+dataclasses below and gets back results whose every level, score and recommendation carries
+the reason for it, in words.
+
+- :func:`assess` derives a level for each risk factor of the UN Framework of Analysis for
+  Atrocity Crimes (2014), a risk level for each crime and overall (the rules of PRODUCT.md,
+  with thresholds as data in :class:`Thresholds`), and the policy tools to recommend, grouped
+  by R2P pillar and ranked, with the tools that were withheld and why.
+- :func:`propose_escalation` proposes how far up the chain the result should go.
+- :func:`compare` lists what changed since the previous approved assessment.
+
+Scales are ordered tuples of plain strings (the ``StrEnum`` members compare equal to them).
+Every human-readable string goes through Django's ``gettext`` with named placeholders.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from functools import cached_property
+from typing import Any, Self
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` for translation (makemessages finds the name) without touching settings.
+
+    Django's own ``gettext_noop`` reads ``settings.USE_I18N``, so importing this module
+    would need configured settings.
+    """
+    return message
+
+
+# --------------------------------------------------------------------------------------------
+# Scales
+# --------------------------------------------------------------------------------------------
+
+
+class Severity(StrEnum):
+    """Severity of one indicator, in increasing order; ``not_assessed`` means no data."""
+
+    NOT_ASSESSED = "not_assessed"
+    ABSENT = "absent"
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
+class Trend(StrEnum):
+    IMPROVING = "improving"
+    STABLE = "stable"
+    WORSENING = "worsening"
+
+
+class Confidence(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Level(StrEnum):
+    """Risk level of a crime or overall, in increasing order (R2P Monitor categories)."""
+
+    INSUFFICIENT_DATA = "insufficient_data"
+    LOW = "low"
+    SERIOUS_CONCERN = "serious_concern"
+    IMMINENT_RISK = "imminent_risk"
+    CURRENT_CRISIS = "current_crisis"
+
+
+class Posture(StrEnum):
+    """The State's protection posture, the question at the heart of R2P."""
+
+    WILLING_ABLE = "willing_able"
+    WILLING_LACKS_CAPACITY = "willing_lacks_capacity"
+    UNWILLING = "unwilling"
+    PERPETRATOR = "perpetrator"
+
+
+class Escalation(StrEnum):
+    """Proposed escalation, in increasing order."""
+
+    NONE = "none"
+    KEEP_MONITORING = "keep_monitoring"
+    ALERT_SPECIAL_ADVISER = "alert_special_adviser"
+    BRIEF_SECRETARY_GENERAL = "brief_secretary_general"
+    REQUEST_SECURITY_COUNCIL_BRIEFING = "request_security_council_briefing"
+
+
+class FactorKind(StrEnum):
+    COMMON = "common"
+    SPECIFIC = "specific"
+
+
+class Direction(StrEnum):
+    UP = "up"
+    DOWN = "down"
+    SAME = "same"
+    NEW = "new"
+
+
+SEVERITIES: tuple[str, ...] = tuple(member.value for member in Severity)
+TRENDS: tuple[str, ...] = tuple(member.value for member in Trend)
+CONFIDENCES: tuple[str, ...] = tuple(member.value for member in Confidence)
+LEVELS: tuple[str, ...] = tuple(member.value for member in Level)
+POSTURES: tuple[str, ...] = tuple(member.value for member in Posture)
+ESCALATIONS: tuple[str, ...] = tuple(member.value for member in Escalation)
+FACTOR_KINDS: tuple[str, ...] = tuple(member.value for member in FactorKind)
+PILLARS: tuple[int, ...] = (1, 2, 3)
+
+#: Postures in which the State is willing to protect (Pillar I applies).
+WILLING_POSTURES: frozenset[str] = frozenset({Posture.WILLING_ABLE, Posture.WILLING_LACKS_CAPACITY})
+#: Postures in which the State manifestly fails to protect (Pillar III may apply).
+FAILING_POSTURES: frozenset[str] = frozenset({Posture.UNWILLING, Posture.PERPETRATOR})
+
+#: Weight of a link's strongest driver in a tool's score.
+SEVERITY_WEIGHTS: Mapping[str, int] = {Severity.LOW: 1, Severity.MODERATE: 2, Severity.HIGH: 3}
+#: Points added to a tool's score for each of its drivers whose trend is worsening.
+WORSENING_BONUS = 1
+
+# Labels are marked for translation here and translated when used.
+SEVERITY_LABELS: Mapping[str, str] = {
+    Severity.NOT_ASSESSED: gettext_noop("not assessed"),
+    Severity.ABSENT: gettext_noop("absent"),
+    Severity.LOW: gettext_noop("low"),
+    Severity.MODERATE: gettext_noop("moderate"),
+    Severity.HIGH: gettext_noop("high"),
+}
+LEVEL_LABELS: Mapping[str, str] = {
+    Level.INSUFFICIENT_DATA: gettext_noop("insufficient data"),
+    Level.LOW: gettext_noop("low"),
+    Level.SERIOUS_CONCERN: gettext_noop("serious concern"),
+    Level.IMMINENT_RISK: gettext_noop("imminent risk"),
+    Level.CURRENT_CRISIS: gettext_noop("current crisis"),
+}
+#: The posture as a clause: "Pillar III withheld: the State is willing and able".
+POSTURE_CLAUSES: Mapping[str, str] = {
+    Posture.WILLING_ABLE: gettext_noop("the State is willing and able"),
+    Posture.WILLING_LACKS_CAPACITY: gettext_noop("the State is willing but lacks capacity"),
+    Posture.UNWILLING: gettext_noop("the State is unwilling"),
+    Posture.PERPETRATOR: gettext_noop("the State is itself a perpetrator"),
+}
+ESCALATION_LABELS: Mapping[str, str] = {
+    Escalation.NONE: gettext_noop("no escalation"),
+    Escalation.KEEP_MONITORING: gettext_noop("keep monitoring"),
+    Escalation.ALERT_SPECIAL_ADVISER: gettext_noop("alert the Special Adviser"),
+    Escalation.BRIEF_SECRETARY_GENERAL: gettext_noop("brief the Secretary-General"),
+    Escalation.REQUEST_SECURITY_COUNCIL_BRIEFING: gettext_noop(
+        "request a Security Council briefing"
+    ),
+}
+
+
+def _check(scale: tuple[str, ...], value: str, what: str) -> str:
+    """Return ``value`` as a plain string, or raise ``ValueError`` if it is not on ``scale``."""
+    if value not in scale:
+        raise ValueError(f"unknown {what} {value!r}; expected one of {', '.join(scale)}")
+    return str(scale[scale.index(value)])
+
+
+def severity_rank(severity: str) -> int:
+    """Position of ``severity`` on the severity scale (not_assessed is 0)."""
+    return SEVERITIES.index(_check(SEVERITIES, severity, "severity"))
+
+
+def level_rank(level: str) -> int:
+    """Position of ``level`` on the level scale (insufficient_data is 0)."""
+    return LEVELS.index(_check(LEVELS, level, "level"))
+
+
+def escalation_rank(escalation: str) -> int:
+    """Position of ``escalation`` on the escalation scale (none is 0)."""
+    return ESCALATIONS.index(_check(ESCALATIONS, escalation, "escalation"))
+
+
+def severity_label(severity: str) -> str:
+    return _(SEVERITY_LABELS[_check(SEVERITIES, severity, "severity")])
+
+
+def level_label(level: str) -> str:
+    return _(LEVEL_LABELS[_check(LEVELS, level, "level")])
+
+
+def posture_clause(posture: str) -> str:
+    return _(POSTURE_CLAUSES[_check(POSTURES, posture, "posture")])
+
+
+def escalation_label(escalation: str) -> str:
+    return _(ESCALATION_LABELS[_check(ESCALATIONS, escalation, "escalation")])
+
+
+def _severity_at_least(severity: str | None, minimum: str) -> bool:
+    return severity is not None and severity_rank(severity) >= severity_rank(minimum)
+
+
+def _level_at_least(level: str, minimum: str) -> bool:
+    return level_rank(level) >= level_rank(minimum)
+
+
+def _code_key(code: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key putting "7.10" after "7.9"."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in code.split("."))
+
+
+def _factor_number(value: int | str) -> int:
+    """Accept 7 or "RF7" (the stable code of the reference data)."""
+    if isinstance(value, int):
+        return value
+    match = re.fullmatch(r"(?:RF)?(\d+)", value.strip())
+    if match is None:
+        raise ValueError(f"not a risk factor number or code: {value!r}")
+    return int(match.group(1))
+
+
+def _join(items: Iterable[str]) -> str:
+    return ", ".join(items)
+
+
+def _rf(numbers: Iterable[int]) -> str:
+    return _join(f"RF{number}" for number in numbers)
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+# --------------------------------------------------------------------------------------------
+
+
+class _StoredSettings:
+    """``to_dict``/``from_dict`` for the threshold dataclasses, so admins can store them."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)  # type: ignore[call-overload]
+        return {
+            key: list(value) if isinstance(value, tuple) else value for key, value in data.items()
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, ignore_unknown: bool = False) -> Self:
+        """Build from stored data; missing keys take their default.
+
+        Unknown keys raise ``ValueError`` unless ``ignore_unknown`` (e.g. a stored record's
+        ``code`` and ``name``).
+        """
+        names = {item.name for item in fields(cls)}  # type: ignore[arg-type]
+        unknown = sorted(set(data) - names)
+        if unknown and not ignore_unknown:
+            raise ValueError(f"unknown {cls.__name__} settings: {', '.join(unknown)}")
+        return cls(**{key: value for key, value in data.items() if key in names})
+
+
+@dataclass(frozen=True)
+class FactorSpec:
+    """One risk factor: its number (RF7 is 7), kind, crimes, conduct flag and indicator codes."""
+
+    number: int
+    kind: str
+    crimes: tuple[str, ...] = ()
+    is_conduct: bool = False
+    indicator_codes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", _check(FACTOR_KINDS, self.kind, "factor kind"))
+        object.__setattr__(self, "crimes", tuple(self.crimes))
+        object.__setattr__(self, "indicator_codes", tuple(self.indicator_codes))
+        if len(set(self.indicator_codes)) != len(self.indicator_codes):
+            raise ValueError(f"RF{self.number} lists an indicator code twice")
+
+    @property
+    def code(self) -> str:
+        return f"RF{self.number}"
+
+
+@dataclass(frozen=True)
+class CrimeSpec:
+    """One crime with its specific factors and, among them, its conduct factors."""
+
+    key: str
+    name: str
+    specific_factors: tuple[int, ...] = ()
+    conduct_factors: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "specific_factors", tuple(self.specific_factors))
+        object.__setattr__(self, "conduct_factors", tuple(self.conduct_factors))
+        if not set(self.conduct_factors) <= set(self.specific_factors):
+            raise ValueError(f"{self.key}: conduct factors must be among its specific factors")
+
+
+@dataclass(frozen=True)
+class Thresholds(_StoredSettings):
+    """The risk rules of PRODUCT.md as data (admin-editable). Defaults are PRODUCT.md's."""
+
+    crisis_conduct_severity: str = Severity.HIGH
+    imminent_specific_severity: str = Severity.HIGH
+    imminent_conduct_severity: str = Severity.MODERATE
+    imminent_common_count: int = 5
+    imminent_common_severity: str = Severity.MODERATE
+    imminent_enabling_factors: tuple[int, ...] = (7, 8)
+    imminent_enabling_severity: str = Severity.MODERATE
+    serious_common_count: int = 3
+    serious_common_severity: str = Severity.MODERATE
+    serious_specific_severity: str = Severity.MODERATE
+    pillar2_min_level: str = Level.SERIOUS_CONCERN
+    pillar3_min_level: str = Level.IMMINENT_RISK
+    coercive_min_level: str = Level.CURRENT_CRISIS
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name.endswith("_severity"):
+                value = _check(SEVERITIES, value, item.name)
+                if value in (Severity.NOT_ASSESSED, Severity.ABSENT):
+                    raise ValueError(f"{item.name} must be low, moderate or high")
+            elif item.name.endswith("_level"):
+                value = _check(LEVELS, value, item.name)
+            elif item.name.endswith("_count") and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 1
+            ):
+                raise ValueError(f"{item.name} must be a whole number of at least 1")
+            object.__setattr__(self, item.name, value)
+        object.__setattr__(
+            self,
+            "imminent_enabling_factors",
+            tuple(_factor_number(number) for number in self.imminent_enabling_factors),
+        )
+
+
+@dataclass(frozen=True)
+class ToolLink:
+    """One mapping from a risk factor (or one of its indicators) to a tool under one pillar."""
+
+    entry_code: str
+    tool_code: str
+    tool_name: str
+    pillar: int
+    factor: int
+    indicator: str | None = None
+    strength: int = 2
+    rationale: str = ""
+    coercive: bool = False
+    last_resort: bool = False
+
+    def __post_init__(self) -> None:
+        if self.pillar not in PILLARS:
+            raise ValueError(f"{self.entry_code}: pillar must be 1, 2 or 3, not {self.pillar!r}")
+        if isinstance(self.strength, bool) or self.strength not in (1, 2, 3):
+            raise ValueError(f"{self.entry_code}: strength must be 1, 2 or 3")
+
+
+@dataclass(frozen=True)
+class Framework:
+    """A snapshot of the reference data that scoring needs."""
+
+    factors: tuple[FactorSpec, ...]
+    crimes: tuple[CrimeSpec, ...]
+    links: tuple[ToolLink, ...] = ()
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "factors", tuple(sorted(self.factors, key=lambda f: f.number)))
+        object.__setattr__(self, "crimes", tuple(self.crimes))
+        object.__setattr__(self, "links", tuple(self.links))
+        numbers = [factor.number for factor in self.factors]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError("a risk factor number appears twice")
+        owner: dict[str, int] = {}
+        for factor in self.factors:
+            for code in factor.indicator_codes:
+                if code in owner:
+                    raise ValueError(
+                        f"indicator {code} belongs to RF{owner[code]} and RF{factor.number}"
+                    )
+                owner[code] = factor.number
+        by_number = {factor.number: factor for factor in self.factors}
+        keys = [crime.key for crime in self.crimes]
+        if len(set(keys)) != len(keys):
+            raise ValueError("a crime key appears twice")
+        for crime in self.crimes:
+            for number in crime.specific_factors:
+                if by_number.get(number) is None or by_number[number].kind != FactorKind.SPECIFIC:
+                    raise ValueError(f"{crime.key}: RF{number} is not a specific risk factor")
+        for number in self.thresholds.imminent_enabling_factors:
+            if by_number.get(number) is None or by_number[number].kind != FactorKind.COMMON:
+                raise ValueError(f"enabling factor RF{number} is not a common risk factor")
+        entries: dict[str, ToolLink] = {}
+        for link in self.links:
+            if link.factor not in by_number:
+                raise ValueError(f"{link.entry_code}: unknown risk factor RF{link.factor}")
+            if link.indicator is not None and owner.get(link.indicator) != link.factor:
+                raise ValueError(
+                    f"{link.entry_code}: {link.indicator} is not an indicator of RF{link.factor}"
+                )
+            first = entries.setdefault(link.entry_code, link)
+            identity = ("tool_code", "tool_name", "pillar", "coercive", "last_resort")
+            if any(getattr(first, name) != getattr(link, name) for name in identity):
+                raise ValueError(f"{link.entry_code}: its links disagree on the tool or pillar")
+
+    @cached_property
+    def factor_by_number(self) -> Mapping[int, FactorSpec]:
+        return {factor.number: factor for factor in self.factors}
+
+    @cached_property
+    def factor_of_indicator(self) -> Mapping[str, int]:
+        return {code: factor.number for factor in self.factors for code in factor.indicator_codes}
+
+    @cached_property
+    def common_factors(self) -> tuple[int, ...]:
+        return tuple(f.number for f in self.factors if f.kind == FactorKind.COMMON)
+
+    def indicator_sort_key(self, code: str) -> tuple[int, int, tuple[tuple[int, int | str], ...]]:
+        """Framework order: by factor, then as listed; unknown codes last, naturally sorted."""
+        number = self.factor_of_indicator.get(code)
+        if number is None:
+            return (1, 0, _code_key(code))
+        return (0, number, ((0, self.factor_by_number[number].indicator_codes.index(code)),))
+
+
+@dataclass(frozen=True)
+class Rating:
+    """An analyst's rating of one indicator."""
+
+    severity: str
+    trend: str = Trend.STABLE
+    confidence: str = Confidence.MEDIUM
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "severity", _check(SEVERITIES, self.severity, "severity"))
+        object.__setattr__(self, "trend", _check(TRENDS, self.trend, "trend"))
+        object.__setattr__(self, "confidence", _check(CONFIDENCES, self.confidence, "confidence"))
+
+
+@dataclass(frozen=True)
+class EscalationThresholds(_StoredSettings):
+    """The escalation rules as data (admin-editable)."""
+
+    sc_briefing_level: str = Level.CURRENT_CRISIS
+    sc_briefing_postures: tuple[str, ...] = (Posture.UNWILLING, Posture.PERPETRATOR)
+    brief_sg_level: str = Level.CURRENT_CRISIS
+    brief_sg_rise: int = 2
+    alert_sa_level: str = Level.IMMINENT_RISK
+    alert_sa_rise: int = 1
+    monitor_level: str = Level.SERIOUS_CONCERN
+    monitor_insufficient_data: bool = True
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name.endswith("_level"):
+                object.__setattr__(self, item.name, _check(LEVELS, value, item.name))
+            elif item.name.endswith("_rise") and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 1
+            ):
+                raise ValueError(f"{item.name} must be a whole number of at least 1")
+        postures = tuple(_check(POSTURES, p, "posture") for p in self.sc_briefing_postures)
+        object.__setattr__(self, "sc_briefing_postures", postures)
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+DEFAULT_ESCALATION_THRESHOLDS = EscalationThresholds()
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FactorResult:
+    """A factor's level (None: not assessed) and the indicator codes at that level."""
+
+    number: int
+    level: str | None
+    drivers: tuple[str, ...]
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "code": f"RF{self.number}",
+            "level": self.level,
+            "drivers": list(self.drivers),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class CrimeResult:
+    """A crime's level with every rule that fired at that level."""
+
+    key: str
+    level: str
+    reasons: tuple[str, ...]
+    name: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "level": self.level,
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A recommended tool under one pillar.
+
+    ``rationales`` say why each active link applies; ``explanation`` shows how the score
+    was reached and carries the last-resort note.
+    """
+
+    entry_code: str
+    tool_code: str
+    tool_name: str
+    pillar: int
+    score: int
+    rank: int
+    drivers: tuple[str, ...]
+    rationales: tuple[str, ...]
+    pillar_reason: str
+    last_resort: bool
+    coercive: bool
+    explanation: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tool": self.tool_code,
+            "tool_name": self.tool_name,
+            "entry": self.entry_code,
+            "pillar": self.pillar,
+            "score": self.score,
+            "rank": self.rank,
+            "drivers": list(self.drivers),
+            "rationales": list(self.rationales),
+            "explanation": list(self.explanation),
+            "pillar_reason": self.pillar_reason,
+            "last_resort": self.last_resort,
+            "coercive": self.coercive,
+        }
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A candidate tool that was not recommended, and why."""
+
+    entry_code: str
+    tool_code: str
+    tool_name: str
+    pillar: int
+    score: int
+    drivers: tuple[str, ...]
+    reason: str
+    coercive: bool
+    last_resort: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tool": self.tool_code,
+            "tool_name": self.tool_name,
+            "entry": self.entry_code,
+            "pillar": self.pillar,
+            "score": self.score,
+            "drivers": list(self.drivers),
+            "reason": self.reason,
+            "coercive": self.coercive,
+            "last_resort": self.last_resort,
+        }
+
+
+@dataclass(frozen=True)
+class AssessmentResult:
+    """Everything derived from one assessment.
+
+    ``factors`` is keyed by factor number, ``crimes`` by crime key (in framework order),
+    ``recommendations`` by pillar (1, 2, 3; always all three keys).
+    ``ignored_codes`` are rated codes that are no indicator of the framework.
+    """
+
+    posture: str
+    factors: Mapping[int, FactorResult]
+    crimes: Mapping[str, CrimeResult]
+    overall: str
+    overall_reason: str
+    overall_crimes: tuple[str, ...]
+    recommendations: Mapping[int, tuple[Recommendation, ...]]
+    withheld: tuple[Withheld, ...]
+    ignored_codes: tuple[str, ...] = ()
+
+    @property
+    def all_recommendations(self) -> tuple[Recommendation, ...]:
+        return tuple(rec for pillar in PILLARS for rec in self.recommendations.get(pillar, ()))
+
+    def to_dict(self) -> dict[str, Any]:
+        levels: dict[str, str] = {key: crime.level for key, crime in self.crimes.items()}
+        levels["overall"] = self.overall
+        reasons: dict[str, list[str]] = {
+            key: list(crime.reasons) for key, crime in self.crimes.items()
+        }
+        reasons["overall"] = [self.overall_reason]
+        return {
+            "posture": self.posture,
+            "levels": levels,
+            "level_reasons": reasons,
+            "overall_crimes": list(self.overall_crimes),
+            "factor_levels": {str(number): f.level for number, f in self.factors.items()},
+            "factors": [factor.to_dict() for factor in self.factors.values()],
+            "recommendations": [rec.to_dict() for rec in self.all_recommendations],
+            "withheld": [item.to_dict() for item in self.withheld],
+            "ignored_codes": list(self.ignored_codes),
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# assess()
+# --------------------------------------------------------------------------------------------
+
+
+def _rated_at_least(ratings: Mapping[str, Rating], code: str, minimum: str) -> bool:
+    rating = ratings.get(code)
+    return rating is not None and _severity_at_least(rating.severity, minimum)
+
+
+def _factor_result(spec: FactorSpec, ratings: Mapping[str, Rating]) -> FactorResult:
+    assessed = [
+        (code, ratings[code].severity)
+        for code in spec.indicator_codes
+        if code in ratings and ratings[code].severity != Severity.NOT_ASSESSED
+    ]
+    if not assessed:
+        reason = ngettext(
+            "RF%(number)s not assessed: its %(count)d indicator has not been assessed",
+            "RF%(number)s not assessed: none of its %(count)d indicators has been assessed",
+            len(spec.indicator_codes),
+        ) % {"number": spec.number, "count": len(spec.indicator_codes)}
+        return FactorResult(spec.number, None, (), reason)
+    level = max((severity for _code, severity in assessed), key=severity_rank)
+    drivers = tuple(code for code, severity in assessed if severity == level)
+    reason = ngettext(
+        "RF%(number)s is %(severity)s, the highest severity of its %(count)d assessed "
+        "indicator (%(codes)s)",
+        "RF%(number)s is %(severity)s, the highest severity of its %(count)d assessed "
+        "indicators (%(codes)s)",
+        len(assessed),
+    ) % {
+        "number": spec.number,
+        "severity": severity_label(level),
+        "count": len(assessed),
+        "codes": _join(drivers),
+    }
+    return FactorResult(spec.number, level, drivers, reason)
+
+
+def _factor_phrase(result: FactorResult) -> dict[str, Any]:
+    return {
+        "number": result.number,
+        "severity": severity_label(result.level or Severity.NOT_ASSESSED),
+        "codes": _join(result.drivers),
+    }
+
+
+def _crime_result(
+    framework: Framework, crime: CrimeSpec, factors: Mapping[int, FactorResult]
+) -> CrimeResult:
+    t = framework.thresholds
+    common = framework.common_factors
+    relevant = (*common, *crime.specific_factors)
+
+    def at(number: int, minimum: str) -> bool:
+        return _severity_at_least(factors[number].level, minimum)
+
+    if all(factors[number].level is None for number in relevant):
+        reason = _(
+            "insufficient data: no indicator of the factors of %(crime)s (%(factors)s) "
+            "has been assessed"
+        ) % {"crime": crime.name, "factors": _rf(relevant)}
+        return CrimeResult(crime.key, Level.INSUFFICIENT_DATA.value, (reason,), crime.name)
+
+    # Current crisis: a conduct factor shows the crime itself under way.
+    crisis = [
+        _("current crisis: conduct factor RF%(number)s is %(severity)s (%(codes)s)")
+        % _factor_phrase(factors[number])
+        for number in crime.conduct_factors
+        if at(number, t.crisis_conduct_severity)
+    ]
+    if crisis:
+        return CrimeResult(crime.key, Level.CURRENT_CRISIS.value, tuple(crisis), crime.name)
+
+    # Imminent risk.
+    imminent = [
+        _("imminent risk: conduct factor RF%(number)s is %(severity)s (%(codes)s)")
+        % _factor_phrase(factors[number])
+        for number in crime.conduct_factors
+        if at(number, t.imminent_conduct_severity)
+    ]
+    imminent += [
+        _("imminent risk: specific factor RF%(number)s is %(severity)s (%(codes)s)")
+        % _factor_phrase(factors[number])
+        for number in crime.specific_factors
+        if at(number, t.imminent_specific_severity)
+    ]
+    common_hits = [number for number in common if at(number, t.imminent_common_severity)]
+    enabling_hits = [
+        number for number in t.imminent_enabling_factors if at(number, t.imminent_enabling_severity)
+    ]
+    if len(common_hits) >= t.imminent_common_count and enabling_hits:
+        enabling = _join(
+            _("RF%(number)s is %(severity)s (%(codes)s)") % _factor_phrase(factors[number])
+            for number in enabling_hits
+        )
+        imminent.append(
+            ngettext(
+                "imminent risk: %(count)d common factor at %(severity)s or higher (%(factors)s), "
+                "at least %(minimum)d, while enabling circumstances or triggers are "
+                "%(enabling_severity)s or higher: %(enabling)s",
+                "imminent risk: %(count)d common factors at %(severity)s or higher "
+                "(%(factors)s), at least %(minimum)d, while enabling circumstances or triggers "
+                "are %(enabling_severity)s or higher: %(enabling)s",
+                len(common_hits),
+            )
+            % {
+                "count": len(common_hits),
+                "severity": severity_label(t.imminent_common_severity),
+                "factors": _rf(common_hits),
+                "minimum": t.imminent_common_count,
+                "enabling_severity": severity_label(t.imminent_enabling_severity),
+                "enabling": enabling,
+            }
+        )
+    if imminent:
+        return CrimeResult(crime.key, Level.IMMINENT_RISK.value, tuple(imminent), crime.name)
+
+    # Serious concern.
+    serious: list[str] = []
+    common_hits = [number for number in common if at(number, t.serious_common_severity)]
+    if len(common_hits) >= t.serious_common_count:
+        serious.append(
+            ngettext(
+                "serious concern: %(count)d common factor at %(severity)s or higher "
+                "(%(factors)s), at least %(minimum)d",
+                "serious concern: %(count)d common factors at %(severity)s or higher "
+                "(%(factors)s), at least %(minimum)d",
+                len(common_hits),
+            )
+            % {
+                "count": len(common_hits),
+                "severity": severity_label(t.serious_common_severity),
+                "factors": _rf(common_hits),
+                "minimum": t.serious_common_count,
+            }
+        )
+    serious += [
+        _("serious concern: specific factor RF%(number)s is %(severity)s (%(codes)s)")
+        % _factor_phrase(factors[number])
+        for number in crime.specific_factors
+        if at(number, t.serious_specific_severity)
+    ]
+    if serious:
+        return CrimeResult(crime.key, Level.SERIOUS_CONCERN.value, tuple(serious), crime.name)
+
+    low = ngettext(
+        "low: %(count)d common factor at %(severity)s or higher, fewer than %(minimum)d; "
+        "no specific factor at %(specific)s or higher",
+        "low: %(count)d common factors at %(severity)s or higher, fewer than %(minimum)d; "
+        "no specific factor at %(specific)s or higher",
+        len(common_hits),
+    ) % {
+        "count": len(common_hits),
+        "severity": severity_label(t.serious_common_severity),
+        "minimum": t.serious_common_count,
+        "specific": severity_label(t.serious_specific_severity),
+    }
+    return CrimeResult(crime.key, Level.LOW.value, (low,), crime.name)
+
+
+def _overall(crimes: Mapping[str, CrimeResult]) -> tuple[str, tuple[str, ...], str]:
+    if not crimes:
+        reason = _(
+            "overall insufficient data: the framework defines no crime with specific factors"
+        )
+        return Level.INSUFFICIENT_DATA.value, (), reason
+    level = max((crime.level for crime in crimes.values()), key=level_rank)
+    setters = tuple(key for key, crime in crimes.items() if crime.level == level)
+    reason = _("overall %(level)s: set by %(crimes)s") % {
+        "level": level_label(level),
+        "crimes": _join(crimes[key].name or key for key in setters),
+    }
+    return level, setters, reason
+
+
+def _pillar_decision(
+    pillar: int, coercive: bool, posture: str, overall: str, t: Thresholds
+) -> tuple[bool, str]:
+    """Whether a tool under ``pillar`` may be recommended, and why (R2P doctrine)."""
+    values = {
+        "posture": posture_clause(posture),
+        "level": level_label(overall),
+    }
+    if pillar == 1:
+        if posture not in WILLING_POSTURES:
+            return False, _("Pillar I withheld: %(posture)s") % values
+        ok, reason = (
+            True,
+            _("Pillar I: %(posture)s, so the State's own measures come first") % values,
+        )
+    elif pillar == 2:
+        values["minimum"] = level_label(t.pillar2_min_level)
+        by_posture = posture == Posture.WILLING_LACKS_CAPACITY
+        by_level = _level_at_least(overall, t.pillar2_min_level)
+        if not (by_posture or by_level):
+            return False, _(
+                "Pillar II withheld: %(posture)s and overall risk is %(level)s, below %(minimum)s"
+            ) % values
+        parts = []
+        if by_posture:
+            parts.append(
+                _("Pillar II: %(posture)s, so international assistance helps it protect") % values
+            )
+        if by_level:
+            parts.append(
+                _(
+                    "Pillar II: overall risk is %(level)s (at least %(minimum)s), so "
+                    "international encouragement and assistance are due"
+                )
+                % values
+            )
+        ok, reason = True, "; ".join(parts)
+    else:
+        values["minimum"] = level_label(t.pillar3_min_level)
+        if posture not in FAILING_POSTURES:
+            return False, _("Pillar III withheld: %(posture)s") % values
+        if not _level_at_least(overall, t.pillar3_min_level):
+            return False, _(
+                "Pillar III withheld: overall risk is %(level)s, below %(minimum)s"
+            ) % values
+        ok, reason = (
+            True,
+            _(
+                "Pillar III: %(posture)s and overall risk is %(level)s (at least %(minimum)s), "
+                "calling for a timely and decisive response"
+            )
+            % values,
+        )
+    if coercive:
+        values["minimum"] = level_label(t.coercive_min_level)
+        if posture not in FAILING_POSTURES:
+            return False, _("coercive measure withheld: %(posture)s") % values
+        if not _level_at_least(overall, t.coercive_min_level):
+            return False, _(
+                "coercive measure withheld: overall risk is %(level)s, below %(minimum)s"
+            ) % values
+        reason += "; " + (
+            _("coercive measure: overall risk is %(level)s (at least %(minimum)s)") % values
+        )
+    return ok, reason
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    first: ToolLink
+    score: int
+    drivers: tuple[str, ...]
+    rationales: tuple[str, ...]
+    explanation: tuple[str, ...]
+
+
+def _candidate(
+    framework: Framework,
+    links: list[ToolLink],
+    ratings: Mapping[str, Rating],
+) -> _Candidate | None:
+    """Score one pillar entry from its active links; None when no link is active."""
+    score = 0
+    all_drivers: set[str] = set()
+    rationales: list[str] = []
+    explanation: list[str] = []
+    for link in links:
+        if link.indicator is None:
+            codes = framework.factor_by_number[link.factor].indicator_codes
+            target = f"RF{link.factor}"
+        else:
+            codes = (link.indicator,)
+            target = link.indicator
+        drivers = [code for code in codes if _rated_at_least(ratings, code, Severity.LOW)]
+        if not drivers:
+            continue
+        strongest = max((ratings[code].severity for code in drivers), key=severity_rank)
+        weight = SEVERITY_WEIGHTS[strongest]
+        points = link.strength * weight
+        score += points
+        all_drivers.update(drivers)
+        if link.indicator is None:
+            rationale = _("%(target)s (%(drivers)s): %(rationale)s") % {
+                "target": target,
+                "drivers": _join(
+                    f"{code} {severity_label(ratings[code].severity)}" for code in drivers
+                ),
+                "rationale": link.rationale,
+            }
+        else:
+            rationale = _("%(target)s (%(severity)s): %(rationale)s") % {
+                "target": target,
+                "severity": severity_label(strongest),
+                "rationale": link.rationale,
+            }
+        rationales.append(rationale)
+        explanation.append(
+            _(
+                "%(target)s: strength %(strength)d x weight %(weight)d (strongest driver "
+                "%(severity)s) = %(points)d"
+            )
+            % {
+                "target": target,
+                "strength": link.strength,
+                "weight": weight,
+                "severity": severity_label(strongest),
+                "points": points,
+            }
+        )
+    if not all_drivers:
+        return None
+    ordered = tuple(sorted(all_drivers, key=framework.indicator_sort_key))
+    for code in ordered:
+        if ratings[code].trend == Trend.WORSENING:
+            score += WORSENING_BONUS
+            explanation.append(
+                _("+%(bonus)d: %(code)s is worsening") % {"bonus": WORSENING_BONUS, "code": code}
+            )
+    explanation.append(_("score %(score)d") % {"score": score})
+    if links[0].last_resort:
+        explanation.append(_("last resort: only when peaceful means have failed"))
+    return _Candidate(links[0], score, ordered, tuple(rationales), tuple(explanation))
+
+
+def _recommend(
+    framework: Framework,
+    ratings: Mapping[str, Rating],
+    posture: str,
+    overall: str,
+) -> tuple[dict[int, tuple[Recommendation, ...]], tuple[Withheld, ...]]:
+    by_entry: dict[str, list[ToolLink]] = {}
+    for link in framework.links:
+        by_entry.setdefault(link.entry_code, []).append(link)
+    chosen: dict[int, list[tuple[_Candidate, str]]] = {pillar: [] for pillar in PILLARS}
+    withheld: list[Withheld] = []
+    for links in by_entry.values():
+        candidate = _candidate(framework, links, ratings)
+        if candidate is None:
+            continue
+        tool = candidate.first
+        ok, reason = _pillar_decision(
+            tool.pillar, tool.coercive, posture, overall, framework.thresholds
+        )
+        if ok:
+            chosen[tool.pillar].append((candidate, reason))
+        else:
+            withheld.append(
+                Withheld(
+                    entry_code=tool.entry_code,
+                    tool_code=tool.tool_code,
+                    tool_name=tool.tool_name,
+                    pillar=tool.pillar,
+                    score=candidate.score,
+                    drivers=candidate.drivers,
+                    reason=reason,
+                    coercive=tool.coercive,
+                    last_resort=tool.last_resort,
+                )
+            )
+    recommendations: dict[int, tuple[Recommendation, ...]] = {}
+    for pillar in PILLARS:
+        ranked = sorted(
+            chosen[pillar],
+            key=lambda item: (-item[0].score, item[0].first.tool_code, item[0].first.entry_code),
+        )
+        recommendations[pillar] = tuple(
+            Recommendation(
+                entry_code=candidate.first.entry_code,
+                tool_code=candidate.first.tool_code,
+                tool_name=candidate.first.tool_name,
+                pillar=pillar,
+                score=candidate.score,
+                rank=rank,
+                drivers=candidate.drivers,
+                rationales=candidate.rationales,
+                pillar_reason=reason,
+                last_resort=candidate.first.last_resort,
+                coercive=candidate.first.coercive,
+                explanation=candidate.explanation,
+            )
+            for rank, (candidate, reason) in enumerate(ranked, start=1)
+        )
+    withheld.sort(key=lambda item: (item.pillar, -item.score, item.tool_code, item.entry_code))
+    return recommendations, tuple(withheld)
+
+
+def assess(framework: Framework, ratings: Mapping[str, Rating], posture: str) -> AssessmentResult:
+    """Derive factor levels, crime levels, the overall level and ranked recommendations.
+
+    ``ratings`` maps indicator codes ("7.5") to :class:`Rating`; codes that are no indicator
+    of ``framework`` are ignored and listed in ``ignored_codes``. Unrated indicators count as
+    not assessed.
+    """
+    posture = _check(POSTURES, posture, "posture")
+    for code, rating in ratings.items():
+        if not isinstance(rating, Rating):
+            raise TypeError(f"rating of {code} must be a Rating, not {type(rating).__name__}")
+    factors = {spec.number: _factor_result(spec, ratings) for spec in framework.factors}
+    crimes = {
+        crime.key: _crime_result(framework, crime, factors)
+        for crime in framework.crimes
+        if crime.specific_factors
+    }
+    overall, setters, overall_reason = _overall(crimes)
+    recommendations, withheld = _recommend(framework, ratings, posture, overall)
+    ignored = tuple(
+        sorted(
+            (code for code in ratings if code not in framework.factor_of_indicator), key=_code_key
+        )
+    )
+    return AssessmentResult(
+        posture=posture,
+        factors=factors,
+        crimes=crimes,
+        overall=overall,
+        overall_reason=overall_reason,
+        overall_crimes=setters,
+        recommendations=recommendations,
+        withheld=withheld,
+        ignored_codes=ignored,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# propose_escalation()
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EscalationProposal:
+    """The proposed escalation with every rule that fired (highest first)."""
+
+    level: str
+    reasons: tuple[str, ...]
+    rise: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"level": self.level, "reasons": list(self.reasons), "rise": self.rise}
+
+
+def level_rise(previous: str | None, current: str) -> int:
+    """Steps the level went up; 0 without a comparable previous level or when it went down.
+
+    ``insufficient_data`` on either side is no comparable data.
+    """
+    current = _check(LEVELS, current, "level")
+    if previous is None:
+        return 0
+    previous = _check(LEVELS, previous, "level")
+    if Level.INSUFFICIENT_DATA in (previous, current):
+        return 0
+    return max(0, level_rank(current) - level_rank(previous))
+
+
+def propose_escalation(
+    *,
+    current: AssessmentResult,
+    previous_overall: str | None,
+    posture: str,
+    thresholds: EscalationThresholds = DEFAULT_ESCALATION_THRESHOLDS,
+) -> EscalationProposal:
+    """Propose an escalation from the overall level, its rise and the State's posture.
+
+    ``previous_overall`` is the overall level of the previous approved assessment of the
+    same situation (None when there is none).
+    """
+    posture = _check(POSTURES, posture, "posture")
+    t = thresholds
+    overall = current.overall
+    rise = level_rise(previous_overall, overall)
+    fired: dict[str, list[str]] = {level: [] for level in ESCALATIONS}
+
+    def by_level(escalation: str, minimum: str) -> None:
+        if _level_at_least(overall, minimum):
+            fired[escalation].append(
+                _("%(escalation)s: overall risk is %(level)s (at least %(minimum)s)")
+                % {
+                    "escalation": escalation_label(escalation),
+                    "level": level_label(overall),
+                    "minimum": level_label(minimum),
+                }
+            )
+
+    def by_rise(escalation: str, minimum: int) -> None:
+        if rise >= minimum:
+            fired[escalation].append(
+                ngettext(
+                    "%(escalation)s: overall risk rose %(rise)d step since the previous "
+                    "approved assessment (at least %(minimum)d), from %(previous)s to %(level)s",
+                    "%(escalation)s: overall risk rose %(rise)d steps since the previous "
+                    "approved assessment (at least %(minimum)d), from %(previous)s to %(level)s",
+                    rise,
+                )
+                % {
+                    "escalation": escalation_label(escalation),
+                    "rise": rise,
+                    "minimum": minimum,
+                    "previous": level_label(previous_overall or Level.INSUFFICIENT_DATA),
+                    "level": level_label(overall),
+                }
+            )
+
+    sc = Escalation.REQUEST_SECURITY_COUNCIL_BRIEFING
+    if _level_at_least(overall, t.sc_briefing_level) and posture in t.sc_briefing_postures:
+        fired[sc].append(
+            _("%(escalation)s: overall risk is %(level)s (at least %(minimum)s) and %(posture)s")
+            % {
+                "escalation": escalation_label(sc),
+                "level": level_label(overall),
+                "minimum": level_label(t.sc_briefing_level),
+                "posture": posture_clause(posture),
+            }
+        )
+    by_level(Escalation.BRIEF_SECRETARY_GENERAL, t.brief_sg_level)
+    by_rise(Escalation.BRIEF_SECRETARY_GENERAL, t.brief_sg_rise)
+    by_level(Escalation.ALERT_SPECIAL_ADVISER, t.alert_sa_level)
+    by_rise(Escalation.ALERT_SPECIAL_ADVISER, t.alert_sa_rise)
+    by_level(Escalation.KEEP_MONITORING, t.monitor_level)
+    if overall == Level.INSUFFICIENT_DATA and t.monitor_insufficient_data:
+        fired[Escalation.KEEP_MONITORING].append(
+            _("%(escalation)s: there is not enough data to assess the risk")
+            % {"escalation": escalation_label(Escalation.KEEP_MONITORING)}
+        )
+    reasons = tuple(reason for level in reversed(ESCALATIONS) for reason in fired[level])
+    if reasons:
+        level = next(level for level in reversed(ESCALATIONS) if fired[level])
+        return EscalationProposal(level, reasons, rise)
+    values = {
+        "escalation": escalation_label(Escalation.NONE),
+        "level": level_label(overall),
+        "minimum": level_label(t.monitor_level),
+        "rise": rise,
+    }
+    if rise:
+        reason = (
+            ngettext(
+                "%(escalation)s: overall risk is %(level)s, below %(minimum)s, and it rose only "
+                "%(rise)d step",
+                "%(escalation)s: overall risk is %(level)s, below %(minimum)s, and it rose only "
+                "%(rise)d steps",
+                rise,
+            )
+            % values
+        )
+    else:
+        reason = (
+            _("%(escalation)s: overall risk is %(level)s, below %(minimum)s, and it has not risen")
+            % values
+        )
+    return EscalationProposal(Escalation.NONE.value, (reason,), rise)
+
+
+# --------------------------------------------------------------------------------------------
+# compare()
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LevelChange:
+    """A crime's (or "overall") level then and now; ``from_level`` None on a first assessment."""
+
+    key: str
+    from_level: str | None
+    to_level: str
+    direction: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "from": self.from_level,
+            "to": self.to_level,
+            "direction": self.direction,
+        }
+
+
+@dataclass(frozen=True)
+class IndicatorChange:
+    """An indicator whose severity moved (unrated counts as not assessed)."""
+
+    code: str
+    factor: int | None
+    from_severity: str
+    to_severity: str
+    direction: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "factor": self.factor,
+            "from": self.from_severity,
+            "to": self.to_severity,
+            "direction": self.direction,
+        }
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the previous approved assessment.
+
+    On a first assessment there is nothing to compare: ``level_changes`` have direction
+    "new", ``indicator_changes`` is empty and ``new_triggers`` lists every trigger now rated.
+    """
+
+    first_assessment: bool
+    level_changes: tuple[LevelChange, ...]
+    indicator_changes: tuple[IndicatorChange, ...]
+    new_triggers: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "first_assessment": self.first_assessment,
+            "level_changes": [change.to_dict() for change in self.level_changes],
+            "indicator_changes": [change.to_dict() for change in self.indicator_changes],
+            "new_triggers": list(self.new_triggers),
+        }
+
+
+def _direction(before: int, after: int) -> str:
+    if after > before:
+        return Direction.UP.value
+    if after < before:
+        return Direction.DOWN.value
+    return Direction.SAME.value
+
+
+def compare(
+    previous: Mapping[str, Rating] | None,
+    current: Mapping[str, Rating],
+    previous_result: AssessmentResult | None,
+    current_result: AssessmentResult,
+    *,
+    framework: Framework,
+    trigger_factors: Iterable[int] = (8,),
+) -> Changes:
+    """Compare an assessment with the previous approved one of the same situation.
+
+    ``previous`` None (or ``previous_result`` None) means this is the first assessment.
+    New triggers are indicators of ``trigger_factors`` (RF8, triggering factors) rated low
+    or higher now that were not low or higher before.
+    """
+    first = previous is None or previous_result is None
+    before = previous or {}
+    previous_levels: dict[str, str] = {}
+    if previous_result is not None:
+        previous_levels = {key: crime.level for key, crime in previous_result.crimes.items()}
+        previous_levels["overall"] = previous_result.overall
+    current_levels = {key: crime.level for key, crime in current_result.crimes.items()}
+    current_levels["overall"] = current_result.overall
+    level_changes: list[LevelChange] = []
+    for key, new in current_levels.items():
+        old = None if first else previous_levels.get(key)
+        if old is None:
+            direction = Direction.NEW.value
+        else:
+            direction = _direction(level_rank(old), level_rank(new))
+        level_changes.append(LevelChange(key, old, new, direction))
+    indicator_changes: list[IndicatorChange] = []
+    if not first:
+        for code in sorted(set(before) | set(current), key=framework.indicator_sort_key):
+            old_severity = before[code].severity if code in before else Severity.NOT_ASSESSED.value
+            new_severity = (
+                current[code].severity if code in current else Severity.NOT_ASSESSED.value
+            )
+            if old_severity != new_severity:
+                indicator_changes.append(
+                    IndicatorChange(
+                        code=code,
+                        factor=framework.factor_of_indicator.get(code),
+                        from_severity=old_severity,
+                        to_severity=new_severity,
+                        direction=_direction(
+                            severity_rank(old_severity), severity_rank(new_severity)
+                        ),
+                    )
+                )
+    trigger_codes = [
+        code
+        for number in trigger_factors
+        for code in framework.factor_by_number[_factor_number(number)].indicator_codes
+    ]
+    new_triggers = tuple(
+        code
+        for code in trigger_codes
+        if _rated_at_least(current, code, Severity.LOW)
+        and not _rated_at_least(before, code, Severity.LOW)
+    )
+    return Changes(first, tuple(level_changes), tuple(indicator_changes), new_triggers)
