@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "django_countries",
     "accounts",
     "framework",
     "assessments",

@@ -4,7 +4,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="framework:overview"), name="home"),
+    path("", RedirectView.as_view(pattern_name="assessments:situations"), name="home"),
+    path("", include("assessments.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("framework/", include("framework.urls")),

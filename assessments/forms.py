@@ -1,0 +1,278 @@
+"""Forms for situations and assessments. They validate and say exactly what is wrong;
+the services do the writing."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.roles import ANALYSTS
+from assessments.models import Assessment, EvidenceSource, IndicatorRating, Situation
+from assessments.services import RatingInput
+from framework.models import Indicator, RiskFactor
+
+SOURCE_HELP = gettext_lazy(
+    "One source per line, starting with its reliability grade A-F "
+    "(A completely reliable, B usually, C fairly, D not usually, E unreliable, F cannot be "
+    "judged), e.g. “B UN OHCHR press briefing, 3 May 2026”."
+)
+
+
+class SituationForm(forms.ModelForm):
+    analysts = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Assigned analysts"),
+    )
+
+    class Meta:
+        model = Situation
+        fields = [
+            "name",
+            "code",
+            "country",
+            "region",
+            "populations_at_risk",
+            "protected_groups",
+            "review_cadence_days",
+            "confidentiality",
+            "analysts",
+        ]
+        widgets = {
+            "populations_at_risk": forms.Textarea(attrs={"rows": 2}),
+            "protected_groups": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["analysts"].queryset = (  # type: ignore[attr-defined]
+            get_user_model().objects.filter(groups__name=ANALYSTS).order_by("username")
+        )
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+
+
+class StartAssessmentForm(forms.Form):
+    as_of = forms.DateField(
+        label=gettext_lazy("As of"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    posture = forms.ChoiceField(
+        label=gettext_lazy("The State's protection posture"),
+        choices=Assessment.Posture.choices,
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy("Is the State willing and able to protect its population?"),
+    )
+    narrative = forms.CharField(
+        label=gettext_lazy("Narrative"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    copy_previous = forms.BooleanField(
+        label=gettext_lazy("Start from the ratings of the previous assessment"),
+        required=False,
+        initial=True,
+    )
+
+
+def parse_sources(text: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """Read "B citation" lines; return the sources and a message per bad line."""
+    sources: list[tuple[str, str]] = []
+    errors: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        grade, _sep, citation = line.partition(" ")
+        grade = grade.rstrip(":").upper()
+        citation = citation.strip()
+        if grade not in EvidenceSource.Reliability.values:
+            errors.append(
+                _("line %(number)d: start with a reliability grade A-F, then the source")
+                % {"number": number}
+            )
+        elif not citation:
+            errors.append(
+                _("line %(number)d: name the source after the grade %(grade)s")
+                % {"number": number, "grade": grade}
+            )
+        elif len(citation) > 500:
+            errors.append(
+                _("line %(number)d: a source may have at most 500 characters") % {"number": number}
+            )
+        else:
+            sources.append((grade, citation))
+    return sources, errors
+
+
+def format_sources(sources: Iterable[EvidenceSource]) -> str:
+    return "\n".join(f"{s.reliability} {s.citation}" for s in sources)
+
+
+@dataclass
+class IndicatorRow:
+    indicator: Indicator
+    severity: forms.BoundField
+    trend: forms.BoundField
+    confidence: forms.BoundField
+    note: forms.BoundField
+    sources: forms.BoundField
+
+    @property
+    def errors(self) -> list[str]:
+        return [e for f in (self.severity, self.trend, self.note, self.sources) for e in f.errors]
+
+
+@dataclass
+class FactorGroup:
+    factor: RiskFactor
+    rows: list[IndicatorRow]
+
+
+class AssessmentForm(forms.Form):
+    """The assessment header and one set of rating fields per indicator."""
+
+    lock_version = forms.IntegerField(widget=forms.HiddenInput)
+    as_of = StartAssessmentForm.base_fields["as_of"]
+    posture = StartAssessmentForm.base_fields["posture"]
+    narrative = StartAssessmentForm.base_fields["narrative"]
+
+    def __init__(
+        self,
+        *args: object,
+        factors: list[RiskFactor],
+        ratings: dict[int, IndicatorRating],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.factors = factors
+        self.indicator_ids: list[int] = []
+        for factor in factors:
+            for indicator in factor.form_indicators:  # type: ignore[attr-defined]
+                self._add_indicator(indicator, ratings.get(indicator.pk))
+
+    def _add_indicator(self, indicator: Indicator, rating: IndicatorRating | None) -> None:
+        prefix = f"i{indicator.pk}"
+        self.indicator_ids.append(indicator.pk)
+        code = indicator.code
+        self.fields[f"{prefix}_severity"] = forms.ChoiceField(
+            label=_("Severity of %(code)s") % {"code": code},
+            choices=IndicatorRating.Severity.choices,
+            initial=rating.severity if rating else IndicatorRating.Severity.NOT_ASSESSED,
+        )
+        self.fields[f"{prefix}_trend"] = forms.ChoiceField(
+            label=_("Trend of %(code)s") % {"code": code},
+            choices=IndicatorRating.Trend.choices,
+            initial=rating.trend if rating else IndicatorRating.Trend.STABLE,
+        )
+        self.fields[f"{prefix}_confidence"] = forms.ChoiceField(
+            label=_("Confidence in %(code)s") % {"code": code},
+            choices=IndicatorRating.Confidence.choices,
+            initial=rating.confidence if rating else IndicatorRating.Confidence.MEDIUM,
+        )
+        self.fields[f"{prefix}_note"] = forms.CharField(
+            label=_("Evidence note for %(code)s") % {"code": code},
+            required=False,
+            initial=rating.note if rating else "",
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
+        self.fields[f"{prefix}_sources"] = forms.CharField(
+            label=_("Sources for %(code)s") % {"code": code},
+            required=False,
+            initial=format_sources(rating.sources.all()) if rating else "",
+            help_text=SOURCE_HELP,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
+
+    def groups(self) -> list[FactorGroup]:
+        return [
+            FactorGroup(
+                factor,
+                [
+                    IndicatorRow(
+                        indicator,
+                        *(
+                            self[f"i{indicator.pk}_{name}"]
+                            for name in ("severity", "trend", "confidence", "note", "sources")
+                        ),
+                    )
+                    for indicator in factor.form_indicators  # type: ignore[attr-defined]
+                ],
+            )
+            for factor in self.factors
+        ]
+
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """(field id, field label, message) for every error, to link from the summary."""
+        rows = []
+        for name, errors in self.errors.items():
+            field = self[name] if name in self.fields else None
+            for error in errors:
+                rows.append(
+                    (field.id_for_label, str(field.label), error) if field else ("", "", error)
+                )
+        return rows
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        self.rating_inputs: dict[int, RatingInput] = {}
+        for pk in self.indicator_ids:
+            prefix = f"i{pk}"
+            text = cleaned.get(f"{prefix}_sources", "") or ""
+            sources, errors = parse_sources(str(text))
+            for message in errors:
+                self.add_error(f"{prefix}_sources", message)
+            severity = cleaned.get(f"{prefix}_severity")
+            if severity is None:
+                continue
+            note = str(cleaned.get(f"{prefix}_note", "") or "")
+            if severity in ("moderate", "high") and not note.strip() and not sources:
+                self.add_error(
+                    f"{prefix}_note",
+                    _("A moderate or high severity needs evidence: a note or a source."),
+                )
+            self.rating_inputs[pk] = RatingInput(
+                severity=str(severity),
+                trend=str(cleaned.get(f"{prefix}_trend") or "stable"),
+                confidence=str(cleaned.get(f"{prefix}_confidence") or "medium"),
+                note=note,
+                sources=tuple(sources),
+            )
+        return cleaned
+
+
+class RecommendationResponseForm(forms.Form):
+    entry = forms.CharField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
+        choices=[("accept", gettext_lazy("Accept")), ("dismiss", gettext_lazy("Dismiss"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
+        choices=[
+            ("approve", gettext_lazy("Approve")),
+            ("return", gettext_lazy("Return to the analyst")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Required when returning the assessment."),
+    )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        if cleaned.get("decision") == "return" and not str(cleaned.get("reason", "")).strip():
+            self.add_error("reason", _("Give the analyst a reason for returning the assessment."))
+        return cleaned

@@ -1,0 +1,308 @@
+"""Situations, assessments and their workflow.
+
+The derived levels and recommendations are computed by ``assessments.scoring`` (pure) and
+stored on the assessment at each save, so that lists read them without recomputing.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from assessments import scoring
+from framework.models import Indicator, PillarTool
+
+
+class Confidentiality(models.TextChoices):
+    PUBLIC = "public", _("public")
+    INTERNAL = "internal", _("internal")
+    CONFIDENTIAL = "confidential", _("confidential")
+    STRICTLY_CONFIDENTIAL = "strictly_confidential", _("strictly confidential")
+
+
+class Situation(models.Model):
+    code = models.SlugField(
+        _("code"), max_length=80, unique=True, help_text=_("A short stable identifier.")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    country = CountryField(_("country"))
+    region = models.CharField(
+        _("region"), max_length=200, blank=True, help_text=_("Optional: a region within it.")
+    )
+    populations_at_risk = models.TextField(_("populations at risk"), blank=True)
+    protected_groups = models.TextField(_("protected groups at risk"), blank=True)
+    review_cadence_days = models.PositiveSmallIntegerField(
+        _("review cadence (days)"),
+        default=90,
+        help_text=_("How often the situation must be reassessed."),
+    )
+    confidentiality = models.CharField(
+        _("confidentiality"),
+        max_length=30,
+        choices=Confidentiality.choices,
+        default=Confidentiality.CONFIDENTIAL,
+    )
+    analysts = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="assigned_situations",
+        verbose_name=_("assigned analysts"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("situation")
+        verbose_name_plural = _("situations")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "country"], name="situation_unique_name"),
+            models.CheckConstraint(
+                condition=Q(review_cadence_days__gte=1), name="situation_cadence_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Assessment(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+        IN_REVIEW = "in_review", _("in review")
+        APPROVED = "approved", _("approved")
+        RETURNED = "returned", _("returned to the analyst")
+
+    class Posture(models.TextChoices):
+        WILLING_ABLE = scoring.Posture.WILLING_ABLE, _("willing and able to protect")
+        WILLING_LACKS_CAPACITY = (
+            scoring.Posture.WILLING_LACKS_CAPACITY,
+            _("willing but lacking capacity"),
+        )
+        UNWILLING = scoring.Posture.UNWILLING, _("unwilling to protect")
+        PERPETRATOR = scoring.Posture.PERPETRATOR, _("itself a perpetrator")
+
+    situation = models.ForeignKey(
+        Situation,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=_("situation"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="authored_assessments",
+        verbose_name=_("analyst"),
+    )
+    as_of = models.DateField(_("as of"))
+    posture = models.CharField(
+        _("the State's protection posture"), max_length=30, choices=Posture.choices
+    )
+    narrative = models.TextField(_("narrative"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    revision = models.PositiveIntegerField(
+        _("revision"),
+        default=0,
+        help_text=_("Counts submissions: each submitted version gets its own review."),
+    )
+    lock_version = models.PositiveIntegerField(
+        _("edit version"), default=1, help_text=_("Incremented at each save; guards edits.")
+    )
+    # Derived at each save by assessments.scoring; stored so that lists need not recompute.
+    overall_level = models.CharField(
+        _("overall level"),
+        max_length=30,
+        choices=[(level, level) for level in scoring.LEVELS],
+        default=scoring.Level.INSUFFICIENT_DATA,
+    )
+    result = models.JSONField(_("derived result"), default=dict, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviewing_assessments",
+        verbose_name=_("reviewer"),
+    )
+    copied_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started from"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-as_of", "-pk"]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reviewer__isnull=True) | ~Q(reviewer=F("author")),
+                name="assessment_reviewer_is_not_author",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "in_review", "approved", "returned"]),
+                name="assessment_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["situation", "status", "-as_of"])]
+
+    def __str__(self) -> str:
+        return f"{self.situation} ({self.as_of:%Y-%m-%d})"
+
+    @property
+    def is_editable(self) -> bool:
+        """Drafts, returned and approved assessments may be edited (the last voids approval)."""
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED, self.Status.APPROVED)
+
+    @property
+    def awaits_review(self) -> bool:
+        return self.status in (self.Status.SUBMITTED, self.Status.IN_REVIEW)
+
+
+class Participation(models.Model):
+    """Who took part in an assessment, and how. One role per person per assessment.
+
+    The unique constraint is the database's four-eyes guard: whoever wrote or edited an
+    assessment holds the editor role in it, and so can never be recorded as its reviewer.
+    """
+
+    class Role(models.TextChoices):
+        EDITOR = "editor", _("wrote or edited")
+        REVIEWER = "reviewer", _("reviewed")
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="participations"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=10, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "user"], name="participation_one_role_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_role_display()} {self.assessment}"
+
+
+class IndicatorRating(models.Model):
+    class Severity(models.TextChoices):
+        NOT_ASSESSED = scoring.Severity.NOT_ASSESSED, _("not assessed")
+        ABSENT = scoring.Severity.ABSENT, _("absent")
+        LOW = scoring.Severity.LOW, _("low")
+        MODERATE = scoring.Severity.MODERATE, _("moderate")
+        HIGH = scoring.Severity.HIGH, _("high")
+
+    class Trend(models.TextChoices):
+        IMPROVING = scoring.Trend.IMPROVING, _("improving")
+        STABLE = scoring.Trend.STABLE, _("stable")
+        WORSENING = scoring.Trend.WORSENING, _("worsening")
+
+    class Confidence(models.TextChoices):
+        LOW = scoring.Confidence.LOW, _("low")
+        MEDIUM = scoring.Confidence.MEDIUM, _("medium")
+        HIGH = scoring.Confidence.HIGH, _("high")
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="ratings")
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("indicator")
+    )
+    severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices)
+    trend = models.CharField(_("trend"), max_length=20, choices=Trend.choices, default=Trend.STABLE)
+    confidence = models.CharField(
+        _("confidence"), max_length=20, choices=Confidence.choices, default=Confidence.MEDIUM
+    )
+    note = models.TextField(_("evidence note"), blank=True)
+
+    class Meta:
+        ordering = ["indicator__factor__number", "indicator__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "indicator"], name="rating_one_per_indicator"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code}: {self.severity}"
+
+
+class EvidenceSource(models.Model):
+    class Reliability(models.TextChoices):
+        A = "A", _("A: completely reliable")
+        B = "B", _("B: usually reliable")
+        C = "C", _("C: fairly reliable")
+        D = "D", _("D: not usually reliable")
+        E = "E", _("E: unreliable")
+        F = "F", _("F: reliability cannot be judged")
+
+    rating = models.ForeignKey(IndicatorRating, on_delete=models.CASCADE, related_name="sources")
+    citation = models.CharField(_("source"), max_length=500)
+    reliability = models.CharField(_("reliability"), max_length=1, choices=Reliability.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reliability__in=list("ABCDEF")), name="source_reliability_a_to_f"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reliability} {self.citation}"
+
+
+class RecommendationResponse(models.Model):
+    """The analyst's acceptance or dismissal of one recommended tool, with the reason."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="responses")
+    entry = models.ForeignKey(PillarTool, on_delete=models.PROTECT, related_name="+")
+    accepted = models.BooleanField(_("accepted"))
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("when"), auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "entry"], name="response_one_per_tool"),
+            models.CheckConstraint(condition=~Q(reason=""), name="response_reason_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry}: {'accepted' if self.accepted else 'dismissed'}"
+
+
+class Transition(models.Model):
+    """One step of the workflow: who, when, from, to and why."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="transitions")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=Assessment.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=Assessment.Status.choices)
+    revision = models.PositiveIntegerField(_("revision"))
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"

@@ -1,0 +1,174 @@
+"""Reads for situations and assessments, each a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
+
+from assessments import scoring
+from assessments.models import Assessment, IndicatorRating, Situation, Transition
+from framework.models import Crime, Indicator, RiskFactor, ThresholdSet, ToolMapping
+
+DEFAULT_THRESHOLDS_CODE = "default"
+
+
+def thresholds() -> scoring.Thresholds:
+    stored = (
+        ThresholdSet.objects.active()
+        .prefetch_related("imminent_enabling_factors")
+        .filter(code=DEFAULT_THRESHOLDS_CODE)
+        .first()
+    )
+    if stored is None:
+        return scoring.Thresholds()
+    values = {
+        field.name: getattr(stored, field.name)
+        for field in ThresholdSet._meta.concrete_fields
+        if field.name.endswith(("_severity", "_count", "_level"))
+    }
+    values["imminent_enabling_factors"] = tuple(
+        sorted(f.number for f in stored.imminent_enabling_factors.all())
+    )
+    return scoring.Thresholds(**values)
+
+
+def scoring_framework(extra_indicator_ids: set[int] | None = None) -> scoring.Framework:
+    """The reference data as the pure scoring module needs it (four queries).
+
+    Retired indicators still count where ``extra_indicator_ids`` names them, so that an
+    assessment keeps meaning what it meant when its ratings were made.
+    """
+    extra = extra_indicator_ids or set()
+    indicators: dict[int, list[str]] = {}
+    for factor_id, code, active, pk in Indicator.objects.order_by(
+        "factor__number", "order", "code"
+    ).values_list("factor_id", "code", "is_active", "pk"):
+        if active or pk in extra:
+            indicators.setdefault(factor_id, []).append(code)
+    factors = list(RiskFactor.objects.prefetch_related("crimes"))
+    specs = tuple(
+        scoring.FactorSpec(
+            number=f.number,
+            kind=f.kind,
+            crimes=tuple(c.code for c in f.crimes.all()),
+            is_conduct=f.is_conduct,
+            indicator_codes=tuple(indicators.get(f.pk, ())),
+        )
+        for f in factors
+    )
+    crimes = []
+    for crime in Crime.objects.active():
+        specific = sorted(
+            f.number for f in factors if crime.code in {c.code for c in f.crimes.all()}
+        )
+        if not specific:
+            continue
+        conduct = tuple(n for n in specific if next(f for f in factors if f.number == n).is_conduct)
+        crimes.append(
+            scoring.CrimeSpec(
+                key=crime.code,
+                name=crime.name,
+                specific_factors=tuple(specific),
+                conduct_factors=conduct,
+            )
+        )
+    links = tuple(
+        scoring.ToolLink(
+            entry_code=m.entry.code,
+            tool_code=m.entry.tool.code,
+            tool_name=m.entry.tool.name,
+            pillar=m.entry.pillar.number,
+            factor=m.factor.number,
+            indicator=m.indicator.code if m.indicator_id else None,
+            strength=m.strength,
+            rationale=m.rationale,
+            coercive=m.entry.tool.coercive,
+            last_resort=m.entry.tool.last_resort,
+        )
+        for m in ToolMapping.objects.filter(
+            is_active=True, entry__is_active=True, entry__tool__is_active=True
+        ).select_related("factor", "indicator", "entry__tool", "entry__pillar")
+    )
+    return scoring.Framework(
+        factors=specs, crimes=tuple(crimes), links=links, thresholds=thresholds()
+    )
+
+
+def ratings_for_scoring(ratings: list[IndicatorRating]) -> dict[str, scoring.Rating]:
+    return {
+        r.indicator.code: scoring.Rating(
+            severity=r.severity, trend=r.trend, confidence=r.confidence
+        )
+        for r in ratings
+    }
+
+
+def situations_with_levels(situations: QuerySet[Situation]) -> QuerySet[Situation]:
+    """Annotate each situation with its latest approved and latest assessment (one query)."""
+    approved = Assessment.objects.filter(
+        situation=OuterRef("pk"), status=Assessment.Status.APPROVED
+    ).order_by("-as_of", "-pk")
+    latest = Assessment.objects.filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
+    return situations.annotate(
+        approved_level=Subquery(approved.values("overall_level")[:1]),
+        approved_as_of=Subquery(approved.values("as_of")[:1]),
+        latest_level=Subquery(latest.values("overall_level")[:1]),
+        latest_as_of=Subquery(latest.values("as_of")[:1]),
+    ).prefetch_related("analysts")
+
+
+@dataclass
+class SituationRow:
+    situation: Situation
+    level: str | None
+    approved: bool
+    last_assessed: date | None
+    overdue: bool
+
+
+def situation_rows(
+    situations: QuerySet[Situation], today: date | None = None
+) -> list[SituationRow]:
+    today = today or timezone.localdate()
+    rows = []
+    for s in situations_with_levels(situations):
+        level = s.approved_level or s.latest_level  # type: ignore[attr-defined]
+        last = s.latest_as_of  # type: ignore[attr-defined]
+        rows.append(
+            SituationRow(
+                situation=s,
+                level=level,
+                approved=s.approved_level is not None,  # type: ignore[attr-defined]
+                last_assessed=last,
+                overdue=last is None or last + timedelta(days=s.review_cadence_days) < today,
+            )
+        )
+    return rows
+
+
+def assessment_detail(pk: int) -> Assessment:
+    ratings = IndicatorRating.objects.select_related("indicator__factor").prefetch_related(
+        "sources"
+    )
+    return (
+        Assessment.objects.select_related("situation", "author", "reviewer")
+        .prefetch_related(
+            Prefetch("ratings", queryset=ratings),
+            Prefetch("transitions", queryset=Transition.objects.select_related("actor")),
+            "responses__by",
+            "participations",
+        )
+        .get(pk=pk)
+    )
+
+
+def review_queue() -> QuerySet[Assessment]:
+    return (
+        Assessment.objects.filter(
+            status__in=[Assessment.Status.SUBMITTED, Assessment.Status.IN_REVIEW]
+        )
+        .select_related("situation", "author", "reviewer")
+        .prefetch_related("participations")
+        .order_by("updated_at")
+    )

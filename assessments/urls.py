@@ -1,0 +1,21 @@
+from django.urls import path
+
+from assessments import views
+
+app_name = "assessments"
+
+urlpatterns = [
+    path("situations/", views.situation_list, name="situations"),
+    path("situations/new/", views.situation_create, name="situation_create"),
+    path("situations/<int:pk>/", views.situation_detail, name="situation"),
+    path("situations/<int:pk>/edit/", views.situation_edit, name="situation_edit"),
+    path("situations/<int:pk>/assessments/new/", views.assessment_start, name="start"),
+    path("assessments/<int:pk>/", views.assessment_detail, name="detail"),
+    path("assessments/<int:pk>/edit/", views.assessment_edit, name="edit"),
+    path("assessments/<int:pk>/submit/", views.assessment_submit, name="submit"),
+    path("assessments/<int:pk>/review/", views.assessment_start_review, name="start_review"),
+    path("assessments/<int:pk>/decide/", views.assessment_decide, name="decide"),
+    path("assessments/<int:pk>/recommendations/", views.assessment_respond, name="respond"),
+    path("assessments/<int:pk>/export.json", views.assessment_export, name="export"),
+    path("reviews/", views.review_queue, name="queue"),
+]

@@ -1,0 +1,345 @@
+"""Situation and assessment pages. Each view: permission helper, form, one service, redirect."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import is_reviewer
+from assessments import permissions, scoring, selectors, services
+from assessments.exchange import assessment_to_dict
+from assessments.forms import (
+    AssessmentForm,
+    DecisionForm,
+    RecommendationResponseForm,
+    SituationForm,
+    StartAssessmentForm,
+)
+from assessments.models import Assessment
+from framework.models import Indicator, PillarTool, RiskFactor
+
+
+def situation_list(request: HttpRequest) -> HttpResponse:
+    situations = permissions.visible_situations(request.user)
+    return render(
+        request,
+        "assessments/situation_list.html",
+        {
+            "rows": selectors.situation_rows(situations),
+            "can_manage": permissions.can_manage_situations(request.user),
+        },
+    )
+
+
+def situation_create(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_manage_situations(request.user):
+        raise PermissionDenied
+    form = SituationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        analysts = data.pop("analysts")
+        situation = services.create_situation(by=request.user, analysts=analysts, **data)
+        messages.success(request, _("Situation created."))
+        return redirect("assessments:situation", pk=situation.pk)
+    return render(request, "assessments/situation_form.html", {"form": form})
+
+
+def situation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    situation = permissions.get_situation_for_user(request.user, pk)
+    if not permissions.can_manage_situations(request.user):
+        raise PermissionDenied
+    form = SituationForm(request.POST or None, instance=situation)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        analysts = data.pop("analysts")
+        data.pop("code", None)
+        services.update_situation(situation, by=request.user, analysts=analysts, **data)
+        messages.success(request, _("Situation saved."))
+        return redirect("assessments:situation", pk=situation.pk)
+    return render(
+        request, "assessments/situation_form.html", {"form": form, "situation": situation}
+    )
+
+
+def situation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    situation = permissions.get_situation_for_user(request.user, pk)
+    assessments = list(situation.assessments.select_related("author", "reviewer"))
+    can_assess = permissions.can_assess(request.user, situation)
+    start_form = StartAssessmentForm(
+        initial={
+            "as_of": timezone.localdate(),
+            "posture": assessments[0].posture if assessments else None,
+            "copy_previous": bool(assessments),
+        }
+    )
+    return render(
+        request,
+        "assessments/situation_detail.html",
+        {
+            "situation": situation,
+            "analysts": list(situation.analysts.all()),
+            "assessments": assessments,
+            "can_assess": can_assess,
+            "can_manage": permissions.can_manage_situations(request.user),
+            "start_form": start_form if can_assess else None,
+            "has_previous": bool(assessments),
+        },
+    )
+
+
+@require_POST
+def assessment_start(request: HttpRequest, pk: int) -> HttpResponse:
+    situation = permissions.get_situation_for_user(request.user, pk)
+    if not permissions.can_assess(request.user, situation):
+        raise PermissionDenied
+    form = StartAssessmentForm(request.POST)
+    if not form.is_valid():
+        assessments = list(situation.assessments.select_related("author", "reviewer"))
+        return render(
+            request,
+            "assessments/situation_detail.html",
+            {
+                "situation": situation,
+                "analysts": list(situation.analysts.all()),
+                "assessments": assessments,
+                "can_assess": True,
+                "start_form": form,
+                "has_previous": bool(assessments),
+            },
+            status=400,
+        )
+    previous = situation.assessments.first() if form.cleaned_data["copy_previous"] else None
+    assessment = services.start_assessment(
+        situation,
+        by=request.user,
+        as_of=form.cleaned_data["as_of"],
+        posture=form.cleaned_data["posture"],
+        narrative=form.cleaned_data["narrative"],
+        copy_from=previous,
+    )
+    messages.success(request, _("Assessment started. Rate the indicators and save."))
+    return redirect("assessments:edit", pk=assessment.pk)
+
+
+def _factors_for_form(assessment: Assessment) -> list[RiskFactor]:
+    """Active indicators, plus retired ones this assessment rated (two queries)."""
+    rated = assessment.ratings.values("indicator_id")
+    indicators = Indicator.objects.filter(is_active=True) | Indicator.objects.filter(pk__in=rated)
+    return list(
+        RiskFactor.objects.prefetch_related(
+            Prefetch(
+                "indicators",
+                queryset=indicators.order_by("order", "code"),
+                to_attr="form_indicators",
+            )
+        )
+    )
+
+
+def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    if not permissions.can_edit(request.user, assessment):
+        raise PermissionDenied
+    ratings = {r.indicator_id: r for r in assessment.ratings.all()}
+    factors = _factors_for_form(assessment)
+    initial = {
+        "lock_version": assessment.lock_version,
+        "as_of": assessment.as_of,
+        "posture": assessment.posture,
+        "narrative": assessment.narrative,
+    }
+    form = AssessmentForm(request.POST or None, initial=initial, factors=factors, ratings=ratings)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.save_assessment(
+                    assessment,
+                    by=request.user,
+                    expected_version=form.cleaned_data["lock_version"],
+                    as_of=form.cleaned_data["as_of"],
+                    posture=form.cleaned_data["posture"],
+                    narrative=form.cleaned_data["narrative"],
+                    ratings=form.rating_inputs,
+                )
+            except services.EditConflict as conflict:
+                messages.error(request, str(conflict))
+                status = 409
+            except services.WorkflowError as refused:
+                messages.error(request, str(refused))
+                status = 400
+            else:
+                messages.success(request, _("Assessment saved."))
+                if "save_and_view" in request.POST:
+                    return redirect("assessments:detail", pk=assessment.pk)
+                return redirect("assessments:edit", pk=assessment.pk)
+        else:
+            messages.error(
+                request, _("Nothing was saved: correct the fields marked below and save again.")
+            )
+            status = 400
+    return render(
+        request,
+        "assessments/assessment_form.html",
+        {"assessment": assessment, "form": form, "groups": form.groups()},
+        status=status,
+    )
+
+
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    result = assessment.result or {}
+    factor_titles = dict(RiskFactor.objects.values_list("number", "title"))
+    entries = {
+        e.code: e
+        for e in PillarTool.objects.select_related("tool", "pillar").filter(
+            code__in=[r["entry"] for r in result.get("recommendations", [])]
+        )
+    }
+    responses = {r.entry_id: r for r in assessment.responses.all()}
+    recommendations: dict[int, list[dict[str, object]]] = {1: [], 2: [], 3: []}
+    for rec in result.get("recommendations", []):
+        entry = entries.get(rec["entry"])
+        recommendations[rec["pillar"]].append(
+            {**rec, "response": responses.get(entry.pk) if entry else None}
+        )
+    user = request.user
+    return render(
+        request,
+        "assessments/assessment_detail.html",
+        {
+            "assessment": assessment,
+            "result": result,
+            "crime_rows": [
+                (key, level, result.get("level_reasons", {}).get(key, []))
+                for key, level in result.get("levels", {}).items()
+                if key != "overall"
+            ],
+            "factor_rows": [
+                (f, factor_titles.get(f["number"], "")) for f in result.get("factors", [])
+            ],
+            "recommendations": [(p, recommendations[p]) for p in scoring.PILLARS],
+            "ratings": [r for r in assessment.ratings.all() if r.severity != "not_assessed"],
+            "can_edit": permissions.can_edit(user, assessment),
+            "can_submit": permissions.can_assess(user, assessment.situation)
+            and assessment.status in (Assessment.Status.DRAFT, Assessment.Status.RETURNED),
+            "can_respond": permissions.can_edit(user, assessment),
+            "can_review": permissions.can_review(user, assessment),
+            "edited_by_user": permissions.has_edited(user, assessment),
+            "decision_form": DecisionForm(),
+            "returned_reason": next(
+                (
+                    t.reason
+                    for t in reversed(assessment.transitions.all())
+                    if t.to_status == Assessment.Status.RETURNED
+                ),
+                "",
+            )
+            if assessment.status == Assessment.Status.RETURNED
+            else "",
+        },
+    )
+
+
+def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    try:
+        if action == "submit":
+            services.submit_assessment(assessment, by=request.user)
+            messages.success(request, _("Assessment submitted for review."))
+        elif action == "start_review":
+            services.start_review(assessment, by=request.user)
+            messages.success(request, _("You are reviewing this assessment."))
+    except services.WorkflowError as refused:
+        messages.error(request, str(refused))
+    return redirect("assessments:detail", pk=assessment.pk)
+
+
+@require_POST
+def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, "submit")
+
+
+@require_POST
+def assessment_start_review(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, "start_review")
+
+
+@require_POST
+def assessment_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("assessments:detail", pk=assessment.pk)
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        services.decide_assessment(
+            assessment, by=request.user, approve=approve, reason=form.cleaned_data["reason"]
+        )
+    except services.WorkflowError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request, _("Assessment approved.") if approve else _("Assessment returned.")
+        )
+    return redirect("assessments:detail", pk=assessment.pk)
+
+
+@require_POST
+def assessment_respond(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    if not permissions.can_edit(request.user, assessment):
+        raise PermissionDenied
+    form = RecommendationResponseForm(request.POST)
+    entry = (
+        PillarTool.objects.filter(code=form.data.get("entry", "")).first()
+        if form.is_valid()
+        else None
+    )
+    if entry is None:
+        messages.error(request, _("Choose accept or dismiss and give a reason."))
+        return redirect("assessments:detail", pk=assessment.pk)
+    try:
+        services.respond_to_recommendation(
+            assessment,
+            by=request.user,
+            entry=entry,
+            accepted=form.cleaned_data["decision"] == "accept",
+            reason=form.cleaned_data["reason"],
+        )
+    except services.WorkflowError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request, _("Your decision on %(tool)s is recorded.") % {"tool": entry.tool}
+        )
+    return redirect("assessments:detail", pk=assessment.pk)
+
+
+def assessment_export(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    data = assessment_to_dict(assessment)
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    filename = f"assessment-{assessment.situation.code}-{assessment.as_of:%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def review_queue(request: HttpRequest) -> HttpResponse:
+    if not is_reviewer(request.user):
+        raise PermissionDenied
+    queue = list(selectors.review_queue())
+    return render(
+        request,
+        "assessments/review_queue.html",
+        {
+            "rows": [(a, permissions.has_edited(request.user, a)) for a in queue],
+        },
+    )
