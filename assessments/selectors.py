@@ -13,7 +13,7 @@ from framework.models import Crime, Indicator, RiskFactor, ThresholdSet, ToolMap
 DEFAULT_THRESHOLDS_CODE = "default"
 
 
-def thresholds() -> scoring.Thresholds:
+def _stored_thresholds() -> dict[str, object] | None:
     stored = (
         ThresholdSet.objects.active()
         .prefetch_related("imminent_enabling_factors")
@@ -21,16 +21,31 @@ def thresholds() -> scoring.Thresholds:
         .first()
     )
     if stored is None:
-        return scoring.Thresholds()
-    values = {
+        return None
+    values: dict[str, object] = {
         field.name: getattr(stored, field.name)
         for field in ThresholdSet._meta.concrete_fields
-        if field.name.endswith(("_severity", "_count", "_level"))
+        if field.name.endswith(("_severity", "_count", "_level", "_rise"))
     }
     values["imminent_enabling_factors"] = tuple(
         sorted(f.number for f in stored.imminent_enabling_factors.all())
     )
-    return scoring.Thresholds(**values)
+    return values
+
+
+def thresholds() -> scoring.Thresholds:
+    """The risk thresholds stored as framework data (the defaults if none is active)."""
+    values = _stored_thresholds()
+    if values is None:
+        return scoring.Thresholds()
+    return scoring.Thresholds.from_dict(values, ignore_unknown=True)
+
+
+def escalation_thresholds() -> scoring.EscalationThresholds:
+    values = _stored_thresholds()
+    if values is None:
+        return scoring.EscalationThresholds()
+    return scoring.EscalationThresholds.from_dict(values, ignore_unknown=True)
 
 
 def scoring_framework(extra_indicator_ids: set[int] | None = None) -> scoring.Framework:

@@ -98,6 +98,12 @@ SPECS: dict[str, Spec] = {
         "pillar2_min_level": (str, True),
         "pillar3_min_level": (str, True),
         "coercive_min_level": (str, True),
+        "sc_briefing_level": (str, False),
+        "brief_sg_level": (str, False),
+        "brief_sg_rise": (int, False),
+        "alert_sa_level": (str, False),
+        "alert_sa_rise": (int, False),
+        "monitor_level": (str, False),
     },
 }
 
@@ -277,6 +283,8 @@ def _check_values(dataset: Dataset, problems: list[str]) -> None:
                 problems.append(f"{place}: {value!r} is not one of {LEVELS}")
             if key.endswith("_count") and not 1 <= value <= 8:
                 problems.append(f"{place}: {value} is not between 1 and 8")
+            if key.endswith("_rise") and not 1 <= value <= 4:
+                problems.append(f"{place}: {value} is not between 1 and 4")
 
 
 def _check_references(dataset: Dataset, problems: list[str]) -> None:

@@ -359,6 +359,41 @@ class ThresholdSet(ReferenceModel):
         choices=Level.choices,
         default=Level.CURRENT_CRISIS,
     )
+    # Escalation: how far up the chain a summary proposes to go.
+    sc_briefing_level = models.CharField(
+        _("request a Security Council briefing from level (State unwilling or perpetrator)"),
+        max_length=20,
+        choices=Level.choices,
+        default=Level.CURRENT_CRISIS,
+    )
+    brief_sg_level = models.CharField(
+        _("brief the Secretary-General from level"),
+        max_length=20,
+        choices=Level.choices,
+        default=Level.CURRENT_CRISIS,
+    )
+    brief_sg_rise = models.PositiveSmallIntegerField(
+        _("brief the Secretary-General on a rise of (levels)"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+    )
+    alert_sa_level = models.CharField(
+        _("alert the Special Adviser from level"),
+        max_length=20,
+        choices=Level.choices,
+        default=Level.IMMINENT_RISK,
+    )
+    alert_sa_rise = models.PositiveSmallIntegerField(
+        _("alert the Special Adviser on a rise of (levels)"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+    )
+    monitor_level = models.CharField(
+        _("keep monitoring from level"),
+        max_length=20,
+        choices=Level.choices,
+        default=Level.SERIOUS_CONCERN,
+    )
     history = HistoricalRecords(m2m_fields=[imminent_enabling_factors])
 
     class Meta:
