@@ -7,8 +7,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from assessments import services
-from assessments.models import Assessment, Situation
+from assessments import escalations, services
+from assessments.models import Assessment, EscalationSummary, Situation
 from assessments.services import RatingInput
 from framework.models import Indicator
 
@@ -195,10 +195,17 @@ def _seed_assessment(
         return assessment
     assessment = services.submit_assessment(assessment, by=analyst)
     if item.outcome in ("approved", "returned"):
-        services.decide_assessment(
-            assessment,
+        # Draft this summary now (what the worker would do) so the demo can show a decision;
+        # the summaries of assessments awaiting a decision are left to the worker.
+        summary = EscalationSummary.objects.get(assessment=assessment, revision=1)
+        escalations.draft_summary(summary.pk)
+        summary.refresh_from_db()
+        escalations.decide_escalation(
+            summary,
             by=reviewer,
             approve=item.outcome == "approved",
+            level=summary.proposed_escalation,
             reason="" if item.outcome == "approved" else "Demo: needs more sources.",
+            content_hash=summary.content_hash,
         )
     return assessment

@@ -10,7 +10,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import ANALYSTS
-from assessments.models import Assessment, EvidenceSource, IndicatorRating, Situation
+from assessments.models import (
+    Assessment,
+    Escalation,
+    EvidenceSource,
+    IndicatorRating,
+    Situation,
+)
 from assessments.services import RatingInput
 from framework.models import Indicator, RiskFactor
 
@@ -255,24 +261,44 @@ class RecommendationResponseForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    """A reviewer's decision on an escalation summary, bound to the content they read."""
+
     decision = forms.ChoiceField(
         label=gettext_lazy("Decision"),
         choices=[
-            ("approve", gettext_lazy("Approve")),
-            ("return", gettext_lazy("Return to the analyst")),
+            ("approve", gettext_lazy("Approve the escalation")),
+            ("reject", gettext_lazy("Reject it and return the assessment to the analyst")),
         ],
         widget=forms.RadioSelect,
+    )
+    level = forms.ChoiceField(
+        label=gettext_lazy("Escalate to"),
+        choices=Escalation.choices,
+        help_text=gettext_lazy("The proposed level is preselected; a change needs a reason."),
     )
     reason = forms.CharField(
         label=gettext_lazy("Reason"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("Required when returning the assessment."),
+        help_text=gettext_lazy("Required to reject, or to change the proposed level."),
     )
+    content_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: object, proposed: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.proposed = proposed
+        self.fields["level"].initial = proposed
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}
-        if cleaned.get("decision") == "return" and not str(cleaned.get("reason", "")).strip():
-            self.add_error("reason", _("Give the analyst a reason for returning the assessment."))
+        reason = str(cleaned.get("reason", "")).strip()
+        if cleaned.get("decision") == "reject" and not reason:
+            self.add_error("reason", _("Give the analyst a reason for rejecting the escalation."))
+        if (
+            cleaned.get("decision") == "approve"
+            and cleaned.get("level") not in (None, self.proposed)
+            and not reason
+        ):
+            self.add_error("reason", _("Give a reason for changing the proposed escalation."))
         return cleaned

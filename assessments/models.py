@@ -292,7 +292,14 @@ class Transition(models.Model):
     """One step of the workflow: who, when, from, to and why."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="transitions")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty for the system's own steps (a summary drafted)."),
+    )
     at = models.DateTimeField(_("when"), auto_now_add=True)
     from_status = models.CharField(
         _("from"), max_length=20, choices=Assessment.Status.choices, blank=True
@@ -306,3 +313,130 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class Escalation(models.TextChoices):
+    NONE = scoring.Escalation.NONE, _("none")
+    KEEP_MONITORING = scoring.Escalation.KEEP_MONITORING, _("keep monitoring")
+    ALERT_SPECIAL_ADVISER = scoring.Escalation.ALERT_SPECIAL_ADVISER, _("alert the Special Adviser")
+    BRIEF_SECRETARY_GENERAL = (
+        scoring.Escalation.BRIEF_SECRETARY_GENERAL,
+        _("brief the Secretary-General"),
+    )
+    REQUEST_SECURITY_COUNCIL_BRIEFING = (
+        scoring.Escalation.REQUEST_SECURITY_COUNCIL_BRIEFING,
+        _("request a Security Council briefing"),
+    )
+
+
+class EscalationSummary(models.Model):
+    """The snapshot that reviewers act on: drafted once per submitted version, never recomputed.
+
+    The unique constraint makes drafting idempotent: a retried or duplicated task finds the
+    row of its version and cannot make a second one.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DRAFTING = "drafting", _("drafting")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="summaries")
+    revision = models.PositiveIntegerField(_("revision"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    content = models.JSONField(_("content"), default=dict, blank=True)
+    content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64, blank=True)
+    proposed_escalation = models.CharField(
+        _("proposed escalation"), max_length=40, choices=Escalation.choices, blank=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    ready_at = models.DateTimeField(_("ready"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("reviewers notified"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("escalation summary")
+        verbose_name_plural = _("escalation summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "revision"], name="summary_one_per_version"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | (~Q(content_hash="") & ~Q(proposed_escalation="")),
+                name="summary_ready_has_content",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} v{self.revision} ({self.status})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (self.Status.READY, self.Status.FAILED)
+
+
+class EscalationDecision(models.Model):
+    """A reviewer's decision on exactly one summary content (bound by its hash)."""
+
+    summary = models.OneToOneField(
+        EscalationSummary, on_delete=models.PROTECT, related_name="decision"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The assessment's analyst, copied so the database can refuse self-review."),
+    )
+    approved = models.BooleanField(_("escalation approved"))
+    proposed_level = models.CharField(
+        _("proposed escalation"), max_length=40, choices=Escalation.choices
+    )
+    level = models.CharField(_("decided escalation"), max_length=40, choices=Escalation.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    content_hash = models.CharField(_("content hash decided on"), max_length=64)
+    decided_at = models.DateTimeField(_("decided"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("escalation decision")
+        verbose_name_plural = _("escalation decisions")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reviewer=F("author")), name="decision_reviewer_is_not_author"
+            ),
+            models.CheckConstraint(
+                condition=(Q(approved=True) & Q(level=F("proposed_level"))) | ~Q(reason=""),
+                name="decision_reason_for_reject_or_change",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.summary}: {'approved' if self.approved else 'rejected'} {self.level}"
+
+
+class Notification(models.Model):
+    """An email sent once: the key makes reminders and digests idempotent."""
+
+    key = models.CharField(max_length=200, unique=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    subject = models.CharField(max_length=300)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return self.key

@@ -47,7 +47,8 @@ def can_manage_situations(user: User) -> bool:
 
 
 def is_assigned(user: User, situation: Situation) -> bool:
-    return is_analyst(user) and situation.analysts.filter(pk=user.pk).exists()
+    # Iterating the relation uses analysts prefetched by the caller, if any.
+    return is_analyst(user) and any(a.pk == user.pk for a in situation.analysts.all())
 
 
 def can_assess(user: User, situation: Situation) -> bool:
@@ -66,6 +67,22 @@ def has_edited(user: User, assessment: Assessment) -> bool:
     )
 
 
+def can_respond(user: User, assessment: Assessment) -> bool:
+    """Accept or dismiss recommendations: while the assessment is being written."""
+    return assessment.status in (
+        Assessment.Status.DRAFT,
+        Assessment.Status.RETURNED,
+    ) and can_assess(user, assessment.situation)
+
+
 def can_review(user: User, assessment: Assessment) -> bool:
-    """Reviewers decide on what awaits review, never on what they wrote or edited."""
-    return is_reviewer(user) and assessment.awaits_review and not has_edited(user, assessment)
+    """Reviewers decide on what is in review, never on what they wrote or edited."""
+    return (
+        is_reviewer(user)
+        and assessment.status == Assessment.Status.IN_REVIEW
+        and not has_edited(user, assessment)
+    )
+
+
+def can_retry_summary(user: User, assessment: Assessment) -> bool:
+    return can_assess(user, assessment.situation) or is_reviewer(user)

@@ -878,7 +878,8 @@ def _candidate(
     """Score one pillar entry from its active links; None when no link is active."""
     score = 0
     all_drivers: set[str] = set()
-    rationales: list[str] = []
+    # Links that share a rationale (the seed gives one per tool) are explained once.
+    targets_by_rationale: dict[str, list[str]] = {}
     explanation: list[str] = []
     for link in links:
         if link.indicator is None:
@@ -896,20 +897,18 @@ def _candidate(
         score += points
         all_drivers.update(drivers)
         if link.indicator is None:
-            rationale = _("%(target)s (%(drivers)s): %(rationale)s") % {
+            phrase = _("%(target)s (%(drivers)s)") % {
                 "target": target,
                 "drivers": _join(
                     f"{code} {severity_label(ratings[code].severity)}" for code in drivers
                 ),
-                "rationale": link.rationale,
             }
         else:
-            rationale = _("%(target)s (%(severity)s): %(rationale)s") % {
+            phrase = _("%(target)s (%(severity)s)") % {
                 "target": target,
                 "severity": severity_label(strongest),
-                "rationale": link.rationale,
             }
-        rationales.append(rationale)
+        targets_by_rationale.setdefault(link.rationale, []).append(phrase)
         explanation.append(
             _(
                 "%(target)s: strength %(strength)d x weight %(weight)d (strongest driver "
@@ -925,6 +924,12 @@ def _candidate(
         )
     if not all_drivers:
         return None
+    rationales = [
+        _("%(targets)s: %(rationale)s") % {"targets": "; ".join(targets), "rationale": text}
+        if text
+        else "; ".join(targets)
+        for text, targets in targets_by_rationale.items()
+    ]
     ordered = tuple(sorted(all_drivers, key=framework.indicator_sort_key))
     for code in ordered:
         if ratings[code].trend == Trend.WORSENING:

@@ -7,7 +7,13 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from assessments import scoring
-from assessments.models import Assessment, IndicatorRating, Situation, Transition
+from assessments.models import (
+    Assessment,
+    EscalationSummary,
+    IndicatorRating,
+    Situation,
+    Transition,
+)
 from framework.models import Crime, Indicator, RiskFactor, ThresholdSet, ToolMapping
 
 DEFAULT_THRESHOLDS_CODE = "default"
@@ -173,6 +179,13 @@ def assessment_detail(pk: int) -> Assessment:
             Prefetch("transitions", queryset=Transition.objects.select_related("actor")),
             "responses__by",
             "participations",
+            "situation__analysts",
+            Prefetch(
+                "summaries",
+                queryset=EscalationSummary.objects.select_related("decision__reviewer").order_by(
+                    "revision"
+                ),
+            ),
         )
         .get(pk=pk)
     )
@@ -186,4 +199,18 @@ def review_queue() -> QuerySet[Assessment]:
         .select_related("situation", "author", "reviewer")
         .prefetch_related("participations")
         .order_by("updated_at")
+    )
+
+
+def current_summary(assessment: Assessment) -> EscalationSummary | None:
+    """The summary of the assessment's current submitted version, if it has one.
+
+    A draft has none: a summary of its revision belongs to an approval its edit voided.
+    """
+    if not assessment.revision or assessment.status == Assessment.Status.DRAFT:
+        return None
+    return (
+        EscalationSummary.objects.select_related("decision__reviewer")
+        .filter(assessment=assessment, revision=assessment.revision)
+        .first()
     )

@@ -8,13 +8,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.roles import is_reviewer
 from assessments import permissions, scoring, selectors
+from assessments.exchange import AssessmentRecord, SituationRecord
 from assessments.models import (
     Assessment,
     EvidenceSource,
@@ -78,21 +81,24 @@ def update_situation(
 ) -> Situation:
     if not permissions.can_manage_situations(by):
         raise WorkflowError(_("Only reviewers and framework admins change situations."))
-    changed = [name for name, value in values.items() if getattr(situation, name) != value]
+    # Compare with the stored row: the caller's object may already carry the new values.
+    current = Situation.objects.select_for_update().get(pk=situation.pk)
+    changed = [name for name, value in values.items() if getattr(current, name) != value]
     for name in changed:
-        setattr(situation, name, values[name])
+        setattr(current, name, values[name])
     if changed:
-        situation.save(update_fields=changed)
-    situation.analysts.set(analysts)
-    return situation
+        current.save(update_fields=changed)
+    current.analysts.set(analysts)
+    return current
 
 
 # Assessments -------------------------------------------------------------------------------
 
 
-def _record(
-    assessment: Assessment, *, by: AbstractBaseUser, from_status: str, reason: str = ""
+def record_transition(
+    assessment: Assessment, *, by: AbstractBaseUser | None, from_status: str, reason: str = ""
 ) -> Transition:
+    """Record the step the assessment just took (``by`` None: the system's own step)."""
     return Transition.objects.create(
         assessment=assessment,
         actor=by,
@@ -176,7 +182,7 @@ def start_assessment(
         if copy_from
         else _("started")
     )
-    _record(assessment, by=by, from_status="", reason=reason)
+    record_transition(assessment, by=by, from_status="", reason=reason)
     _store_result(assessment)
     return assessment
 
@@ -227,7 +233,7 @@ def save_assessment(
         assessment.reviewer = None
         fields += ["status", "reviewer"]
         assessment.save(update_fields=fields)
-        _record(
+        record_transition(
             assessment,
             by=by,
             from_status=Status.APPROVED,
@@ -286,10 +292,24 @@ def respond_to_recommendation(
     accepted: bool,
     reason: str,
 ) -> RecommendationResponse:
+    """The analyst accepts or dismisses one recommended tool, with a reason that is kept.
+
+    Answering is part of writing the assessment: it makes the person an editor (so not its
+    reviewer) and is possible only while the assessment is a draft or returned.
+    """
+    assessment = _locked(assessment)
     if not permissions.can_assess(by, assessment.situation):
         raise WorkflowError(_("Only the analysts assigned to this situation assess it."))
+    if assessment.status not in (Status.DRAFT, Status.RETURNED):
+        raise WorkflowError(
+            _("Recommendations can be answered only in a draft or returned assessment.")
+        )
+    recommended = {rec["entry"] for rec in (assessment.result or {}).get("recommendations", [])}
+    if entry.code not in recommended:
+        raise WorkflowError(_("This tool is not among the assessment's recommendations."))
     if not reason.strip():
         raise WorkflowError(_("Give a reason for accepting or dismissing a recommendation."))
+    _mark_editor(assessment, by)
     response, _created = RecommendationResponse.objects.update_or_create(
         assessment=assessment,
         entry=entry,
@@ -319,11 +339,14 @@ def submit_assessment(assessment: Assessment, *, by: AbstractBaseUser) -> Assess
     assessment.revision += 1
     assessment.reviewer = None
     assessment.save(update_fields=["status", "revision", "reviewer", "updated_at"])
-    _record(assessment, by=by, from_status=previous)
+    record_transition(assessment, by=by, from_status=previous)
+    from assessments.escalations import request_summary  # escalations builds on this module
+
+    request_summary(assessment)
     return assessment
 
 
-def _claim_review(assessment: Assessment, by: AbstractBaseUser) -> None:
+def claim_review(assessment: Assessment, by: AbstractBaseUser) -> None:
     """Record the reviewer; the participation constraint refuses anyone who edited it."""
     if not is_reviewer(by):
         raise WorkflowError(_("Only reviewers review assessments."))
@@ -340,41 +363,174 @@ def _claim_review(assessment: Assessment, by: AbstractBaseUser) -> None:
         ) from exc
 
 
-@transaction.atomic
-def start_review(assessment: Assessment, *, by: AbstractBaseUser) -> Assessment:
-    assessment = _locked(assessment)
-    if assessment.status != Status.SUBMITTED:
-        raise WorkflowError(
-            _("Only a submitted assessment can be taken into review; this one is %(status)s.")
-            % {"status": assessment.get_status_display()}
-        )
-    _claim_review(assessment, by)
-    assessment.status = Status.IN_REVIEW
-    assessment.reviewer = by
-    assessment.save(update_fields=["status", "reviewer", "updated_at"])
-    _record(assessment, by=by, from_status=Status.SUBMITTED)
-    return assessment
+@dataclass
+class ImportReport:
+    """What an import did: assessments created, records skipped, and anything worth a note."""
+
+    created: list[Assessment] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    situations_created: list[Situation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _situation_for_import(
+    given: SituationRecord,
+    *,
+    by: AbstractBaseUser,
+    users: dict[str, AbstractBaseUser],
+    report: ImportReport,
+) -> Situation:
+    """The situation a record names: by code if given, else by name and country; or a new one."""
+    label = f"{given.name} ({given.country})"
+    if given.code:
+        situation = Situation.objects.filter(code=given.code).first()
+        if situation is not None:
+            return situation
+    situation = Situation.objects.filter(name=given.name, country=given.country).first()
+    if situation is not None:
+        if given.code:
+            report.notes.append(
+                f"situation {label}: matched by name and country; its code here is "
+                f"{situation.code!r}, not {given.code!r}"
+            )
+        return situation
+    code = given.code
+    if not code:
+        base = slugify(f"{given.name}-{given.country}")[:70] or "situation"
+        taken = set(Situation.objects.filter(code__startswith=base).values_list("code", flat=True))
+        code = base
+        suffix = 2
+        while code in taken:
+            code, suffix = f"{base}-{suffix}", suffix + 1
+    optional = {
+        "review_cadence_days": given.review_cadence_days,
+        "confidentiality": given.confidentiality,
+    }
+    situation = Situation.objects.create(
+        created_by=by,
+        code=code,
+        name=given.name,
+        country=given.country,
+        region=given.region,
+        populations_at_risk=given.populations_at_risk,
+        protected_groups=given.protected_groups,
+        **{name: value for name, value in optional.items() if value is not None},
+    )
+    analysts = [users[name] for name in given.analysts if name in users]
+    situation.analysts.set(analysts)
+    for name in given.analysts:
+        if name not in users:
+            report.notes.append(f"situation {label}: no user {name!r} here to assign as analyst")
+    report.situations_created.append(situation)
+    return situation
 
 
 @transaction.atomic
-def decide_assessment(
-    assessment: Assessment, *, by: AbstractBaseUser, approve: bool, reason: str = ""
-) -> Assessment:
-    """Approve, or return to the analyst with a required reason."""
-    assessment = _locked(assessment)
-    if assessment.status not in (Status.SUBMITTED, Status.IN_REVIEW):
+def import_assessments(
+    records: Iterable[AssessmentRecord], *, by: AbstractBaseUser, source: str = "a file"
+) -> ImportReport:
+    """Import validated records (see ``assessments.exchange``) in one transaction.
+
+    Missing situations are created (by ``by``, with the named analysts who exist here).
+    Each assessment keeps its status and revision, with one transition recording the import,
+    and its levels and recommendations are recomputed here. An assessment of the same
+    situation, date and author already present is skipped, so importing twice is harmless.
+    Authors and reviewers are matched by username; an unknown author becomes ``by``.
+    """
+    if not permissions.can_manage_situations(by):
+        raise WorkflowError(_("Only reviewers and framework admins import assessments."))
+    records = list(records)
+    codes = {code for record in records for code in record.ratings}
+    indicator_ids = dict(Indicator.objects.filter(code__in=codes).values_list("code", "pk"))
+    if codes - set(indicator_ids):
         raise WorkflowError(
-            _("Only an assessment awaiting review can be decided; this one is %(status)s.")
-            % {"status": assessment.get_status_display()}
+            _("Unknown indicator codes: %(codes)s")
+            % {"codes": ", ".join(sorted(codes - set(indicator_ids)))}
         )
-    if assessment.status == Status.IN_REVIEW and assessment.reviewer_id not in (None, by.pk):
-        raise WorkflowError(_("Another reviewer has taken this assessment into review."))
-    if not approve and not reason.strip():
-        raise WorkflowError(_("Give the analyst a reason for returning the assessment."))
-    _claim_review(assessment, by)
-    previous = assessment.status
-    assessment.status = Status.APPROVED if approve else Status.RETURNED
-    assessment.reviewer = by
-    assessment.save(update_fields=["status", "reviewer", "updated_at"])
-    _record(assessment, by=by, from_status=previous, reason=reason.strip())
-    return assessment
+    user_model = get_user_model()
+    usernames = {
+        name
+        for record in records
+        for name in (record.author, record.reviewer, *record.situation.analysts)
+        if name
+    }
+    users: dict[str, AbstractBaseUser] = {
+        user.get_username(): user
+        for user in user_model.objects.filter(**{f"{user_model.USERNAME_FIELD}__in": usernames})
+    }
+    report = ImportReport()
+    reason = _("imported from %(source)s") % {"source": source}
+    for record in records:
+        situation = _situation_for_import(record.situation, by=by, users=users, report=report)
+        author = users.get(record.author or "", by)
+        described = f"{record.place} ({situation.code} {record.as_of.isoformat()})"
+        if Assessment.objects.filter(
+            situation=situation, as_of=record.as_of, author=author
+        ).exists():
+            report.skipped.append(
+                f"{described}: already present (same situation, date and author "
+                f"{author.get_username()!r})"
+            )
+            continue
+        if record.author and record.author not in users:
+            report.notes.append(
+                f"{described}: no user {record.author!r} here; imported as written by "
+                f"{by.get_username()!r}"
+            )
+        reviewer = users.get(record.reviewer) if record.reviewer else None
+        if record.reviewer and reviewer is None:
+            report.notes.append(f"{described}: no user {record.reviewer!r} here as reviewer")
+        if reviewer is not None and reviewer.pk == author.pk:
+            report.notes.append(
+                f"{described}: the author cannot be its reviewer; reviewer left out"
+            )
+            reviewer = None
+        assessment = Assessment.objects.create(
+            situation=situation,
+            author=author,
+            as_of=record.as_of,
+            posture=record.posture,
+            narrative=record.narrative,
+            status=record.status,
+            revision=record.revision,
+            reviewer=reviewer,
+        )
+        Participation.objects.create(
+            assessment=assessment, user=author, role=Participation.Role.EDITOR
+        )
+        if reviewer is not None:
+            Participation.objects.create(
+                assessment=assessment, user=reviewer, role=Participation.Role.REVIEWER
+            )
+        for code, given in record.ratings.items():
+            rating = IndicatorRating.objects.create(
+                assessment=assessment,
+                indicator_id=indicator_ids[code],
+                severity=given.severity,
+                trend=given.trend,
+                confidence=given.confidence,
+                note=given.note,
+            )
+            EvidenceSource.objects.bulk_create(
+                EvidenceSource(
+                    rating=rating, reliability=s.reliability, citation=s.citation, order=i
+                )
+                for i, s in enumerate(given.sources)
+            )
+        record_transition(assessment, by=by, from_status="", reason=reason)
+        _store_result(assessment)
+        if assessment.awaits_review:
+            # Reviewers here act on a summary of our own, drafted in the background.
+            from assessments.escalations import request_summary
+
+            request_summary(assessment)
+        levels = assessment.result.get("levels", {})
+        changed = [
+            f"{key} {value} -> {levels.get(key)}"
+            for key, value in sorted((record.levels or {}).items())
+            if value != levels.get(key)
+        ]
+        if changed:
+            report.notes.append(f"{described}: levels recomputed here differ: {', '.join(changed)}")
+        report.created.append(assessment)
+    return report

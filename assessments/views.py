@@ -3,15 +3,15 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.roles import is_reviewer
-from assessments import permissions, scoring, selectors, services
-from assessments.exchange import assessment_to_dict
+from assessments import escalations, permissions, scoring, selectors, services
+from assessments.exchange import assessment_to_dict, summary_to_dict
 from assessments.forms import (
     AssessmentForm,
     DecisionForm,
@@ -19,10 +19,12 @@ from assessments.forms import (
     SituationForm,
     StartAssessmentForm,
 )
-from assessments.models import Assessment
+from assessments.models import Assessment, EscalationSummary
+from assessments.pdf import render_summary_pdf
 from framework.models import Indicator, PillarTool, RiskFactor
 
 
+@require_safe
 def situation_list(request: HttpRequest) -> HttpResponse:
     situations = permissions.visible_situations(request.user)
     return render(
@@ -65,6 +67,7 @@ def situation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_safe
 def situation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     situation = permissions.get_situation_for_user(request.user, pk)
     assessments = list(situation.assessments.select_related("author", "reviewer"))
@@ -178,10 +181,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     return redirect("assessments:detail", pk=assessment.pk)
                 return redirect("assessments:edit", pk=assessment.pk)
         else:
-            messages.error(
-                request, _("Nothing was saved: correct the fields marked below and save again.")
-            )
-            status = 400
+            status = 400  # the page lists every error above the form
     return render(
         request,
         "assessments/assessment_form.html",
@@ -190,6 +190,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_safe
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     result = assessment.result or {}
@@ -208,10 +209,19 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             {**rec, "response": responses.get(entry.pk) if entry else None}
         )
     user = request.user
+    summaries = list(assessment.summaries.all())
+    # A draft has no current summary: one of its revision belongs to a voided approval.
+    summary = (
+        None
+        if assessment.status == Assessment.Status.DRAFT
+        else next((s for s in summaries if s.revision == assessment.revision), None)
+    )
     return render(
         request,
         "assessments/assessment_detail.html",
         {
+            **_escalation_context(user, assessment, summary),
+            "earlier_summaries": [s for s in summaries if s is not summary],
             "assessment": assessment,
             "result": result,
             "crime_rows": [
@@ -227,10 +237,8 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": permissions.can_edit(user, assessment),
             "can_submit": permissions.can_assess(user, assessment.situation)
             and assessment.status in (Assessment.Status.DRAFT, Assessment.Status.RETURNED),
-            "can_respond": permissions.can_edit(user, assessment),
+            "can_respond": permissions.can_respond(user, assessment),
             "can_review": permissions.can_review(user, assessment),
-            "edited_by_user": permissions.has_edited(user, assessment),
-            "decision_form": DecisionForm(),
             "returned_reason": next(
                 (
                     t.reason
@@ -245,34 +253,29 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    assessment = permissions.get_assessment_for_user(request.user, pk)
-    try:
-        if action == "submit":
-            services.submit_assessment(assessment, by=request.user)
-            messages.success(request, _("Assessment submitted for review."))
-        elif action == "start_review":
-            services.start_review(assessment, by=request.user)
-            messages.success(request, _("You are reviewing this assessment."))
-    except services.WorkflowError as refused:
-        messages.error(request, str(refused))
-    return redirect("assessments:detail", pk=assessment.pk)
-
-
 @require_POST
 def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, "submit")
-
-
-@require_POST
-def assessment_start_review(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, "start_review")
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    try:
+        services.submit_assessment(assessment, by=request.user)
+    except services.WorkflowError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("Assessment submitted. Its escalation summary is being drafted in the background."),
+        )
+    return redirect("assessments:detail", pk=assessment.pk)
 
 
 @require_POST
 def assessment_decide(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
-    form = DecisionForm(request.POST)
+    summary = selectors.current_summary(assessment)
+    if summary is None or summary.status != EscalationSummary.Status.READY:
+        messages.error(request, _("There is no ready escalation summary to decide on yet."))
+        return redirect("assessments:detail", pk=assessment.pk)
+    form = DecisionForm(request.POST, proposed=summary.proposed_escalation)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -280,14 +283,20 @@ def assessment_decide(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("assessments:detail", pk=assessment.pk)
     approve = form.cleaned_data["decision"] == "approve"
     try:
-        services.decide_assessment(
-            assessment, by=request.user, approve=approve, reason=form.cleaned_data["reason"]
+        escalations.decide_escalation(
+            summary,
+            by=request.user,
+            approve=approve,
+            level=form.cleaned_data["level"],
+            reason=form.cleaned_data["reason"],
+            content_hash=form.cleaned_data["content_hash"],
         )
     except services.WorkflowError as refused:
         messages.error(request, str(refused))
     else:
         messages.success(
-            request, _("Assessment approved.") if approve else _("Assessment returned.")
+            request,
+            _("Escalation approved.") if approve else _("Escalation rejected; returned."),
         )
     return redirect("assessments:detail", pk=assessment.pk)
 
@@ -323,6 +332,7 @@ def assessment_respond(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("assessments:detail", pk=assessment.pk)
 
 
+@require_safe
 def assessment_export(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     data = assessment_to_dict(assessment)
@@ -332,6 +342,7 @@ def assessment_export(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@require_safe
 def review_queue(request: HttpRequest) -> HttpResponse:
     if not is_reviewer(request.user):
         raise PermissionDenied
@@ -343,3 +354,92 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "rows": [(a, permissions.has_edited(request.user, a)) for a in queue],
         },
     )
+
+
+def _summary_for_request(request: HttpRequest, assessment: Assessment) -> EscalationSummary:
+    """The ready summary asked for (``?revision=N``), else the latest ready one; or 404."""
+    revision = request.GET.get("revision", "")
+    summaries = assessment.summaries.filter(status=EscalationSummary.Status.READY)
+    if revision:
+        if not revision.isdigit():
+            raise Http404
+        summaries = summaries.filter(revision=int(revision))
+    summary = summaries.select_related("decision").order_by("-revision").first()
+    if summary is None:
+        raise Http404
+    return summary
+
+
+def _escalation_context(
+    user: object, assessment: Assessment, summary: EscalationSummary | None
+) -> dict[str, object]:
+    """What the escalation section needs, on the page and in its polled refresh."""
+    can_review = permissions.can_review(user, assessment)
+    ready = summary is not None and summary.status == EscalationSummary.Status.READY
+    decided = ready and hasattr(summary, "decision")
+    return {
+        "assessment": assessment,
+        "summary": summary,
+        "can_retry": permissions.can_retry_summary(user, assessment),
+        "edited_by_user": permissions.has_edited(user, assessment),
+        "decision_form": DecisionForm(
+            proposed=summary.proposed_escalation,
+            initial={"content_hash": summary.content_hash},
+        )
+        if summary is not None and can_review and ready and not decided
+        else None,
+    }
+
+
+@require_safe
+def summary_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The polled partial: the escalation section, refreshed until its summary is final."""
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    summary = selectors.current_summary(assessment)
+    if summary is None:
+        raise Http404
+    return render(
+        request,
+        "assessments/_escalation.html",
+        _escalation_context(request.user, assessment, summary),
+    )
+
+
+@require_POST
+def summary_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    summary = selectors.current_summary(assessment)
+    if summary is None:
+        raise Http404
+    try:
+        escalations.retry_summary(summary, by=request.user)
+    except services.WorkflowError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("The summary will be drafted again in a moment."))
+    return redirect("assessments:detail", pk=assessment.pk)
+
+
+def _summary_attachment(assessment: Assessment, summary: EscalationSummary, ext: str) -> str:
+    name = f"escalation-{assessment.situation.code}-{assessment.as_of:%Y-%m-%d}"
+    return f'attachment; filename="{name}-v{summary.revision}.{ext}"'
+
+
+@require_safe
+def summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    summary = _summary_for_request(request, assessment)
+    response = HttpResponse(render_summary_pdf(summary), content_type="application/pdf")
+    response["Content-Disposition"] = _summary_attachment(assessment, summary, "pdf")
+    return response
+
+
+@require_safe
+def summary_json(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    summary = _summary_for_request(request, assessment)
+    response = JsonResponse(
+        summary_to_dict(summary), json_dumps_params={"indent": 2, "ensure_ascii": False}
+    )
+    response["Content-Disposition"] = _summary_attachment(assessment, summary, "json")
+    return response

@@ -2,12 +2,14 @@
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from framework import selectors
 from framework.models import RiskFactor, ToolMapping
 from framework.permissions import require_framework_admin
 
 
+@require_safe
 def overview(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -19,10 +21,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def pillars(request: HttpRequest) -> HttpResponse:
     return render(request, "framework/pillars.html", {"pillars": selectors.pillars_with_tools()})
 
 
+@require_safe
 def factors(request: HttpRequest) -> HttpResponse:
     all_factors = selectors.factors_with_indicators()
     return render(
@@ -35,10 +39,12 @@ def factors(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def matrix(request: HttpRequest) -> HttpResponse:
     return render(request, "framework/matrix.html", {"matrix": selectors.mapping_matrix()})
 
 
+@require_safe
 def mapping_detail(request: HttpRequest, code: str) -> HttpResponse:
     try:
         mapping = selectors.get_mapping(code)
@@ -47,14 +53,17 @@ def mapping_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "framework/mapping_detail.html", {"mapping": mapping})
 
 
+@require_safe
 def reports(request: HttpRequest) -> HttpResponse:
     return render(request, "framework/reports.html", {"reports": selectors.reports()})
 
 
+@require_safe
 def crimes(request: HttpRequest) -> HttpResponse:
     return render(request, "framework/crimes.html", {"crimes": selectors.crimes_with_factors()})
 
 
+@require_safe
 def history(request: HttpRequest) -> HttpResponse:
     require_framework_admin(request)
     return render(request, "framework/history.html", {"changes": selectors.recent_changes()})

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 import xstatic.pkg.bootstrap
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -179,6 +180,7 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "r2p-early-warning@localhost")
 
@@ -214,7 +216,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     (DATA_DIR / "celery" / "results").mkdir(parents=True, exist_ok=True)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # A message not acknowledged within this time is delivered again (acks_late).
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+        "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+        "socket_timeout": 10,
+        "socket_connect_timeout": 5,
     }
     _default_result_backend = CELERY_BROKER_URL
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", _default_result_backend)
@@ -228,9 +235,44 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 
+# Escalation summaries: drafting limits, the drafter's lease and the sweeper.
+SUMMARY_TIME_LIMIT = env_int("SUMMARY_TIME_LIMIT", 120)
+SUMMARY_SOFT_TIME_LIMIT = env_int("SUMMARY_SOFT_TIME_LIMIT", SUMMARY_TIME_LIMIT - 10)
+SUMMARY_MAX_RETRIES = env_int("SUMMARY_MAX_RETRIES", 5)
+SUMMARY_LEASE_SECONDS = env_int("SUMMARY_LEASE_SECONDS", SUMMARY_TIME_LIMIT + 30)
+SUMMARY_STUCK_AFTER_SECONDS = env_int("SUMMARY_STUCK_AFTER_SECONDS", 120)
+SUMMARY_SWEEP_INTERVAL_SECONDS = env_int("SUMMARY_SWEEP_INTERVAL_SECONDS", 60)
+_visibility = CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout")
+if isinstance(_visibility, int) and _visibility <= SUMMARY_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "SUMMARY_TIME_LIMIT must be below the broker's visibility timeout "
+        "(CELERY_VISIBILITY_TIMEOUT), or a task still running would be delivered twice."
+    )
+if not 0 < SUMMARY_SOFT_TIME_LIMIT < SUMMARY_TIME_LIMIT:
+    raise ImproperlyConfigured("SUMMARY_SOFT_TIME_LIMIT must be between 0 and SUMMARY_TIME_LIMIT.")
+
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-summaries": {
+        "task": "assessments.sweep_stuck_summaries",
+        "schedule": float(SUMMARY_SWEEP_INTERVAL_SECONDS),
+    },
+    "overdue-reminders": {
+        "task": "assessments.send_overdue_reminders",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "review-digest": {
+        "task": "assessments.send_review_digest",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

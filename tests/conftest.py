@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -160,34 +160,49 @@ class WorkerProcess:
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
-        env = {**os.environ, "DATABASE_URL": worker_database_url(), "DEBUG": "true"}
+    def start(
+        self, *, env: dict[str, str] | None = None, pool: str = "solo", beat: bool = False
+    ) -> "WorkerProcess":
+        full_env = {
+            **os.environ,
+            "DATABASE_URL": worker_database_url(),
+            "DEBUG": "true",
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
+            **(env or {}),
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "r2p_project",
+            "worker",
+            f"--pool={pool}",
+            "--concurrency=1",
+            "--loglevel=INFO",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h",
+        ]
+        if beat:
+            command += ["--beat", f"--schedule={Path(self.log_path).with_suffix('.beat')}"]
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "r2p_project",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h",
-            ],
-            env=env,
+            command,
+            env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=settings.BASE_DIR,
+            start_new_session=True,
         )
+        return self
 
     def kill(self) -> None:
-        """kill -9: the worker gets no chance to finish or acknowledge anything."""
+        """kill -9 of the worker and its pool: nothing finishes or acknowledges anything."""
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
 
     def stop(self) -> None:
@@ -205,9 +220,35 @@ class WorkerProcess:
 
 @pytest.fixture
 def celery_worker_process(tmp_path: Path) -> Iterator[WorkerProcess]:
+    """A started worker (solo pool) on the configured broker."""
     worker = WorkerProcess(str(tmp_path / "worker.log"))
     worker.start()
     try:
         yield worker
     finally:
         worker.stop()
+
+
+@pytest.fixture
+def worker_factory(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+    """Start workers with their own options; every one is stopped at the end."""
+    started: list[WorkerProcess] = []
+
+    def start(**options: object) -> WorkerProcess:
+        worker = WorkerProcess(str(tmp_path / f"worker-{len(started)}.log"))
+        started.append(worker)
+        return worker.start(**options)  # type: ignore[arg-type]
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def wait_for(predicate: Callable[[], object], timeout: float, message: str) -> None:
+    """Poll until ``predicate()`` is true; fail with ``message`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"timed out after {timeout}s: {message}", pytrace=False)

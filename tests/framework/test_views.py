@@ -18,6 +18,12 @@ FRAMEWORK_PAGES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The cast's passwords are hashed quickly: the sign-in tests still use the real check."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def framework_urls() -> list[str]:
     from framework.urls import urlpatterns
 
@@ -40,6 +46,31 @@ def test_every_framework_url_is_in_the_page_table():
 @pytest.mark.parametrize("url", framework_urls())
 def test_anonymous_user_is_sent_to_login_from_every_framework_page(client, url):
     response = client.get(url)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", framework_urls())
+@pytest.mark.parametrize("cast", ["analyst", "admin"])
+def test_framework_pages_are_read_only_and_refuse_a_post(client, cast, request, url):
+    client.force_login(request.getfixturevalue(cast))
+
+    response = client.post(url, {"label": "Changed by a POST."})
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    # HEAD is safe, and answers as GET does (the history is for framework admins only).
+    allowed = cast == "admin" or "history" not in url
+    assert client.head(url).status_code == (200 if allowed else 403)
+    assert not Indicator.objects.filter(label="Changed by a POST.").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", framework_urls())
+def test_anonymous_post_to_a_framework_page_is_sent_to_login(client, url):
+    response = client.post(url)
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))

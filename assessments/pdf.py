@@ -1,0 +1,45 @@
+"""The escalation summary as a paginated PDF, marked on every page (WeasyPrint)."""
+
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from weasyprint import HTML
+
+from assessments.models import EscalationSummary
+from assessments.templatetags.risk import level_label
+
+
+def css_string(text: str) -> str:
+    """``text`` as the inside of a double-quoted CSS string, safe in a <style> element."""
+    escaped = []
+    for char in text:
+        if char in '\\"<>&' or ord(char) < 32:
+            escaped.append(f"\\{ord(char):x} ")
+        else:
+            escaped.append(char)
+    return mark_safe("".join(escaped))  # noqa: S308 - every special character is escaped
+
+
+def render_summary_pdf(summary: EscalationSummary) -> bytes:
+    content = summary.content
+    situation = content["situation"]["name"]
+    as_of = content["assessment"]["as_of"]
+    level = level_label(content["levels"]["overall"])
+    marking = content["situation"]["confidentiality_label"].upper()
+    html = render_to_string(
+        "assessments/summary_pdf.html",
+        {
+            "summary": summary,
+            "decision": getattr(summary, "decision", None),
+            "header": css_string(
+                _("%(situation)s, as of %(as_of)s: %(level)s")
+                % {"situation": situation, "as_of": as_of, "level": level}
+            ),
+            "marking": css_string(marking),
+            "footer": css_string(
+                _("%(marking)s · escalation summary %(hash)s")
+                % {"marking": marking, "hash": summary.content_hash[:16]}
+            ),
+        },
+    )
+    return HTML(string=html).write_pdf()

@@ -1,0 +1,168 @@
+"""Drafting the content of an escalation summary: a snapshot that explains itself.
+
+The content is plain JSON, built from the assessment as it stands, the previous approved
+assessment of the same situation, and the framework data; its SHA-256 over a canonical
+encoding is what a reviewer's decision binds to.
+"""
+
+import hashlib
+import json
+from typing import Any
+
+from django.utils import timezone
+
+from assessments import scoring, selectors
+from assessments.models import Assessment, IndicatorRating
+from framework.models import Pillar, RiskFactor
+
+SCHEMA_VERSION = 1
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def previous_approved(assessment: Assessment) -> Assessment | None:
+    return (
+        Assessment.objects.filter(
+            situation_id=assessment.situation_id,
+            status=Assessment.Status.APPROVED,
+            as_of__lte=assessment.as_of,
+        )
+        .exclude(pk=assessment.pk)
+        .order_by("-as_of", "-pk")
+        .first()
+    )
+
+
+def _ratings(assessment: Assessment) -> list[IndicatorRating]:
+    return list(
+        assessment.ratings.select_related("indicator__factor")
+        .prefetch_related("sources")
+        .order_by("indicator__factor__number", "indicator__order")
+    )
+
+
+def build_summary_content(assessment: Assessment) -> dict[str, Any]:
+    """The summary of ``assessment`` as a JSON-serialisable dict (a fixed number of queries)."""
+    ratings = _ratings(assessment)
+    previous = previous_approved(assessment)
+    previous_ratings = _ratings(previous) if previous else []
+    framework = selectors.scoring_framework(
+        {r.indicator_id for r in ratings} | {r.indicator_id for r in previous_ratings}
+    )
+    current_scores = selectors.ratings_for_scoring(ratings)
+    result = scoring.assess(framework, current_scores, assessment.posture)
+    previous_result = None
+    previous_scores = None
+    if previous is not None:
+        previous_scores = selectors.ratings_for_scoring(previous_ratings)
+        previous_result = scoring.assess(framework, previous_scores, previous.posture)
+    changes = scoring.compare(
+        previous_scores, current_scores, previous_result, result, framework=framework
+    )
+    proposal = scoring.propose_escalation(
+        current=result,
+        previous_overall=previous_result.overall if previous_result else None,
+        posture=assessment.posture,
+        thresholds=selectors.escalation_thresholds(),
+    )
+    situation = assessment.situation
+    return {
+        "schema": SCHEMA_VERSION,
+        "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "situation": {
+            "code": situation.code,
+            "name": situation.name,
+            "country": str(situation.country),
+            "country_name": str(situation.country.name),
+            "region": situation.region,
+            "populations_at_risk": situation.populations_at_risk,
+            "protected_groups": situation.protected_groups,
+            "confidentiality": situation.confidentiality,
+            "confidentiality_label": str(situation.get_confidentiality_display()),
+        },
+        "assessment": {
+            "id": assessment.pk,
+            "revision": assessment.revision,
+            "as_of": assessment.as_of.isoformat(),
+            "posture": assessment.posture,
+            "posture_label": str(assessment.get_posture_display()),
+            "author": assessment.author.get_full_name() or assessment.author.get_username(),
+            "narrative": assessment.narrative,
+        },
+        "levels": {**{k: c.level for k, c in result.crimes.items()}, "overall": result.overall},
+        "level_reasons": {
+            **{k: list(c.reasons) for k, c in result.crimes.items()},
+            "overall": [result.overall_reason],
+        },
+        "previous": (
+            {
+                "id": previous.pk,
+                "as_of": previous.as_of.isoformat(),
+                "overall": previous_result.overall if previous_result else None,
+            }
+            if previous
+            else None
+        ),
+        "changes": changes.to_dict(),
+        "drivers": _drivers(result, ratings),
+        "recommendations": {
+            str(pillar): [rec.to_dict() for rec in result.recommendations.get(pillar, ())]
+            for pillar in scoring.PILLARS
+        },
+        "reports": _reports_by_pillar(),
+        "escalation": proposal.to_dict(),
+    }
+
+
+def _drivers(result: scoring.AssessmentResult, ratings: list[IndicatorRating]) -> list[dict]:
+    """Factors at low or higher, strongest first, with their rated indicators and evidence."""
+    titles = dict(RiskFactor.objects.values_list("number", "title"))
+    by_factor: dict[int, list[IndicatorRating]] = {}
+    for rating in ratings:
+        if scoring.severity_rank(rating.severity) >= scoring.severity_rank("low"):
+            by_factor.setdefault(rating.indicator.factor.number, []).append(rating)
+    factors = [
+        factor
+        for factor in result.factors.values()
+        if factor.level and scoring.severity_rank(factor.level) >= scoring.severity_rank("low")
+    ]
+    factors.sort(key=lambda f: (-scoring.severity_rank(f.level or "absent"), f.number))
+    return [
+        {
+            "factor": factor.number,
+            "title": titles.get(factor.number, ""),
+            "level": factor.level,
+            "reason": factor.reason,
+            "indicators": [
+                {
+                    "code": r.indicator.code,
+                    "label": r.indicator.label,
+                    "severity": r.severity,
+                    "trend": r.trend,
+                    "confidence": r.confidence,
+                    "note": r.note,
+                    "sources": [
+                        {"reliability": s.reliability, "citation": s.citation}
+                        for s in r.sources.all()
+                    ],
+                }
+                for r in sorted(
+                    by_factor.get(factor.number, []),
+                    key=lambda r: -scoring.severity_rank(r.severity),
+                )
+            ],
+        }
+        for factor in factors
+    ]
+
+
+def _reports_by_pillar() -> dict[str, list[dict[str, Any]]]:
+    return {
+        str(pillar.number): [
+            {"year": r.year, "title": r.title, "symbol": r.symbol} for r in pillar.reports.all()
+        ]
+        for pillar in Pillar.objects.active().prefetch_related("reports")
+    }

@@ -1,0 +1,32 @@
+// Refresh a partial while background work is under way: an element with data-poll-url is
+// replaced by what that URL returns, every data-poll-interval milliseconds, until the
+// returned element no longer asks to be polled. No library needed.
+(function () {
+  "use strict";
+  function schedule(element) {
+    var url = element.getAttribute("data-poll-url");
+    if (!url) { return; }
+    var interval = parseInt(element.getAttribute("data-poll-interval") || "2000", 10);
+    window.setTimeout(function () {
+      fetch(url, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) { throw new Error(String(response.status)); }
+          return response.text();
+        })
+        .then(function (html) {
+          var holder = document.createElement("div");
+          holder.innerHTML = html.trim();
+          var fresh = holder.firstElementChild;
+          if (!fresh) { return; }
+          element.replaceWith(fresh);
+          // Replaced nodes are not announced: say the new status in a lasting live region.
+          var status = fresh.querySelector("[role=status]");
+          var announcer = document.getElementById("live-announcer");
+          if (status && announcer) { announcer.textContent = status.textContent.trim(); }
+          schedule(fresh);
+        })
+        .catch(function () { schedule(element); });
+    }, interval);
+  }
+  document.querySelectorAll("[data-poll-url]").forEach(schedule);
+})();

@@ -1,0 +1,383 @@
+"""Escalation summaries through the services: drafting, idempotence, decisions, reminders."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.roles import REVIEWERS
+from assessments import escalations, services
+from assessments.models import (
+    Assessment,
+    EscalationDecision,
+    EscalationSummary,
+    Notification,
+)
+from assessments.summaries import content_hash
+from tests.assessments.builders import build_assessment, build_situation, ratings_by_pk
+
+CRISIS = {"10.1": "high", "1.1": "moderate", "8.4": "moderate"}
+SERIOUS = {"1.1": "moderate", "2.1": "moderate", "3.1": "moderate"}
+
+
+def submitted(situation, analyst, ratings, *, as_of=date(2026, 5, 1), posture="perpetrator"):
+    assessment = build_assessment(
+        situation, by=analyst, ratings=ratings, as_of=as_of, posture=posture
+    )
+    return services.submit_assessment(assessment, by=analyst)
+
+
+def drafted(assessment):
+    summary = EscalationSummary.objects.get(assessment=assessment, revision=assessment.revision)
+    assert escalations.draft_summary(summary.pk) == "drafted"
+    summary.refresh_from_db()
+    return summary
+
+
+def approve(summary, reviewer, level=None, reason=""):
+    return escalations.decide_escalation(
+        summary,
+        by=reviewer,
+        approve=True,
+        level=level or summary.proposed_escalation,
+        reason=reason,
+        content_hash=summary.content_hash,
+    )
+
+
+@pytest.fixture
+def situation(reviewer, analyst):
+    return build_situation(by=reviewer, analysts=[analyst], name="Lake District (test)")
+
+
+@pytest.mark.django_db
+def test_submitting_creates_one_pending_summary_of_that_version(
+    situation, analyst, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assessment = submitted(situation, analyst, CRISIS)
+
+    summary = EscalationSummary.objects.get(assessment=assessment)
+    assert summary.revision == assessment.revision == 1
+    assert summary.status == "pending"
+    assert len(callbacks) == 1  # the task is enqueued only once the submit commits
+
+
+@pytest.mark.django_db
+def test_drafting_stores_a_snapshot_with_its_hash_and_moves_the_assessment_into_review(
+    situation, analyst, reviewer
+):
+    assessment = submitted(situation, analyst, CRISIS)
+
+    summary = drafted(assessment)
+
+    assessment.refresh_from_db()
+    assert assessment.status == "in_review"
+    assert summary.status == "ready"
+    assert summary.content_hash == content_hash(summary.content)
+    content = summary.content
+    assert content["situation"]["name"] == "Lake District (test)"
+    assert content["assessment"]["as_of"] == "2026-05-01"
+    assert content["levels"]["genocide"] == "current_crisis"
+    assert content["levels"]["overall"] == "current_crisis"
+    assert content["changes"]["first_assessment"] is True
+    assert content["escalation"]["level"] == "request_security_council_briefing"
+    assert summary.proposed_escalation == "request_security_council_briefing"
+    assert content["drivers"][0]["factor"] == 10
+    assert content["drivers"][0]["indicators"][0]["sources"][0]["reliability"] == "B"
+    assert set(content["recommendations"]) == {"1", "2", "3"}
+    assert any(r["symbol"].startswith("A/66/874") for r in content["reports"]["3"])
+    last = assessment.transitions.last()
+    assert (last.actor, last.from_status, last.to_status) == (None, "submitted", "in_review")
+
+
+@pytest.mark.django_db
+def test_a_second_delivery_makes_no_second_summary_and_no_second_email(
+    situation, analyst, reviewer, django_capture_on_commit_callbacks
+):
+    assessment = submitted(situation, analyst, CRISIS)
+    summary = EscalationSummary.objects.get(assessment=assessment)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = escalations.draft_summary(summary.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = escalations.draft_summary(summary.pk)
+
+    assert (first, second) == ("drafted", "skipped")
+    assert EscalationSummary.objects.filter(assessment=assessment).count() == 1
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [reviewer.email]
+    assert "Lake District (test)" in mail.outbox[0].subject
+    escalations.notify_summary_ready(summary.pk)  # a retried notification sends nothing
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_the_database_allows_one_summary_per_assessment_version(situation, analyst):
+    assessment = submitted(situation, analyst, CRISIS)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EscalationSummary.objects.create(assessment=assessment, revision=assessment.revision)
+
+
+@pytest.mark.django_db
+def test_a_claim_held_by_a_live_drafter_is_not_taken_but_a_dead_drafters_is(
+    situation, analyst, settings
+):
+    assessment = submitted(situation, analyst, CRISIS)
+    summary = EscalationSummary.objects.get(assessment=assessment)
+    assert escalations.claim_summary(summary.pk) is not None
+
+    assert escalations.draft_summary(summary.pk) == "skipped"
+
+    old = timezone.now() - timedelta(seconds=settings.SUMMARY_LEASE_SECONDS + 1)
+    EscalationSummary.objects.filter(pk=summary.pk).update(claimed_at=old)
+    assert escalations.draft_summary(summary.pk) == "drafted"
+    summary.refresh_from_db()
+    assert summary.status == "ready"
+    assert summary.attempts == 2
+
+
+@pytest.mark.django_db
+def test_sweeper_enqueues_again_what_is_stuck_and_leaves_the_rest(situation, analyst, settings):
+    stuck = submitted(situation, analyst, CRISIS)
+    fresh_situation = build_situation(by=stuck.situation.created_by, analysts=[analyst])
+    fresh = submitted(fresh_situation, analyst, SERIOUS)
+    long_ago = timezone.now() - timedelta(seconds=settings.SUMMARY_STUCK_AFTER_SECONDS + 5)
+    EscalationSummary.objects.filter(assessment=stuck).update(updated_at=long_ago)
+
+    assert escalations.sweep_stuck_summaries() == 1
+
+    dead = timezone.now() - timedelta(seconds=settings.SUMMARY_LEASE_SECONDS + 5)
+    EscalationSummary.objects.filter(assessment=fresh).update(
+        status="drafting", claimed_at=dead, updated_at=long_ago
+    )
+    assert escalations.sweep_stuck_summaries() == 1
+    assert EscalationSummary.objects.get(assessment=fresh).status == "pending"
+
+
+@pytest.mark.django_db
+def test_submit_succeeds_when_the_broker_is_down_and_the_summary_stays_pending(
+    situation, analyst, django_capture_on_commit_callbacks
+):
+    from r2p_project.celery import app
+
+    saved = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+    app._pool = None
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assessment = submitted(situation, analyst, CRISIS)
+    finally:
+        app.conf.broker_url = saved
+        app._pool = None
+
+    assert assessment.status == "submitted"
+    assert EscalationSummary.objects.get(assessment=assessment).status == "pending"
+
+
+@pytest.mark.django_db
+def test_a_permanent_failure_is_visible_and_can_be_tried_again(situation, analyst, reviewer):
+    assessment = submitted(situation, analyst, CRISIS)
+    summary = EscalationSummary.objects.get(assessment=assessment)
+
+    assert escalations.mark_summary_failed(summary.pk, "the drafter crashed")
+    summary.refresh_from_db()
+    assert (summary.status, summary.error) == ("failed", "the drafter crashed")
+
+    escalations.retry_summary(summary, by=reviewer)
+    summary.refresh_from_db()
+    assert (summary.status, summary.error) == ("pending", "")
+    assert escalations.draft_summary(summary.pk) == "drafted"
+
+
+@pytest.mark.django_db
+def test_an_outsider_cannot_retry_a_failed_summary(situation, analyst, other_analyst):
+    assessment = submitted(situation, analyst, CRISIS)
+    summary = EscalationSummary.objects.get(assessment=assessment)
+    escalations.mark_summary_failed(summary.pk, "boom")
+
+    with pytest.raises(services.WorkflowError):
+        escalations.retry_summary(summary, by=other_analyst)
+
+
+@pytest.mark.django_db
+def test_reviewer_approves_at_the_proposed_level_and_the_decision_binds_to_the_hash(
+    situation, analyst, reviewer
+):
+    summary = drafted(submitted(situation, analyst, CRISIS))
+
+    decision = approve(summary, reviewer)
+
+    assert decision.approved is True
+    assert decision.level == summary.proposed_escalation
+    assert decision.content_hash == summary.content_hash
+    assessment = Assessment.objects.get(pk=summary.assessment_id)
+    assert assessment.status == "approved"
+    assert assessment.reviewer == reviewer
+
+
+@pytest.mark.django_db
+def test_changing_the_level_or_rejecting_needs_a_reason(situation, analyst, reviewer):
+    summary = drafted(submitted(situation, analyst, CRISIS))
+
+    with pytest.raises(services.WorkflowError, match="reason for changing"):
+        approve(summary, reviewer, level="brief_secretary_general")
+    with pytest.raises(services.WorkflowError, match="reason for rejecting"):
+        escalations.decide_escalation(
+            summary,
+            by=reviewer,
+            approve=False,
+            level=summary.proposed_escalation,
+            reason=" ",
+            content_hash=summary.content_hash,
+        )
+    assert not EscalationDecision.objects.exists()
+
+    decision = approve(summary, reviewer, level="brief_secretary_general", reason="SG first.")
+    assert (decision.level, decision.proposed_level) == (
+        "brief_secretary_general",
+        "request_security_council_briefing",
+    )
+
+
+@pytest.mark.django_db
+def test_rejecting_returns_the_assessment_to_the_analyst_with_the_reason(
+    situation, analyst, reviewer
+):
+    summary = drafted(submitted(situation, analyst, CRISIS))
+
+    escalations.decide_escalation(
+        summary,
+        by=reviewer,
+        approve=False,
+        level=summary.proposed_escalation,
+        reason="Corroborate 10.1 first.",
+        content_hash=summary.content_hash,
+    )
+
+    assessment = Assessment.objects.get(pk=summary.assessment_id)
+    assert assessment.status == "returned"
+    assert assessment.transitions.last().reason == "Corroborate 10.1 first."
+
+
+@pytest.mark.django_db
+def test_a_decision_on_content_the_reviewer_did_not_read_is_refused(situation, analyst, reviewer):
+    summary = drafted(submitted(situation, analyst, CRISIS))
+
+    with pytest.raises(services.WorkflowError, match="not the one stored"):
+        escalations.decide_escalation(
+            summary,
+            by=reviewer,
+            approve=True,
+            level=summary.proposed_escalation,
+            reason="",
+            content_hash="0" * 64,
+        )
+
+
+@pytest.mark.django_db
+def test_the_author_can_never_decide_on_their_own_summary(situation, analyst, reviewer):
+    analyst.groups.add(Group.objects.get(name=REVIEWERS))
+    summary = drafted(submitted(situation, analyst, CRISIS))
+
+    with pytest.raises(services.WorkflowError):
+        approve(summary, analyst)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EscalationDecision.objects.create(
+            summary=summary,
+            reviewer=analyst,
+            author=analyst,
+            approved=True,
+            proposed_level=summary.proposed_escalation,
+            level=summary.proposed_escalation,
+            content_hash=summary.content_hash,
+        )
+
+
+@pytest.mark.django_db
+def test_an_edit_after_approval_makes_a_new_version_that_needs_a_new_decision(
+    situation, analyst, reviewer
+):
+    summary = drafted(submitted(situation, analyst, CRISIS))
+    approve(summary, reviewer)
+    assessment = Assessment.objects.get(pk=summary.assessment_id)
+
+    assessment = services.save_assessment(
+        assessment,
+        by=analyst,
+        expected_version=assessment.lock_version,
+        as_of=assessment.as_of,
+        posture=assessment.posture,
+        narrative="Corrected after a new report.",
+        ratings=ratings_by_pk({"10.1": "moderate"}),
+    )
+    assert assessment.status == "draft"
+    assessment = services.submit_assessment(assessment, by=analyst)
+    second = drafted(assessment)
+
+    assert (summary.revision, second.revision) == (1, 2)
+    assert second.content_hash != summary.content_hash
+    assert not hasattr(second, "decision")
+    with pytest.raises(services.WorkflowError):
+        approve(summary, reviewer)  # the old decision's summary cannot be decided again
+
+
+@pytest.mark.django_db
+def test_summary_lists_what_changed_since_the_last_approved_assessment(
+    situation, analyst, reviewer
+):
+    first = drafted(submitted(situation, analyst, SERIOUS, posture="unwilling"))
+    approve(first, reviewer)
+
+    later = submitted(
+        situation,
+        analyst,
+        {**SERIOUS, "10.1": "moderate", "8.1": "low", "2.1": "low"},
+        as_of=date(2026, 6, 1),
+        posture="unwilling",
+    )
+    content = drafted(later).content
+
+    changes = content["changes"]
+    assert changes["first_assessment"] is False
+    assert content["previous"]["as_of"] == "2026-05-01"
+    overall = next(c for c in changes["level_changes"] if c["key"] == "overall")
+    assert (overall["from"], overall["to"], overall["direction"]) == (
+        "serious_concern",
+        "imminent_risk",
+        "up",
+    )
+    moved = {c["code"]: (c["from"], c["to"]) for c in changes["indicator_changes"]}
+    assert moved["2.1"] == ("moderate", "low")
+    assert moved["10.1"] == ("not_assessed", "moderate")
+    assert changes["new_triggers"] == ["8.1"]
+    assert content["escalation"]["level"] == "alert_special_adviser"
+
+
+@pytest.mark.django_db
+def test_overdue_reminders_go_to_the_analysts_once_a_day(situation, analyst):
+    Assessment.objects.all().delete()
+    today = timezone.localdate() + timedelta(days=situation.review_cadence_days + 1)
+
+    assert escalations.send_overdue_reminders(today) == 1
+    assert escalations.send_overdue_reminders(today) == 0
+    assert mail.outbox[0].to == [analyst.email]
+    assert "overdue" in mail.outbox[0].subject
+    assert escalations.send_overdue_reminders(today + timedelta(days=1)) == 1
+
+
+@pytest.mark.django_db
+def test_reviewers_get_one_digest_a_day_of_summaries_awaiting_decision(
+    situation, analyst, reviewer
+):
+    drafted(submitted(situation, analyst, CRISIS))
+    mail.outbox.clear()
+
+    assert escalations.send_review_digest(date(2026, 11, 27)) == 1
+    assert escalations.send_review_digest(date(2026, 11, 27)) == 0
+    assert "Lake District (test)" in mail.outbox[0].body
+    assert Notification.objects.filter(key__startswith="digest:").count() == 1

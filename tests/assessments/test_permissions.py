@@ -1,0 +1,637 @@
+"""Who may reach what: every URL of the project, for every member of the cast, GET and POST.
+
+The table below is the specification. A URL that is not in it fails the suite: whoever adds a
+URL decides here who may use it. The admin has its own tests (tests/framework/test_views.py).
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from assessments import escalations
+from assessments.models import Assessment, EscalationSummary, RecommendationResponse, Situation
+from tests.assessments.builders import build_assessment, build_situation, edit_form_data
+
+ROLES = ("anonymous", "assigned", "unassigned", "reviewer", "admin", "outsider")
+ROLE_FIXTURES = {
+    "assigned": "analyst",
+    "unassigned": "other_analyst",
+    "reviewer": "reviewer",
+    "admin": "admin",
+    "outsider": "outsider",
+}
+
+# Outcomes besides a plain status code.
+LOGIN = "302 to login"
+DONE = "302, done"  # a successful POST: the change is in the database
+REFUSED = "302, refused"  # sent back to the page with an error message: nothing changed
+ELSEWHERE = "302 elsewhere"  # a redirect that changes nothing (the home page, signing out)
+
+SITUATION_NAME = "North Darfur, El Fasher and Zamzam"
+
+
+def per_role(*outcomes: int | str) -> dict[str, int | str]:
+    return dict(zip(ROLES, outcomes, strict=True))
+
+
+def same(outcomes: dict[str, int | str]) -> dict[str, dict[str, int | str]]:
+    """GET and POST answer alike (the home page redirects whatever the method)."""
+    return {"GET": outcomes, "POST": outcomes}
+
+
+#                     anonymous assigned unassigned reviewer admin outsider
+SIGNED_IN_READ = per_role(LOGIN, 200, 200, 200, 200, 200)
+POST_ONLY = per_role(LOGIN, 405, 405, 405, 405, 405)
+GET_ONLY = per_role(LOGIN, 405, 405, 405, 405, 405)
+
+
+def read_only(outcomes: dict[str, int | str]) -> dict[str, dict[str, int | str]]:
+    """A read-only page (``require_safe``): GET as given; a POST by anyone signed in is 405,
+    before any visibility check, so it tells an unassigned analyst nothing either."""
+    return {"GET": outcomes, "POST": GET_ONLY}
+
+
+TABLE: dict[str, dict[str, dict[str, int | str]]] = {
+    "home": same(per_role(LOGIN, ELSEWHERE, ELSEWHERE, ELSEWHERE, ELSEWHERE, ELSEWHERE)),
+    "login": {
+        "GET": per_role(200, 200, 200, 200, 200, 200),
+        "POST": per_role(200, 200, 200, 200, 200, 200),  # wrong password: the form again
+    },
+    "logout": {
+        "GET": per_role(LOGIN, 405, 405, 405, 405, 405),
+        "POST": per_role(LOGIN, DONE, DONE, DONE, DONE, DONE),
+    },
+    "assessments:situations": read_only(SIGNED_IN_READ),
+    "assessments:situation_create": {
+        "GET": per_role(LOGIN, 403, 403, 200, 200, 403),
+        "POST": per_role(LOGIN, 403, 403, DONE, DONE, 403),
+    },
+    "assessments:situation": read_only(per_role(LOGIN, 200, 404, 200, 200, 404)),
+    "assessments:situation_edit": {
+        "GET": per_role(LOGIN, 403, 404, 200, 200, 404),
+        "POST": per_role(LOGIN, 403, 404, DONE, DONE, 404),
+    },
+    "assessments:start": {
+        "GET": POST_ONLY,
+        "POST": per_role(LOGIN, DONE, 404, 403, 403, 404),
+    },
+    "assessments:detail": read_only(per_role(LOGIN, 200, 404, 200, 200, 404)),
+    "assessments:edit": {
+        "GET": per_role(LOGIN, 200, 404, 403, 403, 404),
+        "POST": per_role(LOGIN, DONE, 404, 403, 403, 404),
+    },
+    "assessments:submit": {
+        "GET": POST_ONLY,
+        "POST": per_role(LOGIN, DONE, 404, REFUSED, REFUSED, 404),
+    },
+    # The decision on the ready summary of an assessment in review.
+    "assessments:decide": {
+        "GET": POST_ONLY,
+        "POST": per_role(LOGIN, REFUSED, 404, DONE, REFUSED, 404),
+    },
+    "assessments:respond": {
+        "GET": POST_ONLY,
+        "POST": per_role(LOGIN, DONE, 404, 403, 403, 404),
+    },
+    "assessments:export": read_only(per_role(LOGIN, 200, 404, 200, 200, 404)),
+    # The polled status of the summary of an assessment awaiting its draft.
+    "assessments:summary_status": read_only(per_role(LOGIN, 200, 404, 200, 200, 404)),
+    # A failed summary tried again: its situation's analysts or a reviewer.
+    "assessments:summary_retry": {
+        "GET": POST_ONLY,
+        "POST": per_role(LOGIN, DONE, 404, DONE, REFUSED, 404),
+    },
+    # The latest ready summary of an assessment in review, as PDF and as JSON.
+    "assessments:summary_pdf": read_only(per_role(LOGIN, 200, 404, 200, 200, 404)),
+    "assessments:summary_json": read_only(per_role(LOGIN, 200, 404, 200, 200, 404)),
+    "assessments:queue": read_only(per_role(LOGIN, 403, 403, 200, 403, 403)),
+    "framework:overview": read_only(SIGNED_IN_READ),
+    "framework:pillars": read_only(SIGNED_IN_READ),
+    "framework:factors": read_only(SIGNED_IN_READ),
+    "framework:matrix": read_only(SIGNED_IN_READ),
+    "framework:mapping": read_only(SIGNED_IN_READ),
+    "framework:reports": read_only(SIGNED_IN_READ),
+    "framework:crimes": read_only(SIGNED_IN_READ),
+    "framework:history": read_only(per_role(LOGIN, 403, 403, 403, 200, 403)),
+}
+
+# The URLs about one situation or one of its assessments: the unassigned see none of them.
+SITUATION_URLS = [
+    "assessments:situation",
+    "assessments:situation_edit",
+    "assessments:start",
+    "assessments:detail",
+    "assessments:edit",
+    "assessments:submit",
+    "assessments:decide",
+    "assessments:respond",
+    "assessments:export",
+    "assessments:summary_status",
+    "assessments:summary_retry",
+    "assessments:summary_pdf",
+    "assessments:summary_json",
+]
+MAPPING_CODE = "RF1-P1-impartial-oversight-of-political-transitions"
+
+
+def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if route.startswith("admin/") or route.startswith(settings.STATIC_URL.lstrip("/")):
+            continue
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, route, inner)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name}" if pattern.name else f"<unnamed: {route}>"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The cast signs in with force_login: hashing their passwords slowly buys nothing here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def project_url_names() -> set[str]:
+    return set(_walk(get_resolver().url_patterns))
+
+
+def test_every_url_of_the_project_is_in_the_permission_table():
+    assert project_url_names() == set(TABLE)
+
+
+# The world every case runs in --------------------------------------------------------------
+
+
+@dataclass
+class World:
+    situation: Situation
+    draft: Assessment  # by the assigned analyst, with recommendations
+    submitted: Assessment  # by the assigned analyst; its summary pending (not drafted yet)
+    in_review: Assessment  # by the assigned analyst; its summary ready for a decision
+    failed: Assessment  # by the assigned analyst; its summary's drafting failed
+    recommended_entry: str
+
+    def refreshed(self, assessment: Assessment) -> Assessment:
+        return Assessment.objects.get(pk=assessment.pk)
+
+
+@pytest.fixture
+def world(analyst, other_analyst, reviewer, admin, outsider) -> World:
+    situation = build_situation(
+        by=reviewer,
+        analysts=[analyst],
+        code="sd-north-darfur",
+        name=SITUATION_NAME,
+        populations_at_risk="Displaced Masalit and Fur communities",
+    )
+    draft = build_assessment(
+        situation,
+        by=analyst,
+        ratings={"7.5": "high", "8.1": ("high", "worsening", "high"), "1.1": "moderate"},
+        narrative="Sieges of the camps continue.",
+    )
+    submitted = build_assessment(
+        situation, by=analyst, ratings={"7.5": "moderate"}, status="submitted"
+    )
+    in_review = build_assessment(
+        situation, by=analyst, ratings={"8.1": "high"}, status="in_review", reviewer=reviewer
+    )
+    failed = build_assessment(situation, by=analyst, ratings={"1.1": "low"}, status="submitted")
+    assert escalations.mark_summary_failed(summary(failed).pk, "the drafter crashed")
+    assert draft.result["recommendations"], "the draft needs a recommendation to respond to"
+    assert summary(submitted).status == "pending"
+    assert summary(in_review).status == "ready"
+    return World(
+        situation,
+        draft,
+        submitted,
+        in_review,
+        failed,
+        draft.result["recommendations"][0]["entry"],
+    )
+
+
+def summary(assessment: Assessment) -> EscalationSummary:
+    """The summary of the assessment's current version."""
+    assessment = Assessment.objects.get(pk=assessment.pk)
+    return EscalationSummary.objects.get(assessment=assessment, revision=assessment.revision)
+
+
+# Which assessment of the world each URL about one assessment is asked about.
+ASSESSMENT_OF_URL = {
+    "assessments:decide": "in_review",
+    "assessments:summary_status": "submitted",
+    "assessments:summary_retry": "failed",
+    "assessments:summary_pdf": "in_review",
+    "assessments:summary_json": "in_review",
+}
+
+
+def _kwargs(name: str, world: World) -> dict[str, object]:
+    if name in ("assessments:situation", "assessments:situation_edit", "assessments:start"):
+        return {"pk": world.situation.pk}
+    if name in ASSESSMENT_OF_URL:
+        return {"pk": getattr(world, ASSESSMENT_OF_URL[name]).pk}
+    if name.startswith("assessments:") and name not in (
+        "assessments:situations",
+        "assessments:situation_create",
+        "assessments:queue",
+    ):
+        return {"pk": world.draft.pk}
+    if name == "framework:mapping":
+        return {"code": MAPPING_CODE}
+    return {}
+
+
+def _post_data(name: str, world: World) -> dict[str, object]:
+    situation_fields = {
+        "country": "SD",
+        "region": "Darfur",
+        "review_cadence_days": "30",
+        "confidentiality": "confidential",
+    }
+    return {
+        "login": {"username": "analyst", "password": "not-the-password"},
+        "assessments:situation_create": {
+            **situation_fields,
+            "name": "South Kordofan",
+            "code": "sd-south-kordofan",
+        },
+        "assessments:situation_edit": {
+            **situation_fields,
+            "name": "North Darfur (renamed)",
+            "code": world.situation.code,
+            "analysts": [str(pk) for pk in world.situation.analysts.values_list("pk", flat=True)],
+        },
+        "assessments:start": {"as_of": "2026-06-01", "posture": "perpetrator", "narrative": ""},
+        "assessments:edit": edit_form_data(world.draft, narrative="Edited by the table test."),
+        "assessments:decide": {
+            "decision": "approve",
+            "level": summary(world.in_review).proposed_escalation,
+            "reason": "",
+            "content_hash": summary(world.in_review).content_hash,
+        },
+        "assessments:respond": {
+            "entry": world.recommended_entry,
+            "decision": "accept",
+            "reason": "Already under discussion with the mission.",
+        },
+    }.get(name, {})
+
+
+# What a successful POST changes; checked after every request, whatever its outcome.
+EFFECTS: dict[str, Callable[[World, Client, str], bool]] = {
+    "logout": lambda w, client, role: role != "anonymous" and "_auth_user_id" not in client.session,
+    "assessments:situation_create": lambda w, c, r: Situation.objects.filter(
+        code="sd-south-kordofan", name="South Kordofan"
+    ).exists(),
+    "assessments:situation_edit": lambda w, c, r: (
+        Situation.objects.get(pk=w.situation.pk).name == "North Darfur (renamed)"
+    ),
+    "assessments:start": lambda w, c, r: w.situation.assessments.filter(
+        as_of=date(2026, 6, 1), posture="perpetrator"
+    ).exists(),
+    "assessments:edit": lambda w, c, r: (
+        w.refreshed(w.draft).narrative == "Edited by the table test."
+    ),
+    "assessments:submit": lambda w, c, r: w.refreshed(w.draft).status == "submitted",
+    "assessments:decide": lambda w, c, r: w.refreshed(w.in_review).status == "approved",
+    "assessments:summary_retry": lambda w, c, r: summary(w.failed).status == "pending",
+    "assessments:respond": lambda w, c, r: RecommendationResponse.objects.filter(
+        assessment=w.draft
+    ).exists(),
+}
+
+CASES = [
+    pytest.param(name, method, role, id=f"{name}-{method}-{role}")
+    for name, methods in TABLE.items()
+    for method in ("GET", "POST")
+    for role in ROLES
+]
+
+
+def _sign_in(client: Client, role: str, request: pytest.FixtureRequest) -> AbstractUser | None:
+    if role == "anonymous":
+        return None
+    user = request.getfixturevalue(ROLE_FIXTURES[role])
+    client.force_login(user)
+    return user
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "role"), CASES)
+def test_each_role_gets_the_answer_the_table_gives_for_each_url_and_method(
+    client, world, request, name, method, role
+):
+    _sign_in(client, role, request)
+    url = reverse(name, kwargs=_kwargs(name, world))
+    expected = TABLE[name][method][role]
+
+    response = client.get(url) if method == "GET" else client.post(url, _post_data(name, world))
+
+    shown = f"{method} {url} as {role}"
+    if expected == LOGIN:
+        assert response.status_code == 302, shown
+        assert response.url.startswith(reverse("login")), shown
+    elif expected == DONE:
+        assert response.status_code == 302, shown
+    elif expected in (REFUSED, ELSEWHERE):
+        assert response.status_code == 302, shown
+        assert not response.url.startswith(reverse("login")), shown
+    else:
+        assert response.status_code == expected, shown
+    if expected == REFUSED:
+        page = client.get(response.url)
+        assert any(m.level_tag == "error" for m in page.context["messages"]), shown
+    effect = EFFECTS.get(name)
+    if effect is not None:
+        changed = effect(world, client, role)
+        assert changed == (expected == DONE), f"{shown}: change made = {changed}"
+    if expected == 405:
+        other = "POST" if method == "GET" else "GET"
+        assert other in response["Allow"], shown
+    if expected == 200 and name == "assessments:export":
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["situation"]["name"] == SITUATION_NAME
+    if expected == 200 and name == "assessments:summary_json":
+        assert response["Content-Type"] == "application/json"
+        data = response.json()
+        assert data["content_hash"] == summary(world.in_review).content_hash
+        assert data["content"]["situation"]["name"] == SITUATION_NAME
+    if expected == 200 and name == "assessments:summary_pdf":
+        assert response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF-")
+        assert response["Content-Disposition"].endswith('-v1.pdf"')
+    if expected == 200 and name == "assessments:summary_status":
+        assert "Escalation summary: pending." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_home_page_sends_a_signed_in_user_to_the_situations(client, analyst):
+    client.force_login(analyst)
+
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 302
+    assert response.url == reverse("assessments:situations")
+
+
+# The unassigned analyst sees nothing of a situation ----------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", SITUATION_URLS)
+def test_unassigned_analyst_gets_not_found_and_no_hint_of_the_situation(
+    client, world, other_analyst, name
+):
+    """404 for the method the URL serves; the other method is 405 for everyone alike."""
+    client.force_login(other_analyst)
+    url = reverse(name, kwargs=_kwargs(name, world))
+    answers = {method: TABLE[name][method]["unassigned"] for method in ("GET", "POST")}
+    assert 404 in answers.values(), "the URL must answer 404 to the unassigned analyst"
+    before = _everything_about_the_world()
+
+    for method, expected in answers.items():
+        response = getattr(client, method.lower())(url, _post_data(name, world))
+
+        assert response.status_code == expected, f"{method} {url}"
+        assert "Content-Disposition" not in response, f"{method} {url}"
+        body = response.content.decode()
+        assert SITUATION_NAME not in body
+        assert "Darfur" not in body
+        assert world.situation.code not in body
+    assert _everything_about_the_world() == before
+
+
+def _everything_about_the_world() -> tuple[object, ...]:
+    return (
+        Situation.objects.get(code="sd-north-darfur").name,
+        sorted(Assessment.objects.values_list("pk", "status", "lock_version", "reviewer")),
+        sorted(EscalationSummary.objects.values_list("pk", "status", "content_hash")),
+        RecommendationResponse.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", SITUATION_URLS)
+def test_unassigned_analyst_cannot_tell_a_hidden_situation_from_a_missing_one(
+    client, world, other_analyst, name
+):
+    client.force_login(other_analyst)
+    method = next(m for m in ("get", "post") if TABLE[name][m.upper()]["unassigned"] == 404)
+    hidden = getattr(client, method)(reverse(name, kwargs=_kwargs(name, world)))
+    missing = getattr(client, method)(reverse(name, kwargs={"pk": 999_999}))
+
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.content == missing.content
+
+
+EXPORTS = ["assessments:export", "assessments:summary_pdf", "assessments:summary_json"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", EXPORTS)
+def test_unassigned_analyst_cannot_export_the_assessment_or_its_summary(
+    client, world, other_analyst, name
+):
+    client.force_login(other_analyst)
+
+    for assessment in (world.draft, world.submitted, world.in_review):
+        for query in ("", "?revision=1"):
+            url = reverse(name, kwargs={"pk": assessment.pk}) + query
+            response = client.get(url)
+
+            assert response.status_code == 404, url
+            assert response["Content-Type"].startswith("text/html"), url
+            assert SITUATION_NAME not in response.content.decode()
+            assert "Content-Disposition" not in response
+
+
+@pytest.mark.django_db
+def test_analyst_loses_access_when_unassigned_from_the_situation(client, world, analyst):
+    client.force_login(analyst)
+    urls = [reverse("assessments:detail", kwargs={"pk": world.draft.pk})] + [
+        reverse(name, kwargs={"pk": world.in_review.pk})
+        for name in (*EXPORTS, "assessments:summary_status")
+    ]
+    assert [client.get(url).status_code for url in urls] == [200] * len(urls)
+
+    world.situation.analysts.remove(analyst)
+
+    assert [client.get(url).status_code for url in urls] == [404] * len(urls)
+
+
+# Summaries: status, retry and the exports --------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_summary_exports_serve_the_latest_ready_summary_or_the_revision_asked_for(
+    client, world, reviewer
+):
+    client.force_login(reviewer)
+    ready = summary(world.in_review)
+
+    def get(name: str, assessment: Assessment, query: str = "") -> int:
+        url = reverse(name, kwargs={"pk": assessment.pk}) + query
+        return client.get(url).status_code
+
+    for name in ("assessments:summary_pdf", "assessments:summary_json"):
+        assert get(name, world.in_review) == 200
+        assert get(name, world.in_review, f"?revision={ready.revision}") == 200
+        assert get(name, world.in_review, "?revision=2") == 404  # no such version
+        assert get(name, world.in_review, "?revision=one") == 404
+        assert get(name, world.draft) == 404  # never submitted: no summary
+        assert get(name, world.submitted) == 404  # pending: not drafted yet
+        assert get(name, world.failed) == 404  # failed: nothing to read
+        assert get(name, world.in_review, "?revision=1&x=1") == 200
+    data = client.get(reverse("assessments:summary_json", kwargs={"pk": world.in_review.pk}))
+    assert (data.json()["revision"], data.json()["status"]) == (1, "ready")
+    assert data.json()["decision"] is None
+    assert data["Content-Disposition"].endswith('-v1.json"')
+
+
+@pytest.mark.django_db
+def test_summary_status_shows_each_state_and_offers_a_retry_only_when_failed(
+    client, world, analyst, admin
+):
+    client.force_login(analyst)
+
+    def status_of(assessment: Assessment) -> str:
+        response = client.get(reverse("assessments:summary_status", kwargs={"pk": assessment.pk}))
+        assert response.status_code == 200
+        return response.content.decode()
+
+    retry = reverse("assessments:summary_retry", kwargs={"pk": world.failed.pk})
+    assert "Escalation summary: pending." in status_of(world.submitted)
+    assert "data-poll-url" in status_of(world.submitted)
+    assert "Escalation summary: ready." in status_of(world.in_review)
+    assert "data-poll-url" not in status_of(world.in_review)
+    failed = status_of(world.failed)
+    assert "Escalation summary: failed." in failed
+    assert "the drafter crashed" in failed
+    assert f'action="{retry}"' in failed
+    never_submitted = reverse("assessments:summary_status", kwargs={"pk": world.draft.pk})
+    assert client.get(never_submitted).status_code == 404  # no summary to show
+    client.force_login(admin)  # may read it, may not retry it
+    assert f'action="{retry}"' not in status_of(world.failed)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("which", ["draft", "submitted", "in_review"])
+def test_only_a_failed_summary_can_be_tried_again(client, world, reviewer, which):
+    client.force_login(reviewer)
+    assessment = getattr(world, which)
+    before = _everything_about_the_world()
+
+    response = client.post(reverse("assessments:summary_retry", kwargs={"pk": assessment.pk}))
+
+    if which == "draft":
+        assert response.status_code == 404  # never submitted: no summary to retry
+    else:
+        assert response.status_code == 302
+        page = client.get(response.url)
+        errors = [m.message for m in page.context["messages"] if m.level_tag == "error"]
+        assert errors == ["Only a failed summary can be tried again."]
+    assert _everything_about_the_world() == before
+
+
+@pytest.mark.django_db
+def test_reviewer_renames_a_situation_and_the_new_name_is_saved(client, world, reviewer):
+    client.force_login(reviewer)
+    data = _post_data("assessments:situation_edit", world)
+
+    response = client.post(
+        reverse("assessments:situation_edit", kwargs={"pk": world.situation.pk}),
+        {**data, "review_cadence_days": "14"},
+    )
+
+    assert response.status_code == 302
+    world.situation.refresh_from_db()
+    assert world.situation.name == "North Darfur (renamed)"
+    assert world.situation.review_cadence_days == 14
+    assert world.situation.region == "Darfur"
+
+
+# Lists show only what the user may see -----------------------------------------------------
+
+
+@pytest.fixture
+def three_situations(analyst, other_analyst, reviewer) -> dict[str, Situation]:
+    return {
+        "mine": build_situation(by=reviewer, analysts=[analyst], name="Ituri", country="CD"),
+        "shared": build_situation(
+            by=reviewer, analysts=[analyst, other_analyst], name="Rakhine", country="MM"
+        ),
+        "theirs": build_situation(
+            by=reviewer, analysts=[other_analyst], name="Tigray", country="ET"
+        ),
+    }
+
+
+def _listed(client: Client) -> list[str]:
+    response = client.get(reverse("assessments:situations"))
+    assert response.status_code == 200
+    return [row.situation.name for row in response.context["rows"]]
+
+
+@pytest.mark.django_db
+def test_analyst_lists_only_the_situations_assigned_to_them(client, analyst, three_situations):
+    client.force_login(analyst)
+
+    assert _listed(client) == ["Ituri", "Rakhine"]
+    assert "Tigray" not in client.get(reverse("assessments:situations")).content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cast", ["reviewer", "admin"])
+def test_reviewer_and_framework_admin_list_every_situation(client, three_situations, request, cast):
+    client.force_login(request.getfixturevalue(cast))
+
+    assert _listed(client) == ["Ituri", "Rakhine", "Tigray"]
+
+
+@pytest.mark.django_db
+def test_signed_in_user_without_a_role_lists_no_situation(client, outsider, three_situations):
+    client.force_login(outsider)
+
+    assert _listed(client) == []
+    body = client.get(reverse("assessments:situations")).content.decode()
+    assert "Ituri" not in body
+    assert "New situation" not in body
+
+
+@pytest.mark.django_db
+def test_only_reviewers_and_framework_admins_are_offered_a_new_situation(
+    client, analyst, reviewer, three_situations
+):
+    client.force_login(analyst)
+    assert "New situation" not in client.get(reverse("assessments:situations")).content.decode()
+
+    client.force_login(reviewer)
+    assert "New situation" in client.get(reverse("assessments:situations")).content.decode()
+
+
+@pytest.mark.django_db
+def test_review_queue_lists_what_awaits_review_in_every_situation(
+    client, analyst, other_analyst, reviewer, three_situations
+):
+    mine = build_assessment(three_situations["mine"], by=analyst, status="submitted")
+    theirs = build_assessment(
+        three_situations["theirs"], by=other_analyst, status="in_review", reviewer=reviewer
+    )
+    build_assessment(three_situations["shared"], by=analyst)  # a draft: not in the queue
+    build_assessment(  # decided: not in the queue
+        three_situations["shared"], by=analyst, status="approved", reviewer=reviewer
+    )
+    client.force_login(reviewer)
+
+    response = client.get(reverse("assessments:queue"))
+
+    assert {a.pk for a, _edited in response.context["rows"]} == {mine.pk, theirs.pk}

@@ -1,0 +1,137 @@
+"""The assessment and escalation loop in a real browser, with a real worker drafting summaries."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from accounts.roles import ANALYSTS, REVIEWERS
+from assessments import services
+from tests.conftest import PASSWORD, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.worker]
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Situations")).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_title(re.compile("Sign in"))
+
+
+def rate(page: Page, code: str, severity: str, note: str = "", sources: str = "") -> None:
+    page.get_by_label(f"Severity of {code}", exact=True).select_option(severity)
+    if note:
+        page.get_by_label(f"Evidence note for {code}", exact=True).fill(note)
+    if sources:
+        page.get_by_label(f"Sources for {code}", exact=True).fill(sources)
+
+
+@pytest.fixture
+def cast(framework_data):
+    analyst = make_user("analyst", ANALYSTS)
+    reviewer = make_user("reviewer", REVIEWERS)
+    situation = services.create_situation(
+        by=reviewer,
+        analysts=[analyst],
+        code="lakeside",
+        name="Lakeside Province (test)",
+        country="SD",
+    )
+    return analyst, reviewer, situation
+
+
+def start_and_rate(page: Page) -> None:
+    page.get_by_role("link", name="Lakeside Province (test)").click()
+    page.get_by_label("As of").fill("2026-11-20")
+    page.get_by_label("unwilling to protect").check()
+    page.get_by_label("Narrative").fill("Militia build-up before the vote.")
+    page.get_by_role("button", name="Start assessment").click()
+    expect(page.get_by_role("heading", name="Assess Lakeside Province (test)")).to_be_visible()
+
+
+def test_analyst_assesses_and_submits_and_the_reviewer_returns_it_with_a_reason(
+    page, cast, celery_worker_process
+):
+    sign_in(page, "analyst")
+    start_and_rate(page)
+    # A moderate rating without evidence is refused, and what was typed is kept.
+    rate(page, "1.1", "moderate")
+    page.get_by_role("button", name="Save draft").first.click()
+    expect(page.get_by_text("Nothing was saved")).to_be_visible()
+    expect(page.get_by_label("Severity of 1.1", exact=True)).to_have_value("moderate")
+    for code in ("1.1", "2.1", "4.1", "5.1", "6.1"):
+        rate(page, code, "moderate", note=f"Reports on {code}.", sources="B OHCHR update")
+    rate(page, "7.5", "moderate", note="Militias armed.", sources="C Local radio")
+    page.get_by_role("button", name="Save and see the levels").click()
+
+    expect(page.get_by_role("heading", name=re.compile("as of 2026-11-20"))).to_be_visible()
+    genocide = page.get_by_role("row", name=re.compile("^Genocide"))
+    expect(genocide).to_contain_text("imminent risk")
+    expect(genocide).to_contain_text("6 common factors at moderate or higher")
+    expect(page.get_by_role("heading", name="Pillar II", exact=True)).to_be_visible()
+    expect(page.get_by_text("Driven by:").first).to_be_visible()
+
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator("#summary-status")).to_contain_text("ready", timeout=60_000)
+    sign_out(page)
+
+    sign_in(page, "reviewer")
+    page.get_by_role("link", name="Review queue").click()
+    page.get_by_role("link", name="Lakeside Province (test)").click()
+    page.get_by_label("Reject it and return the assessment to the analyst").check()
+    page.get_by_label("Reason").fill("Corroborate 7.5 with a second source.")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_text("Escalation rejected; the assessment was returned")).to_be_visible()
+    sign_out(page)
+
+    sign_in(page, "analyst")
+    page.get_by_role("link", name="Lakeside Province (test)").click()
+    page.get_by_role("link", name="2026-11-20").click()
+    expect(page.get_by_role("alert")).to_contain_text("Corroborate 7.5 with a second source.")
+
+
+def test_summary_turns_ready_without_reload_and_the_reviewer_approves_a_changed_level(
+    page, cast, celery_worker_process
+):
+    sign_in(page, "analyst")
+    start_and_rate(page)
+    rate(page, "10.1", "high", note="Broadcast calls to destroy the group.", sources="A Recording")
+    page.get_by_role("button", name="Save and see the levels").click()
+    expect(page.get_by_role("row", name=re.compile("^Genocide"))).to_contain_text("current crisis")
+    page.get_by_role("button", name="Submit for review").click()
+    page.evaluate("window.__same_page = true")
+    expect(page.locator("#summary-status")).to_contain_text("ready", timeout=60_000)
+    expect(page.get_by_role("heading", name="Escalation summary")).to_be_visible()
+    # The page updated itself: a marker set before the summary was ready is still there,
+    # which a reload would have dropped.
+    assert page.evaluate("window.__same_page") is True
+    sign_out(page)
+
+    sign_in(page, "reviewer")
+    page.get_by_role("link", name="Review queue").click()
+    page.get_by_role("link", name="Lakeside Province (test)").click()
+    expect(page.locator("section.summary")).to_contain_text("request a Security Council briefing")
+    page.get_by_label("Approve the escalation").check()
+    page.get_by_label("Escalate to").select_option("brief_secretary_general")
+    page.get_by_label("Reason").fill("Brief the Secretary-General before the Council.")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_text("Escalation approved: brief the Secretary-General.")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the summary as PDF").click()
+    pdf = download.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF")
+    sign_out(page)
+
+    sign_in(page, "analyst")
+    page.get_by_role("link", name="Lakeside Province (test)").click()
+    page.get_by_role("link", name="2026-11-20").click()
+    decision = page.locator("#escalation [role=status].alert")
+    expect(decision).to_contain_text("Escalation approved: brief the Secretary-General.")
+    expect(decision).to_contain_text("Brief the Secretary-General before the Council.")
