@@ -1,12 +1,15 @@
 """Escalation summaries through the services: drafting, idempotence, decisions, reminders."""
 
+import io
 from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from accounts.roles import REVIEWERS
 from assessments import escalations, services
@@ -381,3 +384,57 @@ def test_reviewers_get_one_digest_a_day_of_summaries_awaiting_decision(
     assert escalations.send_review_digest(date(2026, 11, 27)) == 0
     assert "Lake District (test)" in mail.outbox[0].body
     assert Notification.objects.filter(key__startswith="digest:").count() == 1
+
+
+@pytest.mark.django_db
+def test_summary_pdf_is_a_real_pdf_marked_on_every_page(client, situation, analyst, reviewer):
+    summary = drafted(submitted(situation, analyst, CRISIS))
+    client.force_login(reviewer)
+
+    response = client.get(reverse("assessments:summary_pdf", args=[summary.assessment_id]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages]
+    assert len(pages) >= 2
+    text = " ".join(" ".join(pages).split())
+    assert "Escalation summary: Lake District (test)" in text
+    assert "current crisis" in text
+    assert "request a Security Council briefing" in text
+    for page in pages:
+        assert "Lake District (test), as of 2026-05-01: current crisis" in page
+        assert "CONFIDENTIAL" in page
+
+
+@pytest.mark.django_db
+def test_summary_json_is_the_stored_snapshot_with_its_hash_and_decision(
+    client, situation, analyst, reviewer
+):
+    summary = drafted(submitted(situation, analyst, CRISIS))
+    approve(summary, reviewer, level="brief_secretary_general", reason="SG first.")
+    client.force_login(analyst)
+
+    response = client.get(reverse("assessments:summary_json", args=[summary.assessment_id]))
+
+    assert response.status_code == 200
+    data = response.json()
+    summary.refresh_from_db()
+    assert data["content"] == summary.content
+    assert data["content_hash"] == summary.content_hash == content_hash(data["content"])
+    assert data["decision"]["level"] == "brief_secretary_general"
+    assert data["decision"]["content_hash"] == summary.content_hash
+    assert data["decision"]["reviewer"] == "reviewer"
+
+
+@pytest.mark.django_db
+def test_an_unassigned_analyst_gets_404_on_the_pdf_and_the_json(
+    client, situation, analyst, other_analyst
+):
+    summary = drafted(submitted(situation, analyst, CRISIS))
+    client.force_login(other_analyst)
+
+    for name in ("assessments:summary_pdf", "assessments:summary_json"):
+        response = client.get(reverse(name, args=[summary.assessment_id]))
+        assert response.status_code == 404
+        assert b"Lake District" not in response.content
