@@ -1,0 +1,193 @@
+"""Benchmark: draft escalation summaries for N submitted assessments through a real worker.
+
+Reports the throughput, the per-summary drafting time (median and p95, from each summary's
+claim to its completion) and the peak resident memory of the worker (all its processes).
+
+    .venv/bin/python benchmarks/summary_throughput.py --count 1000 [--concurrency 2]
+
+By default it runs on its own SQLite database and filesystem broker under var/bench/; set
+DATABASE_URL and CELERY_BROKER_URL to measure PostgreSQL and Redis (use a scratch database:
+it is flushed first).
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("R2P_DATA_DIR", str(ROOT / "var" / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "r2p_project.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import psutil  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from accounts.services import ensure_demo_users  # noqa: E402
+from assessments import services  # noqa: E402
+from assessments.models import EscalationSummary  # noqa: E402
+from framework.models import Indicator  # noqa: E402
+
+BENCH_PASSWORD = "bench-only-" + os.urandom(8).hex()
+
+PATTERNS = (
+    {"1.1": "moderate", "2.1": "moderate", "3.1": "moderate"},
+    {
+        "1.1": "moderate",
+        "2.1": "high",
+        "4.1": "moderate",
+        "5.1": "moderate",
+        "7.1": "moderate",
+        "8.4": "moderate",
+    },
+    {"10.1": "high", "1.1": "high", "8.4": "moderate", "13.2": "moderate"},
+    {"1.5": "low", "4.3": "low"},
+)
+
+
+def prepare(count: int) -> None:
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("migrate", verbosity=0)
+    call_command("load_framework", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    users = {u.get_username(): u for u, _ in ensure_demo_users(password=BENCH_PASSWORD)}
+    analyst, reviewer = users["analyst"], users["reviewer"]
+    codes = dict(Indicator.objects.values_list("code", "pk"))
+    started = time.perf_counter()
+    for number in range(count):
+        situation = services.create_situation(
+            by=reviewer,
+            analysts=[analyst],
+            code=f"bench-{number}",
+            name=f"Benchmark situation {number}",
+            country="SD",
+        )
+        as_of = date(2026, 1, 1) + timedelta(days=number % 300)
+        assessment = services.start_assessment(
+            situation, by=analyst, as_of=as_of, posture="unwilling"
+        )
+        pattern = PATTERNS[number % len(PATTERNS)]
+        ratings = {
+            codes[code]: services.RatingInput(
+                severity=severity, note="Benchmark evidence.", sources=(("C", "Bench report"),)
+            )
+            for code, severity in pattern.items()
+        }
+        assessment = services.save_assessment(
+            assessment,
+            by=analyst,
+            expected_version=assessment.lock_version,
+            as_of=as_of,
+            posture="unwilling",
+            narrative="",
+            ratings=ratings,
+        )
+        services.submit_assessment(assessment, by=analyst)
+    print(f"prepared {count} submitted assessments in {time.perf_counter() - started:.1f}s")
+
+
+def tree_rss(process: psutil.Process) -> int:
+    total = 0
+    for proc in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += proc.memory_info().rss
+    return total
+
+
+def run_worker(count: int, concurrency: int, timeout: float) -> dict[str, object]:
+    env = {**os.environ}
+    log = open(ROOT / "var" / "bench-worker.log", "wb")  # noqa: SIM115
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "r2p_project",
+            "worker",
+            "--pool=prefork",
+            f"--concurrency={concurrency}",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    process = psutil.Process(worker.pid)
+    peak = 0
+    started = time.perf_counter()
+    done = 0
+    try:
+        while time.perf_counter() - started < timeout:
+            peak = max(peak, tree_rss(process))
+            done = EscalationSummary.objects.filter(status__in=["ready", "failed"]).count()
+            if done >= count:
+                break
+            time.sleep(0.25)
+        wall = time.perf_counter() - started
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    rows = list(
+        EscalationSummary.objects.filter(status="ready").values_list("claimed_at", "ready_at")
+    )
+    durations = sorted((ready - claimed).total_seconds() * 1000 for claimed, ready in rows)
+    failed = EscalationSummary.objects.filter(status="failed").count()
+    first = min(c for c, _ in rows)
+    last = max(r for _, r in rows)
+    busy = (last - first).total_seconds()
+    return {
+        "summaries": count,
+        "ready": len(rows),
+        "failed": failed,
+        "worker_concurrency": concurrency,
+        "wall_seconds_including_worker_start": round(wall, 2),
+        "drafting_window_seconds": round(busy, 2),
+        "throughput_per_second": round(len(rows) / busy, 1) if busy else None,
+        "per_summary_ms_median": round(statistics.median(durations), 1),
+        "per_summary_ms_p95": round(durations[int(0.95 * (len(durations) - 1))], 1),
+        "peak_worker_rss_mib": round(peak / 2**20, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--output", type=Path, default=None)
+    args = parser.parse_args()
+    prepare(args.count)
+    result = run_worker(args.count, args.concurrency, args.timeout)
+    result.update(
+        database=connection.vendor,
+        broker=settings.CELERY_BROKER_URL.split("://", 1)[0],
+        python=platform.python_version(),
+        cpus=os.cpu_count(),
+        measured=time.strftime("%Y-%m-%d"),
+    )
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.output:
+        args.output.write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
