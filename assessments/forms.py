@@ -166,30 +166,40 @@ class AssessmentForm(forms.Form):
             label=_("Severity of %(code)s") % {"code": code},
             choices=IndicatorRating.Severity.choices,
             initial=rating.severity if rating else IndicatorRating.Severity.NOT_ASSESSED,
+            widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
         )
         self.fields[f"{prefix}_trend"] = forms.ChoiceField(
             label=_("Trend of %(code)s") % {"code": code},
             choices=IndicatorRating.Trend.choices,
             initial=rating.trend if rating else IndicatorRating.Trend.STABLE,
+            widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
         )
         self.fields[f"{prefix}_confidence"] = forms.ChoiceField(
             label=_("Confidence in %(code)s") % {"code": code},
             choices=IndicatorRating.Confidence.choices,
             initial=rating.confidence if rating else IndicatorRating.Confidence.MEDIUM,
+            widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
         )
         self.fields[f"{prefix}_note"] = forms.CharField(
             label=_("Evidence note for %(code)s") % {"code": code},
             required=False,
             initial=rating.note if rating else "",
-            widget=forms.Textarea(attrs={"rows": 2}),
+            widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
         )
         self.fields[f"{prefix}_sources"] = forms.CharField(
             label=_("Sources for %(code)s") % {"code": code},
             required=False,
             initial=format_sources(rating.sources.all()) if rating else "",
             help_text=SOURCE_HELP,
-            widget=forms.Textarea(attrs={"rows": 2}),
+            widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
         )
+        # Each widget's accessible name says which indicator it rates ("Severity of 7.5");
+        # the page shows only the short column label beside it.
+        for part in ("severity", "trend", "confidence", "note", "sources"):
+            field = self.fields[f"{prefix}_{part}"]
+            field.widget.attrs["aria-label"] = str(field.label)
+
+    source_help = SOURCE_HELP
 
     def groups(self) -> list[FactorGroup]:
         return [
