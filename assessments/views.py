@@ -304,7 +304,7 @@ def assessment_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def assessment_respond(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
-    if not permissions.can_edit(request.user, assessment):
+    if not permissions.can_respond(request.user, assessment):
         raise PermissionDenied
     form = RecommendationResponseForm(request.POST)
     entry = (
