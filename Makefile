@@ -34,6 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_import_graph.py
 
 clean:
 	rm -rf var

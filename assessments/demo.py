@@ -7,9 +7,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from assessments import escalations, services
+from assessments import services, workflow
 from assessments.models import Assessment, EscalationSummary, Situation
-from assessments.services import RatingInput
+from assessments.workflow import RatingInput
 from framework.models import Indicator
 
 NOTE = "Fictional demo evidence."
@@ -169,7 +169,7 @@ def _seed_assessment(
     today: date,
 ) -> Assessment:
     as_of = today - timedelta(days=item.days_ago)
-    assessment = services.start_assessment(
+    assessment = workflow.start_assessment(
         situation, by=analyst, as_of=as_of, posture=item.posture, narrative=item.narrative
     )
     ratings = {
@@ -182,7 +182,7 @@ def _seed_assessment(
         )
         for code, (severity, trend, confidence) in item.ratings.items()
     }
-    assessment = services.save_assessment(
+    assessment = workflow.save_assessment(
         assessment,
         by=analyst,
         expected_version=assessment.lock_version,
@@ -193,14 +193,14 @@ def _seed_assessment(
     )
     if item.outcome == "draft":
         return assessment
-    assessment = services.submit_assessment(assessment, by=analyst)
+    assessment = workflow.submit_assessment(assessment, by=analyst)
     if item.outcome in ("approved", "returned"):
         # Draft this summary now (what the worker would do) so the demo can show a decision;
         # the summaries of assessments awaiting a decision are left to the worker.
         summary = EscalationSummary.objects.get(assessment=assessment, revision=1)
-        escalations.draft_summary(summary.pk)
+        workflow.draft_summary(summary.pk)
         summary.refresh_from_db()
-        escalations.decide_escalation(
+        workflow.decide_escalation(
             summary,
             by=reviewer,
             approve=item.outcome == "approved",

@@ -12,22 +12,29 @@ the importing office recomputes them from the ratings with its own thresholds.
 import json
 import re
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django_countries import countries
 
-from assessments import scoring
+from assessments import permissions, scoring, workflow
 from assessments.models import (
     Assessment,
     Confidentiality,
     EscalationSummary,
     EvidenceSource,
     IndicatorRating,
+    Participation,
     Situation,
+    Transition,
 )
 from framework.models import Indicator
 
@@ -599,3 +606,182 @@ def summary_to_dict(summary: EscalationSummary) -> dict[str, Any]:
             else None
         ),
     }
+
+
+# Import: writing ----------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    """What an import did: assessments created, records skipped, and anything worth a note."""
+
+    created: list[Assessment] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    situations_created: list[Situation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _situation_for_import(
+    given: SituationRecord,
+    *,
+    by: AbstractBaseUser,
+    users: dict[str, AbstractBaseUser],
+    report: ImportReport,
+) -> Situation:
+    """The situation a record names: by code if given, else by name and country; or a new one."""
+    label = f"{given.name} ({given.country})"
+    if given.code:
+        situation = Situation.objects.filter(code=given.code).first()
+        if situation is not None:
+            return situation
+    situation = Situation.objects.filter(name=given.name, country=given.country).first()
+    if situation is not None:
+        if given.code:
+            report.notes.append(
+                f"situation {label}: matched by name and country; its code here is "
+                f"{situation.code!r}, not {given.code!r}"
+            )
+        return situation
+    code = given.code
+    if not code:
+        base = slugify(f"{given.name}-{given.country}")[:70] or "situation"
+        taken = set(Situation.objects.filter(code__startswith=base).values_list("code", flat=True))
+        code = base
+        suffix = 2
+        while code in taken:
+            code, suffix = f"{base}-{suffix}", suffix + 1
+    optional = {
+        "review_cadence_days": given.review_cadence_days,
+        "confidentiality": given.confidentiality,
+    }
+    situation = Situation.objects.create(
+        created_by=by,
+        code=code,
+        name=given.name,
+        country=given.country,
+        region=given.region,
+        populations_at_risk=given.populations_at_risk,
+        protected_groups=given.protected_groups,
+        **{name: value for name, value in optional.items() if value is not None},
+    )
+    analysts = [users[name] for name in given.analysts if name in users]
+    situation.analysts.set(analysts)
+    for name in given.analysts:
+        if name not in users:
+            report.notes.append(f"situation {label}: no user {name!r} here to assign as analyst")
+    report.situations_created.append(situation)
+    return situation
+
+
+@transaction.atomic
+def import_assessments(
+    records: Iterable[AssessmentRecord], *, by: AbstractBaseUser, source: str = "a file"
+) -> ImportReport:
+    """Import validated records (see ``assessments.exchange``) in one transaction.
+
+    Missing situations are created (by ``by``, with the named analysts who exist here).
+    Each assessment keeps its status and revision, with one transition recording the import,
+    and its levels and recommendations are recomputed here. An assessment of the same
+    situation, date and author already present is skipped, so importing twice is harmless.
+    Authors and reviewers are matched by username; an unknown author becomes ``by``.
+    """
+    if not permissions.can_manage_situations(by):
+        raise workflow.WorkflowError(_("Only reviewers and framework admins import assessments."))
+    records = list(records)
+    codes = {code for record in records for code in record.ratings}
+    indicator_ids = dict(Indicator.objects.filter(code__in=codes).values_list("code", "pk"))
+    if codes - set(indicator_ids):
+        raise workflow.WorkflowError(
+            _("Unknown indicator codes: %(codes)s")
+            % {"codes": ", ".join(sorted(codes - set(indicator_ids)))}
+        )
+    user_model = get_user_model()
+    usernames = {
+        name
+        for record in records
+        for name in (record.author, record.reviewer, *record.situation.analysts)
+        if name
+    }
+    users: dict[str, AbstractBaseUser] = {
+        user.get_username(): user
+        for user in user_model.objects.filter(**{f"{user_model.USERNAME_FIELD}__in": usernames})
+    }
+    report = ImportReport()
+    for record in records:
+        situation = _situation_for_import(record.situation, by=by, users=users, report=report)
+        author = users.get(record.author or "", by)
+        described = f"{record.place} ({situation.code} {record.as_of.isoformat()})"
+        if Assessment.objects.filter(
+            situation=situation, as_of=record.as_of, author=author
+        ).exists():
+            report.skipped.append(
+                f"{described}: already present (same situation, date and author "
+                f"{author.get_username()!r})"
+            )
+            continue
+        if record.author and record.author not in users:
+            report.notes.append(
+                f"{described}: no user {record.author!r} here; imported as written by "
+                f"{by.get_username()!r}"
+            )
+        reviewer = users.get(record.reviewer) if record.reviewer else None
+        if record.reviewer and reviewer is None:
+            report.notes.append(f"{described}: no user {record.reviewer!r} here as reviewer")
+        if reviewer is not None and reviewer.pk == author.pk:
+            report.notes.append(
+                f"{described}: the author cannot be its reviewer; reviewer left out"
+            )
+            reviewer = None
+        assessment = Assessment.objects.create(
+            situation=situation,
+            author=author,
+            as_of=record.as_of,
+            posture=record.posture,
+            narrative=record.narrative,
+            status=record.status,
+            revision=record.revision,
+            reviewer=reviewer,
+        )
+        Participation.objects.create(
+            assessment=assessment, user=author, role=Participation.Role.EDITOR
+        )
+        if reviewer is not None:
+            Participation.objects.create(
+                assessment=assessment, user=reviewer, role=Participation.Role.REVIEWER
+            )
+        for code, given in record.ratings.items():
+            rating = IndicatorRating.objects.create(
+                assessment=assessment,
+                indicator_id=indicator_ids[code],
+                severity=given.severity,
+                trend=given.trend,
+                confidence=given.confidence,
+                note=given.note,
+            )
+            EvidenceSource.objects.bulk_create(
+                EvidenceSource(
+                    rating=rating, reliability=s.reliability, citation=s.citation, order=i
+                )
+                for i, s in enumerate(given.sources)
+            )
+        workflow.record_transition(
+            assessment,
+            by=by,
+            from_status="",
+            event=Transition.Event.IMPORTED,
+            params={"source": source},
+        )
+        workflow.store_result(assessment)
+        if workflow.step(workflow.Action.DRAFT_SUMMARY, assessment.status) is not None:
+            # Reviewers here act on a summary of our own, drafted in the background.
+            workflow.request_summary(assessment)
+        levels = assessment.result.get("levels", {})
+        changed = [
+            f"{key} {value} -> {levels.get(key)}"
+            for key, value in sorted((record.levels or {}).items())
+            if value != levels.get(key)
+        ]
+        if changed:
+            report.notes.append(f"{described}: levels recomputed here differ: {', '.join(changed)}")
+        report.created.append(assessment)
+    return report

@@ -10,14 +10,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import ANALYSTS
+from assessments import scales
 from assessments.models import (
-    Assessment,
-    Escalation,
     EvidenceSource,
     IndicatorRating,
     Situation,
 )
-from assessments.services import RatingInput
+from assessments.workflow import RatingInput
 from framework.models import Indicator, RiskFactor
 
 SOURCE_HELP = gettext_lazy(
@@ -68,7 +67,7 @@ class StartAssessmentForm(forms.Form):
     )
     posture = forms.ChoiceField(
         label=gettext_lazy("The State's protection posture"),
-        choices=Assessment.Posture.choices,
+        choices=scales.POSTURE_CHOICES,
         widget=forms.RadioSelect,
         help_text=gettext_lazy("Is the State willing and able to protect its population?"),
     )
@@ -164,20 +163,20 @@ class AssessmentForm(forms.Form):
         code = indicator.code
         self.fields[f"{prefix}_severity"] = forms.ChoiceField(
             label=_("Severity of %(code)s") % {"code": code},
-            choices=IndicatorRating.Severity.choices,
-            initial=rating.severity if rating else IndicatorRating.Severity.NOT_ASSESSED,
+            choices=scales.SEVERITY_CHOICES,
+            initial=rating.severity if rating else scales.Severity.NOT_ASSESSED,
             widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
         )
         self.fields[f"{prefix}_trend"] = forms.ChoiceField(
             label=_("Trend of %(code)s") % {"code": code},
-            choices=IndicatorRating.Trend.choices,
-            initial=rating.trend if rating else IndicatorRating.Trend.STABLE,
+            choices=scales.TREND_CHOICES,
+            initial=rating.trend if rating else scales.Trend.STABLE,
             widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
         )
         self.fields[f"{prefix}_confidence"] = forms.ChoiceField(
             label=_("Confidence in %(code)s") % {"code": code},
-            choices=IndicatorRating.Confidence.choices,
-            initial=rating.confidence if rating else IndicatorRating.Confidence.MEDIUM,
+            choices=scales.CONFIDENCE_CHOICES,
+            initial=rating.confidence if rating else scales.Confidence.MEDIUM,
             widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
         )
         self.fields[f"{prefix}_note"] = forms.CharField(
@@ -283,7 +282,7 @@ class DecisionForm(forms.Form):
     )
     level = forms.ChoiceField(
         label=gettext_lazy("Escalate to"),
-        choices=Escalation.choices,
+        choices=scales.ESCALATION_CHOICES,
         help_text=gettext_lazy("The proposed level is preselected; a change needs a reason."),
     )
     reason = forms.CharField(

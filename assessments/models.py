@@ -1,7 +1,9 @@
 """Situations, assessments and their workflow.
 
 The derived levels and recommendations are computed by ``assessments.scoring`` (pure) and
-stored on the assessment at each save, so that lists read them without recomputing.
+stored on the assessment at each save, so that lists read them without recomputing. Which
+status allows what is decided in ``assessments.workflow``; the querysets here only name the
+groups of statuses that lists ask for.
 """
 
 from django.conf import settings
@@ -10,7 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from assessments import scoring
+from assessments import scales
 from framework.models import Indicator, PillarTool
 
 
@@ -72,22 +74,28 @@ class Situation(models.Model):
         return self.name
 
 
-class Assessment(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        SUBMITTED = "submitted", _("submitted")
-        IN_REVIEW = "in_review", _("in review")
-        APPROVED = "approved", _("approved")
-        RETURNED = "returned", _("returned to the analyst")
+class AssessmentStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    IN_REVIEW = "in_review", _("in review")
+    APPROVED = "approved", _("approved")
+    RETURNED = "returned", _("returned to the analyst")
 
-    class Posture(models.TextChoices):
-        WILLING_ABLE = scoring.Posture.WILLING_ABLE, _("willing and able to protect")
-        WILLING_LACKS_CAPACITY = (
-            scoring.Posture.WILLING_LACKS_CAPACITY,
-            _("willing but lacking capacity"),
-        )
-        UNWILLING = scoring.Posture.UNWILLING, _("unwilling to protect")
-        PERPETRATOR = scoring.Posture.PERPETRATOR, _("itself a perpetrator")
+
+#: Submitted and waiting for the reviewers (its summary drafting, or drafted).
+AWAITING_REVIEW = frozenset({AssessmentStatus.SUBMITTED, AssessmentStatus.IN_REVIEW})
+
+
+class AssessmentQuerySet(models.QuerySet["Assessment"]):
+    def approved(self) -> "AssessmentQuerySet":
+        return self.filter(status=AssessmentStatus.APPROVED)
+
+    def awaiting_review(self) -> "AssessmentQuerySet":
+        return self.filter(status__in=AWAITING_REVIEW)
+
+
+class Assessment(models.Model):
+    Status = AssessmentStatus
 
     situation = models.ForeignKey(
         Situation,
@@ -103,7 +111,7 @@ class Assessment(models.Model):
     )
     as_of = models.DateField(_("as of"))
     posture = models.CharField(
-        _("the State's protection posture"), max_length=30, choices=Posture.choices
+        _("the State's protection posture"), max_length=30, choices=scales.POSTURE_CHOICES
     )
     narrative = models.TextField(_("narrative"), blank=True)
     status = models.CharField(
@@ -121,8 +129,8 @@ class Assessment(models.Model):
     overall_level = models.CharField(
         _("overall level"),
         max_length=30,
-        choices=[(level, level) for level in scoring.LEVELS],
-        default=scoring.Level.INSUFFICIENT_DATA,
+        choices=scales.LEVEL_CHOICES,
+        default=scales.Level.INSUFFICIENT_DATA.value,
     )
     result = models.JSONField(_("derived result"), default=dict, blank=True)
     reviewer = models.ForeignKey(
@@ -144,6 +152,8 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = AssessmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-as_of", "-pk"]
         verbose_name = _("assessment")
@@ -154,7 +164,7 @@ class Assessment(models.Model):
                 name="assessment_reviewer_is_not_author",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "submitted", "in_review", "approved", "returned"]),
+                condition=Q(status__in=AssessmentStatus.values),
                 name="assessment_status_valid",
             ),
         ]
@@ -164,13 +174,24 @@ class Assessment(models.Model):
         return f"{self.situation} ({self.as_of:%Y-%m-%d})"
 
     @property
-    def is_editable(self) -> bool:
-        """Drafts, returned and approved assessments may be edited (the last voids approval)."""
-        return self.status in (self.Status.DRAFT, self.Status.RETURNED, self.Status.APPROVED)
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    @property
+    def is_returned(self) -> bool:
+        return self.status == self.Status.RETURNED
 
     @property
     def awaits_review(self) -> bool:
-        return self.status in (self.Status.SUBMITTED, self.Status.IN_REVIEW)
+        return self.status in AWAITING_REVIEW
+
+    @property
+    def summary_revision(self) -> int | None:
+        """The revision whose summary is current: none for a draft (never submitted, or
+        edited after approval, which voids the summary its approval was given on)."""
+        if not self.revision or self.status == AssessmentStatus.DRAFT:
+            return None
+        return self.revision
 
 
 class Participation(models.Model):
@@ -202,31 +223,19 @@ class Participation(models.Model):
 
 
 class IndicatorRating(models.Model):
-    class Severity(models.TextChoices):
-        NOT_ASSESSED = scoring.Severity.NOT_ASSESSED, _("not assessed")
-        ABSENT = scoring.Severity.ABSENT, _("absent")
-        LOW = scoring.Severity.LOW, _("low")
-        MODERATE = scoring.Severity.MODERATE, _("moderate")
-        HIGH = scoring.Severity.HIGH, _("high")
-
-    class Trend(models.TextChoices):
-        IMPROVING = scoring.Trend.IMPROVING, _("improving")
-        STABLE = scoring.Trend.STABLE, _("stable")
-        WORSENING = scoring.Trend.WORSENING, _("worsening")
-
-    class Confidence(models.TextChoices):
-        LOW = scoring.Confidence.LOW, _("low")
-        MEDIUM = scoring.Confidence.MEDIUM, _("medium")
-        HIGH = scoring.Confidence.HIGH, _("high")
-
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="ratings")
     indicator = models.ForeignKey(
         Indicator, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("indicator")
     )
-    severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices)
-    trend = models.CharField(_("trend"), max_length=20, choices=Trend.choices, default=Trend.STABLE)
+    severity = models.CharField(_("severity"), max_length=20, choices=scales.SEVERITY_CHOICES)
+    trend = models.CharField(
+        _("trend"), max_length=20, choices=scales.TREND_CHOICES, default=scales.Trend.STABLE
+    )
     confidence = models.CharField(
-        _("confidence"), max_length=20, choices=Confidence.choices, default=Confidence.MEDIUM
+        _("confidence"),
+        max_length=20,
+        choices=scales.CONFIDENCE_CHOICES,
+        default=scales.Confidence.MEDIUM,
     )
     note = models.TextField(_("evidence note"), blank=True)
 
@@ -289,7 +298,23 @@ class RecommendationResponse(models.Model):
 
 
 class Transition(models.Model):
-    """One step of the workflow: who, when, from, to and why."""
+    """One step of the workflow: who, when, from, to, what happened and why.
+
+    ``event`` and ``params`` say what happened, worded when shown in the reader's language;
+    ``reason`` is what a person wrote (a reviewer's reason, an analyst's answer), as written.
+    """
+
+    class Event(models.TextChoices):
+        STARTED = "started", _("started")
+        STARTED_FROM = "started_from", _("started from an earlier assessment")
+        APPROVAL_VOIDED = "approval_voided", _("edited after approval")
+        SUBMITTED = "submitted", _("submitted")
+        SUMMARY_DRAFTED = "summary_drafted", _("escalation summary drafted")
+        APPROVED = "approved", _("approved")
+        RETURNED = "returned", _("returned")
+        IMPORTED = "imported", _("imported")
+        RECOMMENDATION_ACCEPTED = "recommendation_accepted", _("recommendation accepted")
+        RECOMMENDATION_DISMISSED = "recommendation_dismissed", _("recommendation dismissed")
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="transitions")
     actor = models.ForeignKey(
@@ -302,10 +327,12 @@ class Transition(models.Model):
     )
     at = models.DateTimeField(_("when"), auto_now_add=True)
     from_status = models.CharField(
-        _("from"), max_length=20, choices=Assessment.Status.choices, blank=True
+        _("from"), max_length=20, choices=AssessmentStatus.choices, blank=True
     )
-    to_status = models.CharField(_("to"), max_length=20, choices=Assessment.Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=AssessmentStatus.choices)
     revision = models.PositiveIntegerField(_("revision"))
+    event = models.CharField(_("event"), max_length=30, choices=Event.choices)
+    params = models.JSONField(_("event details"), default=dict, blank=True)
     reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
@@ -315,18 +342,9 @@ class Transition(models.Model):
         return f"{self.from_status} → {self.to_status}"
 
 
-class Escalation(models.TextChoices):
-    NONE = scoring.Escalation.NONE, _("none")
-    KEEP_MONITORING = scoring.Escalation.KEEP_MONITORING, _("keep monitoring")
-    ALERT_SPECIAL_ADVISER = scoring.Escalation.ALERT_SPECIAL_ADVISER, _("alert the Special Adviser")
-    BRIEF_SECRETARY_GENERAL = (
-        scoring.Escalation.BRIEF_SECRETARY_GENERAL,
-        _("brief the Secretary-General"),
-    )
-    REQUEST_SECURITY_COUNCIL_BRIEFING = (
-        scoring.Escalation.REQUEST_SECURITY_COUNCIL_BRIEFING,
-        _("request a Security Council briefing"),
-    )
+class SummaryQuerySet(models.QuerySet["EscalationSummary"]):
+    def ready(self) -> "SummaryQuerySet":
+        return self.filter(status=EscalationSummary.Status.READY)
 
 
 class EscalationSummary(models.Model):
@@ -350,7 +368,7 @@ class EscalationSummary(models.Model):
     content = models.JSONField(_("content"), default=dict, blank=True)
     content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64, blank=True)
     proposed_escalation = models.CharField(
-        _("proposed escalation"), max_length=40, choices=Escalation.choices, blank=True
+        _("proposed escalation"), max_length=40, choices=scales.ESCALATION_CHOICES, blank=True
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
@@ -360,6 +378,8 @@ class EscalationSummary(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     ready_at = models.DateTimeField(_("ready"), null=True, blank=True)
     notified_at = models.DateTimeField(_("reviewers notified"), null=True, blank=True)
+
+    objects = SummaryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -383,6 +403,22 @@ class EscalationSummary(models.Model):
     def is_final(self) -> bool:
         return self.status in (self.Status.READY, self.Status.FAILED)
 
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_drafting(self) -> bool:
+        return self.status == self.Status.DRAFTING
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
 
 class EscalationDecision(models.Model):
     """A reviewer's decision on exactly one summary content (bound by its hash)."""
@@ -401,9 +437,11 @@ class EscalationDecision(models.Model):
     )
     approved = models.BooleanField(_("escalation approved"))
     proposed_level = models.CharField(
-        _("proposed escalation"), max_length=40, choices=Escalation.choices
+        _("proposed escalation"), max_length=40, choices=scales.ESCALATION_CHOICES
     )
-    level = models.CharField(_("decided escalation"), max_length=40, choices=Escalation.choices)
+    level = models.CharField(
+        _("decided escalation"), max_length=40, choices=scales.ESCALATION_CHOICES
+    )
     reason = models.TextField(_("reason"), blank=True)
     content_hash = models.CharField(_("content hash decided on"), max_length=64)
     decided_at = models.DateTimeField(_("decided"), auto_now_add=True)
@@ -426,7 +464,7 @@ class EscalationDecision(models.Model):
 
 
 class Notification(models.Model):
-    """An email sent once: the key makes reminders and digests idempotent."""
+    """An email sent once: the key makes every email idempotent, retried or not."""
 
     key = models.CharField(max_length=200, unique=True)
     recipient = models.ForeignKey(

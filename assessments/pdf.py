@@ -5,8 +5,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from weasyprint import HTML
 
+from assessments import scales, selectors
 from assessments.models import EscalationSummary
-from assessments.templatetags.risk import level_label
 
 
 def css_string(text: str) -> str:
@@ -24,13 +24,14 @@ def render_summary_pdf(summary: EscalationSummary) -> bytes:
     content = summary.content
     situation = content["situation"]["name"]
     as_of = content["assessment"]["as_of"]
-    level = level_label(content["levels"]["overall"])
+    level = scales.level_label(content["levels"]["overall"])
     marking = content["situation"]["confidentiality_label"].upper()
     html = render_to_string(
         "assessments/summary_pdf.html",
         {
             "summary": summary,
             "decision": getattr(summary, "decision", None),
+            "crime_names": selectors.crime_names(),
             "header": css_string(
                 _("%(situation)s, as of %(as_of)s: %(level)s")
                 % {"situation": situation, "as_of": as_of, "level": level}

@@ -1,7 +1,8 @@
-"""Who may see and do what with situations and assessments: the one place it is decided.
+"""Who may see situations and assessments, and who holds which part in them.
 
-Every view, form and export asks here. An object the user may not see answers 404,
-never a hint of its title.
+Every view, form and export asks here what a user may see; an object the user may not see
+answers 404, never a hint of its title. What a user may *do* with an assessment depends on its
+status too, and is decided by the workflow's table (``workflow.allowed``).
 """
 
 from django.db.models import QuerySet
@@ -35,11 +36,14 @@ def get_situation_for_user(user: User, pk: int) -> Situation:
 
 
 def get_assessment_for_user(user: User, pk: int) -> Assessment:
-    if not visible_assessments(user).filter(pk=pk).exists():
-        raise Http404
-    from assessments.selectors import assessment_detail
+    """The assessment if the user may see it (one query, with its situation); else 404.
 
-    return assessment_detail(pk)
+    Pages that show more fetch it themselves (``selectors.assessment_detail``).
+    """
+    assessment = visible_assessments(user).select_related("situation").filter(pk=pk).first()
+    if assessment is None:
+        raise Http404
+    return assessment
 
 
 def can_manage_situations(user: User) -> bool:
@@ -56,33 +60,9 @@ def can_assess(user: User, situation: Situation) -> bool:
     return is_assigned(user, situation)
 
 
-def can_edit(user: User, assessment: Assessment) -> bool:
-    return assessment.is_editable and can_assess(user, assessment.situation)
-
-
 def has_edited(user: User, assessment: Assessment) -> bool:
+    """Wrote or edited it (participations prefetched by the caller are used, if any)."""
     return assessment.author_id == user.pk or any(
         p.user_id == user.pk and p.role == Participation.Role.EDITOR
         for p in assessment.participations.all()
     )
-
-
-def can_respond(user: User, assessment: Assessment) -> bool:
-    """Accept or dismiss recommendations: while the assessment is being written."""
-    return assessment.status in (
-        Assessment.Status.DRAFT,
-        Assessment.Status.RETURNED,
-    ) and can_assess(user, assessment.situation)
-
-
-def can_review(user: User, assessment: Assessment) -> bool:
-    """Reviewers decide on what is in review, never on what they wrote or edited."""
-    return (
-        is_reviewer(user)
-        and assessment.status == Assessment.Status.IN_REVIEW
-        and not has_edited(user, assessment)
-    )
-
-
-def can_retry_summary(user: User, assessment: Assessment) -> bool:
-    return can_assess(user, assessment.situation) or is_reviewer(user)

@@ -28,75 +28,33 @@ from typing import Any, Self
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-
-def gettext_noop(message: str) -> str:
-    """Mark ``message`` for translation (makemessages finds the name) without touching settings.
-
-    Django's own ``gettext_noop`` reads ``settings.USE_I18N``, so importing this module
-    would need configured settings.
-    """
-    return message
-
+from assessments.scales import (
+    CONFIDENCES,
+    ESCALATIONS,
+    FACTOR_KINDS,
+    LEVELS,
+    POSTURES,
+    SEVERITIES,
+    TRENDS,
+    Confidence,
+    Escalation,
+    FactorKind,
+    Level,
+    Posture,
+    Severity,
+    Trend,
+    check,
+    escalation_label,
+    level_label,
+    level_rank,
+    posture_clause,
+    severity_label,
+    severity_rank,
+)
 
 # --------------------------------------------------------------------------------------------
-# Scales
+# Scales (defined once in assessments.scales)
 # --------------------------------------------------------------------------------------------
-
-
-class Severity(StrEnum):
-    """Severity of one indicator, in increasing order; ``not_assessed`` means no data."""
-
-    NOT_ASSESSED = "not_assessed"
-    ABSENT = "absent"
-    LOW = "low"
-    MODERATE = "moderate"
-    HIGH = "high"
-
-
-class Trend(StrEnum):
-    IMPROVING = "improving"
-    STABLE = "stable"
-    WORSENING = "worsening"
-
-
-class Confidence(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-
-
-class Level(StrEnum):
-    """Risk level of a crime or overall, in increasing order (R2P Monitor categories)."""
-
-    INSUFFICIENT_DATA = "insufficient_data"
-    LOW = "low"
-    SERIOUS_CONCERN = "serious_concern"
-    IMMINENT_RISK = "imminent_risk"
-    CURRENT_CRISIS = "current_crisis"
-
-
-class Posture(StrEnum):
-    """The State's protection posture, the question at the heart of R2P."""
-
-    WILLING_ABLE = "willing_able"
-    WILLING_LACKS_CAPACITY = "willing_lacks_capacity"
-    UNWILLING = "unwilling"
-    PERPETRATOR = "perpetrator"
-
-
-class Escalation(StrEnum):
-    """Proposed escalation, in increasing order."""
-
-    NONE = "none"
-    KEEP_MONITORING = "keep_monitoring"
-    ALERT_SPECIAL_ADVISER = "alert_special_adviser"
-    BRIEF_SECRETARY_GENERAL = "brief_secretary_general"
-    REQUEST_SECURITY_COUNCIL_BRIEFING = "request_security_council_briefing"
-
-
-class FactorKind(StrEnum):
-    COMMON = "common"
-    SPECIFIC = "specific"
 
 
 class Direction(StrEnum):
@@ -106,13 +64,6 @@ class Direction(StrEnum):
     NEW = "new"
 
 
-SEVERITIES: tuple[str, ...] = tuple(member.value for member in Severity)
-TRENDS: tuple[str, ...] = tuple(member.value for member in Trend)
-CONFIDENCES: tuple[str, ...] = tuple(member.value for member in Confidence)
-LEVELS: tuple[str, ...] = tuple(member.value for member in Level)
-POSTURES: tuple[str, ...] = tuple(member.value for member in Posture)
-ESCALATIONS: tuple[str, ...] = tuple(member.value for member in Escalation)
-FACTOR_KINDS: tuple[str, ...] = tuple(member.value for member in FactorKind)
 PILLARS: tuple[int, ...] = (1, 2, 3)
 
 #: Postures in which the State is willing to protect (Pillar I applies).
@@ -125,75 +76,7 @@ SEVERITY_WEIGHTS: Mapping[str, int] = {Severity.LOW: 1, Severity.MODERATE: 2, Se
 #: Points added to a tool's score for each of its drivers whose trend is worsening.
 WORSENING_BONUS = 1
 
-# Labels are marked for translation here and translated when used.
-SEVERITY_LABELS: Mapping[str, str] = {
-    Severity.NOT_ASSESSED: gettext_noop("not assessed"),
-    Severity.ABSENT: gettext_noop("absent"),
-    Severity.LOW: gettext_noop("low"),
-    Severity.MODERATE: gettext_noop("moderate"),
-    Severity.HIGH: gettext_noop("high"),
-}
-LEVEL_LABELS: Mapping[str, str] = {
-    Level.INSUFFICIENT_DATA: gettext_noop("insufficient data"),
-    Level.LOW: gettext_noop("low"),
-    Level.SERIOUS_CONCERN: gettext_noop("serious concern"),
-    Level.IMMINENT_RISK: gettext_noop("imminent risk"),
-    Level.CURRENT_CRISIS: gettext_noop("current crisis"),
-}
-#: The posture as a clause: "Pillar III withheld: the State is willing and able".
-POSTURE_CLAUSES: Mapping[str, str] = {
-    Posture.WILLING_ABLE: gettext_noop("the State is willing and able"),
-    Posture.WILLING_LACKS_CAPACITY: gettext_noop("the State is willing but lacks capacity"),
-    Posture.UNWILLING: gettext_noop("the State is unwilling"),
-    Posture.PERPETRATOR: gettext_noop("the State is itself a perpetrator"),
-}
-ESCALATION_LABELS: Mapping[str, str] = {
-    Escalation.NONE: gettext_noop("no escalation"),
-    Escalation.KEEP_MONITORING: gettext_noop("keep monitoring"),
-    Escalation.ALERT_SPECIAL_ADVISER: gettext_noop("alert the Special Adviser"),
-    Escalation.BRIEF_SECRETARY_GENERAL: gettext_noop("brief the Secretary-General"),
-    Escalation.REQUEST_SECURITY_COUNCIL_BRIEFING: gettext_noop(
-        "request a Security Council briefing"
-    ),
-}
-
-
-def _check(scale: tuple[str, ...], value: str, what: str) -> str:
-    """Return ``value`` as a plain string, or raise ``ValueError`` if it is not on ``scale``."""
-    if value not in scale:
-        raise ValueError(f"unknown {what} {value!r}; expected one of {', '.join(scale)}")
-    return str(scale[scale.index(value)])
-
-
-def severity_rank(severity: str) -> int:
-    """Position of ``severity`` on the severity scale (not_assessed is 0)."""
-    return SEVERITIES.index(_check(SEVERITIES, severity, "severity"))
-
-
-def level_rank(level: str) -> int:
-    """Position of ``level`` on the level scale (insufficient_data is 0)."""
-    return LEVELS.index(_check(LEVELS, level, "level"))
-
-
-def escalation_rank(escalation: str) -> int:
-    """Position of ``escalation`` on the escalation scale (none is 0)."""
-    return ESCALATIONS.index(_check(ESCALATIONS, escalation, "escalation"))
-
-
-def severity_label(severity: str) -> str:
-    return _(SEVERITY_LABELS[_check(SEVERITIES, severity, "severity")])
-
-
-def level_label(level: str) -> str:
-    return _(LEVEL_LABELS[_check(LEVELS, level, "level")])
-
-
-def posture_clause(posture: str) -> str:
-    return _(POSTURE_CLAUSES[_check(POSTURES, posture, "posture")])
-
-
-def escalation_label(escalation: str) -> str:
-    return _(ESCALATION_LABELS[_check(ESCALATIONS, escalation, "escalation")])
+_check = check
 
 
 def _severity_at_least(severity: str | None, minimum: str) -> bool:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from assessments import scoring
@@ -116,6 +116,11 @@ def scoring_framework(extra_indicator_ids: set[int] | None = None) -> scoring.Fr
     )
 
 
+def crime_names() -> dict[str, str]:
+    """Each crime's name by its code, retired crimes included (old results name them)."""
+    return dict(Crime.objects.values_list("code", "name"))
+
+
 def ratings_for_scoring(ratings: list[IndicatorRating]) -> dict[str, scoring.Rating]:
     return {
         r.indicator.code: scoring.Rating(
@@ -127,9 +132,9 @@ def ratings_for_scoring(ratings: list[IndicatorRating]) -> dict[str, scoring.Rat
 
 def situations_with_levels(situations: QuerySet[Situation]) -> QuerySet[Situation]:
     """Annotate each situation with its latest approved and latest assessment (one query)."""
-    approved = Assessment.objects.filter(
-        situation=OuterRef("pk"), status=Assessment.Status.APPROVED
-    ).order_by("-as_of", "-pk")
+    approved = (
+        Assessment.objects.approved().filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
+    )
     latest = Assessment.objects.filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
     return situations.annotate(
         approved_level=Subquery(approved.values("overall_level")[:1]),
@@ -193,9 +198,7 @@ def assessment_detail(pk: int) -> Assessment:
 
 def review_queue() -> QuerySet[Assessment]:
     return (
-        Assessment.objects.filter(
-            status__in=[Assessment.Status.SUBMITTED, Assessment.Status.IN_REVIEW]
-        )
+        Assessment.objects.awaiting_review()
         .select_related("situation", "author", "reviewer")
         .prefetch_related("participations")
         .order_by("updated_at")
@@ -203,14 +206,49 @@ def review_queue() -> QuerySet[Assessment]:
 
 
 def current_summary(assessment: Assessment) -> EscalationSummary | None:
-    """The summary of the assessment's current submitted version, if it has one.
-
-    A draft has none: a summary of its revision belongs to an approval its edit voided.
-    """
-    if not assessment.revision or assessment.status == Assessment.Status.DRAFT:
+    """The summary of the assessment's current submitted version, if it has one."""
+    revision = assessment.summary_revision
+    if revision is None:
         return None
     return (
         EscalationSummary.objects.select_related("decision__reviewer")
-        .filter(assessment=assessment, revision=assessment.revision)
+        .filter(assessment=assessment, revision=revision)
         .first()
     )
+
+
+def previous_approved(assessment: Assessment) -> Assessment | None:
+    """The latest approved assessment of the same situation up to this one's date."""
+    return (
+        Assessment.objects.approved()
+        .filter(situation_id=assessment.situation_id, as_of__lte=assessment.as_of)
+        .exclude(pk=assessment.pk)
+        .order_by("-as_of", "-pk")
+        .first()
+    )
+
+
+def overdue_situations(today: date) -> list[Situation]:
+    """Situations not assessed within their review cadence, with their analysts."""
+    rows = []
+    situations = Situation.objects.prefetch_related("analysts").annotate(
+        last_as_of=Max("assessments__as_of")
+    )
+    for situation in situations:
+        last = situation.last_as_of or situation.created_at.date()  # type: ignore[attr-defined]  # annotated above
+        if last + timedelta(days=situation.review_cadence_days) < today:
+            rows.append(situation)
+    return rows
+
+
+def summaries_awaiting_decision() -> list[EscalationSummary]:
+    """Ready summaries of the current version of assessments in review, not decided yet."""
+    return [
+        summary
+        for summary in EscalationSummary.objects.ready()
+        .filter(decision__isnull=True)
+        .filter(assessment__in=Assessment.objects.awaiting_review())
+        .select_related("assessment__situation", "assessment__author")
+        .order_by("ready_at", "pk")
+        if summary.revision == summary.assessment.summary_revision
+    ]

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from assessments import scoring, selectors
+from assessments import scales, scoring, selectors
 from assessments.models import Assessment, IndicatorRating
 from framework.models import Pillar, RiskFactor
 
@@ -21,19 +21,6 @@ SCHEMA_VERSION = 1
 def content_hash(content: dict[str, Any]) -> str:
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def previous_approved(assessment: Assessment) -> Assessment | None:
-    return (
-        Assessment.objects.filter(
-            situation_id=assessment.situation_id,
-            status=Assessment.Status.APPROVED,
-            as_of__lte=assessment.as_of,
-        )
-        .exclude(pk=assessment.pk)
-        .order_by("-as_of", "-pk")
-        .first()
-    )
 
 
 def _ratings(assessment: Assessment) -> list[IndicatorRating]:
@@ -47,7 +34,7 @@ def _ratings(assessment: Assessment) -> list[IndicatorRating]:
 def build_summary_content(assessment: Assessment) -> dict[str, Any]:
     """The summary of ``assessment`` as a JSON-serialisable dict (a fixed number of queries)."""
     ratings = _ratings(assessment)
-    previous = previous_approved(assessment)
+    previous = selectors.previous_approved(assessment)
     previous_ratings = _ratings(previous) if previous else []
     framework = selectors.scoring_framework(
         {r.indicator_id for r in ratings} | {r.indicator_id for r in previous_ratings}
@@ -88,7 +75,7 @@ def build_summary_content(assessment: Assessment) -> dict[str, Any]:
             "revision": assessment.revision,
             "as_of": assessment.as_of.isoformat(),
             "posture": assessment.posture,
-            "posture_label": str(assessment.get_posture_display()),
+            "posture_label": scales.posture_label(assessment.posture),
             "author": assessment.author.get_full_name() or assessment.author.get_username(),
             "narrative": assessment.narrative,
         },
@@ -122,14 +109,14 @@ def _drivers(result: scoring.AssessmentResult, ratings: list[IndicatorRating]) -
     titles = dict(RiskFactor.objects.values_list("number", "title"))
     by_factor: dict[int, list[IndicatorRating]] = {}
     for rating in ratings:
-        if scoring.severity_rank(rating.severity) >= scoring.severity_rank("low"):
+        if scales.severity_rank(rating.severity) >= scales.severity_rank("low"):
             by_factor.setdefault(rating.indicator.factor.number, []).append(rating)
     factors = [
         factor
         for factor in result.factors.values()
-        if factor.level and scoring.severity_rank(factor.level) >= scoring.severity_rank("low")
+        if factor.level and scales.severity_rank(factor.level) >= scales.severity_rank("low")
     ]
-    factors.sort(key=lambda f: (-scoring.severity_rank(f.level or "absent"), f.number))
+    factors.sort(key=lambda f: (-scales.severity_rank(f.level or "absent"), f.number))
     return [
         {
             "factor": factor.number,
@@ -151,7 +138,7 @@ def _drivers(result: scoring.AssessmentResult, ratings: list[IndicatorRating]) -
                 }
                 for r in sorted(
                     by_factor.get(factor.number, []),
-                    key=lambda r: -scoring.severity_rank(r.severity),
+                    key=lambda r: -scales.severity_rank(r.severity),
                 )
             ],
         }

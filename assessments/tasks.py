@@ -1,4 +1,8 @@
-"""Background work. Each task takes ids, calls one service, and is safe to run twice."""
+"""Background work. Each task takes ids, calls one function, and is safe to run twice.
+
+Drafting a summary and every email are tasks of their own: an email that fails is retried
+on its own, and can never change the status of a summary or an assessment.
+"""
 
 import logging
 
@@ -8,54 +12,85 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
-from assessments import escalations
+from assessments import notifications, workflow
 
 logger = logging.getLogger(__name__)
 
 # Errors worth retrying: the database or the broker is briefly unreachable.
 TRANSIENT = (OperationalError, InterfaceError, BrokerError, ConnectionError)
 
+#: Emails: retried with exponential backoff (capped), then given up and logged.
+EMAIL_TASK_OPTIONS: dict[str, object] = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 3600,
+    "retry_jitter": True,
+    "max_retries": settings.EMAIL_MAX_RETRIES,
+}
+
 
 @shared_task(
     bind=True,
-    name="assessments.draft_summary",
+    name=workflow.DRAFT_SUMMARY_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=settings.SUMMARY_MAX_RETRIES,
     soft_time_limit=settings.SUMMARY_SOFT_TIME_LIMIT,
     time_limit=settings.SUMMARY_TIME_LIMIT,
 )
-def draft_summary_task(self, summary_id: int) -> str:  # type: ignore[no-untyped-def]
+def draft_summary_task(self, summary_id: int) -> str:  # type: ignore[no-untyped-def]  # Celery's bound task
     try:
-        return escalations.draft_summary(summary_id)
+        return workflow.draft_summary(summary_id)
     except TRANSIENT as exc:
         if self.request.retries >= self.max_retries:
-            escalations.mark_summary_failed(summary_id, f"gave up after retries: {exc}")
+            workflow.mark_summary_failed(summary_id, f"gave up after retries: {exc}")
             return "failed"
         countdown = min(2 ** (self.request.retries + 1), 60)
         raise self.retry(exc=exc, countdown=countdown) from exc
     except SoftTimeLimitExceeded:
-        escalations.mark_summary_failed(summary_id, "drafting took longer than its time limit")
+        workflow.mark_summary_failed(summary_id, "drafting took longer than its time limit")
         return "failed"
     except DatabaseError as exc:
-        escalations.mark_summary_failed(summary_id, f"database error: {exc}")
+        workflow.mark_summary_failed(summary_id, f"database error: {exc}")
         return "failed"
     except Exception as exc:
         logger.exception("drafting summary %s failed", summary_id)
-        escalations.mark_summary_failed(summary_id, f"{type(exc).__name__}: {exc}")
+        workflow.mark_summary_failed(summary_id, f"{type(exc).__name__}: {exc}")
         return "failed"
 
 
 @shared_task(name="assessments.sweep_stuck_summaries")
 def sweep_stuck_summaries_task() -> int:
-    return escalations.sweep_stuck_summaries()
+    return workflow.sweep_stuck_summaries()
 
 
-@shared_task(name="assessments.send_overdue_reminders")
+@shared_task(name=workflow.NOTIFY_SUMMARY_READY_TASK, **EMAIL_TASK_OPTIONS)
+def notify_summary_ready_task(summary_id: int) -> int:
+    return notifications.notify_summary_ready(summary_id)
+
+
+@shared_task(name=notifications.SEND_SUMMARY_READY_EMAIL_TASK, **EMAIL_TASK_OPTIONS)
+def send_summary_ready_email_task(summary_id: int, recipient_id: int) -> bool:
+    return notifications.send_summary_ready_email(summary_id, recipient_id)
+
+
+@shared_task(name="assessments.send_overdue_reminders", **EMAIL_TASK_OPTIONS)
 def send_overdue_reminders_task() -> int:
-    return escalations.send_overdue_reminders()
+    return notifications.send_overdue_reminders()
 
 
-@shared_task(name="assessments.send_review_digest")
+@shared_task(name=notifications.SEND_OVERDUE_REMINDER_TASK, **EMAIL_TASK_OPTIONS)
+def send_overdue_reminder_task(situation_id: int, recipient_id: int, day: str) -> bool:
+    return notifications.send_overdue_reminder(situation_id, recipient_id, day)
+
+
+@shared_task(name="assessments.send_review_digest", **EMAIL_TASK_OPTIONS)
 def send_review_digest_task() -> int:
-    return escalations.send_review_digest()
+    return notifications.send_review_digest()
+
+
+@shared_task(name=notifications.SEND_REVIEW_DIGEST_EMAIL_TASK, **EMAIL_TASK_OPTIONS)
+def send_review_digest_email_task(recipient_id: int, day: str) -> bool:
+    return notifications.send_review_digest_email(recipient_id, day)

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.roles import is_reviewer
-from assessments import escalations, permissions, scoring, selectors, services
-from assessments.exchange import assessment_to_dict, summary_to_dict
+from accounts.roles import User, is_reviewer
+from assessments import permissions, scoring, selectors, services, workflow
+from assessments.exchange import assessment_to_dict, assessments_for_export, summary_to_dict
 from assessments.forms import (
     AssessmentForm,
     DecisionForm,
@@ -19,7 +19,7 @@ from assessments.forms import (
     SituationForm,
     StartAssessmentForm,
 )
-from assessments.models import Assessment, EscalationSummary
+from assessments.models import Assessment, EscalationSummary, Transition
 from assessments.pdf import render_summary_pdf
 from framework.models import Indicator, PillarTool, RiskFactor
 
@@ -116,7 +116,7 @@ def assessment_start(request: HttpRequest, pk: int) -> HttpResponse:
             status=400,
         )
     previous = situation.assessments.first() if form.cleaned_data["copy_previous"] else None
-    assessment = services.start_assessment(
+    assessment = workflow.start_assessment(
         situation,
         by=request.user,
         as_of=form.cleaned_data["as_of"],
@@ -145,9 +145,9 @@ def _factors_for_form(assessment: Assessment) -> list[RiskFactor]:
 
 def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
-    if not permissions.can_edit(request.user, assessment):
+    if not workflow.allowed(assessment, workflow.Action.EDIT, request.user):
         raise PermissionDenied
-    ratings = {r.indicator_id: r for r in assessment.ratings.all()}
+    ratings = {r.indicator_id: r for r in assessment.ratings.prefetch_related("sources")}
     factors = _factors_for_form(assessment)
     initial = {
         "lock_version": assessment.lock_version,
@@ -160,7 +160,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.save_assessment(
+                workflow.save_assessment(
                     assessment,
                     by=request.user,
                     expected_version=form.cleaned_data["lock_version"],
@@ -169,10 +169,10 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     narrative=form.cleaned_data["narrative"],
                     ratings=form.rating_inputs,
                 )
-            except services.EditConflict as conflict:
+            except workflow.EditConflict as conflict:
                 messages.error(request, str(conflict))
                 status = 409
-            except services.WorkflowError as refused:
+            except workflow.WorkflowError as refused:
                 messages.error(request, str(refused))
                 status = 400
             else:
@@ -192,7 +192,9 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = permissions.get_assessment_for_user(request.user, pk)
+    assessment = selectors.assessment_detail(
+        permissions.get_assessment_for_user(request.user, pk).pk
+    )
     result = assessment.result or {}
     factor_titles = dict(RiskFactor.objects.values_list("number", "title"))
     entries = {
@@ -210,18 +212,14 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     user = request.user
     summaries = list(assessment.summaries.all())
-    # A draft has no current summary: one of its revision belongs to a voided approval.
-    summary = (
-        None
-        if assessment.status == Assessment.Status.DRAFT
-        else next((s for s in summaries if s.revision == assessment.revision), None)
-    )
+    summary = next((s for s in summaries if s.revision == assessment.summary_revision), None)
     return render(
         request,
         "assessments/assessment_detail.html",
         {
             **_escalation_context(user, assessment, summary),
             "earlier_summaries": [s for s in summaries if s is not summary],
+            "crime_names": selectors.crime_names(),
             "assessment": assessment,
             "result": result,
             "crime_rows": [
@@ -234,20 +232,18 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "recommendations": [(p, recommendations[p]) for p in scoring.PILLARS],
             "ratings": [r for r in assessment.ratings.all() if r.severity != "not_assessed"],
-            "can_edit": permissions.can_edit(user, assessment),
-            "can_submit": permissions.can_assess(user, assessment.situation)
-            and assessment.status in (Assessment.Status.DRAFT, Assessment.Status.RETURNED),
-            "can_respond": permissions.can_respond(user, assessment),
-            "can_review": permissions.can_review(user, assessment),
+            "can_edit": workflow.allowed(assessment, workflow.Action.EDIT, user),
+            "can_submit": workflow.allowed(assessment, workflow.Action.SUBMIT, user),
+            "can_respond": workflow.allowed(assessment, workflow.Action.RESPOND, user),
             "returned_reason": next(
                 (
                     t.reason
                     for t in reversed(assessment.transitions.all())
-                    if t.to_status == Assessment.Status.RETURNED
+                    if t.event == Transition.Event.RETURNED
                 ),
                 "",
             )
-            if assessment.status == Assessment.Status.RETURNED
+            if assessment.is_returned
             else "",
         },
     )
@@ -257,8 +253,8 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     try:
-        services.submit_assessment(assessment, by=request.user)
-    except services.WorkflowError as refused:
+        workflow.submit_assessment(assessment, by=request.user)
+    except workflow.WorkflowError as refused:
         messages.error(request, str(refused))
     else:
         messages.success(
@@ -272,7 +268,7 @@ def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def assessment_decide(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     summary = selectors.current_summary(assessment)
-    if summary is None or summary.status != EscalationSummary.Status.READY:
+    if summary is None or not summary.is_ready:
         messages.error(request, _("There is no ready escalation summary to decide on yet."))
         return redirect("assessments:detail", pk=assessment.pk)
     form = DecisionForm(request.POST, proposed=summary.proposed_escalation)
@@ -283,7 +279,7 @@ def assessment_decide(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("assessments:detail", pk=assessment.pk)
     approve = form.cleaned_data["decision"] == "approve"
     try:
-        escalations.decide_escalation(
+        workflow.decide_escalation(
             summary,
             by=request.user,
             approve=approve,
@@ -291,7 +287,7 @@ def assessment_decide(request: HttpRequest, pk: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
             content_hash=form.cleaned_data["content_hash"],
         )
-    except services.WorkflowError as refused:
+    except workflow.WorkflowError as refused:
         messages.error(request, str(refused))
     else:
         messages.success(
@@ -304,7 +300,7 @@ def assessment_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def assessment_respond(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
-    if not permissions.can_respond(request.user, assessment):
+    if not workflow.allowed(assessment, workflow.Action.RESPOND, request.user):
         raise PermissionDenied
     form = RecommendationResponseForm(request.POST)
     entry = (
@@ -316,14 +312,14 @@ def assessment_respond(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose accept or dismiss and give a reason."))
         return redirect("assessments:detail", pk=assessment.pk)
     try:
-        services.respond_to_recommendation(
+        workflow.respond_to_recommendation(
             assessment,
             by=request.user,
             entry=entry,
             accepted=form.cleaned_data["decision"] == "accept",
             reason=form.cleaned_data["reason"],
         )
-    except services.WorkflowError as refused:
+    except workflow.WorkflowError as refused:
         messages.error(request, str(refused))
     else:
         messages.success(
@@ -334,7 +330,8 @@ def assessment_respond(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def assessment_export(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = permissions.get_assessment_for_user(request.user, pk)
+    visible = permissions.get_assessment_for_user(request.user, pk)
+    assessment = assessments_for_export().get(pk=visible.pk)
     data = assessment_to_dict(assessment)
     response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
     filename = f"assessment-{assessment.situation.code}-{assessment.as_of:%Y-%m-%d}.json"
@@ -359,7 +356,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def _summary_for_request(request: HttpRequest, assessment: Assessment) -> EscalationSummary:
     """The ready summary asked for (``?revision=N``), else the latest ready one; or 404."""
     revision = request.GET.get("revision", "")
-    summaries = assessment.summaries.filter(status=EscalationSummary.Status.READY)
+    summaries = assessment.summaries.ready()
     if revision:
         if not revision.isdigit():
             raise Http404
@@ -371,16 +368,18 @@ def _summary_for_request(request: HttpRequest, assessment: Assessment) -> Escala
 
 
 def _escalation_context(
-    user: object, assessment: Assessment, summary: EscalationSummary | None
+    user: User, assessment: Assessment, summary: EscalationSummary | None
 ) -> dict[str, object]:
     """What the escalation section needs, on the page and in its polled refresh."""
-    can_review = permissions.can_review(user, assessment)
-    ready = summary is not None and summary.status == EscalationSummary.Status.READY
+    can_review = workflow.allowed(assessment, "decide", user)
+    ready = summary is not None and summary.is_ready
     decided = ready and hasattr(summary, "decision")
     return {
         "assessment": assessment,
         "summary": summary,
-        "can_retry": permissions.can_retry_summary(user, assessment),
+        "can_retry": workflow.allowed(assessment, workflow.Action.RETRY_SUMMARY, user),
+        "awaits_decision": ready and not decided and assessment.awaits_review,
+        "crime_names": selectors.crime_names(),
         "edited_by_user": permissions.has_edited(user, assessment),
         "decision_form": DecisionForm(
             proposed=summary.proposed_escalation,
@@ -412,8 +411,8 @@ def summary_retry(request: HttpRequest, pk: int) -> HttpResponse:
     if summary is None:
         raise Http404
     try:
-        escalations.retry_summary(summary, by=request.user)
-    except services.WorkflowError as refused:
+        workflow.retry_summary(summary, by=request.user)
+    except workflow.WorkflowError as refused:
         messages.error(request, str(refused))
     else:
         messages.success(request, _("The summary will be drafted again in a moment."))

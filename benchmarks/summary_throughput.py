@@ -38,7 +38,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from accounts.services import ensure_demo_users  # noqa: E402
-from assessments import services  # noqa: E402
+from assessments import services, workflow  # noqa: E402
 from assessments.models import EscalationSummary  # noqa: E402
 from framework.models import Indicator  # noqa: E402
 
@@ -76,17 +76,17 @@ def prepare(count: int) -> None:
             country="SD",
         )
         as_of = date(2026, 1, 1) + timedelta(days=number % 300)
-        assessment = services.start_assessment(
+        assessment = workflow.start_assessment(
             situation, by=analyst, as_of=as_of, posture="unwilling"
         )
         pattern = PATTERNS[number % len(PATTERNS)]
         ratings = {
-            codes[code]: services.RatingInput(
+            codes[code]: workflow.RatingInput(
                 severity=severity, note="Benchmark evidence.", sources=(("C", "Bench report"),)
             )
             for code, severity in pattern.items()
         }
-        assessment = services.save_assessment(
+        assessment = workflow.save_assessment(
             assessment,
             by=analyst,
             expected_version=assessment.lock_version,
@@ -95,7 +95,7 @@ def prepare(count: int) -> None:
             narrative="",
             ratings=ratings,
         )
-        services.submit_assessment(assessment, by=analyst)
+        workflow.submit_assessment(assessment, by=analyst)
     print(f"prepared {count} submitted assessments in {time.perf_counter() - started:.1f}s")
 
 

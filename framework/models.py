@@ -10,6 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from assessments import scales
+
 
 class ReferenceQuerySet(models.QuerySet):
     def active(self) -> "ReferenceQuerySet":
@@ -148,14 +150,12 @@ class PillarTool(ReferenceModel):
 
 
 class RiskFactor(ReferenceModel):
-    class Kind(models.TextChoices):
-        COMMON = "common", _("common")
-        SPECIFIC = "specific", _("specific")
+    Kind = scales.FactorKind
 
     number = models.PositiveSmallIntegerField(_("number"), unique=True)
     title = models.CharField(_("title"), max_length=300)
     summary = models.TextField(_("summary"), blank=True)
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=scales.FACTOR_KIND_CHOICES)
     crimes = models.ManyToManyField(
         Crime,
         blank=True,
@@ -272,33 +272,26 @@ class ToolMapping(ReferenceModel):
 class ThresholdSet(ReferenceModel):
     """The risk and escalation thresholds. The active set with code "default" is used."""
 
-    class Severity(models.TextChoices):
-        LOW = "low", _("low")
-        MODERATE = "moderate", _("moderate")
-        HIGH = "high", _("high")
-
-    class Level(models.TextChoices):
-        SERIOUS_CONCERN = "serious_concern", _("serious concern")
-        IMMINENT_RISK = "imminent_risk", _("imminent risk")
-        CURRENT_CRISIS = "current_crisis", _("current crisis")
+    Severity = scales.Severity
+    Level = scales.Level
 
     name = models.CharField(_("name"), max_length=200)
     crisis_conduct_severity = models.CharField(
         _("current crisis: a conduct factor at"),
         max_length=10,
-        choices=Severity.choices,
+        choices=scales.THRESHOLD_SEVERITY_CHOICES,
         default=Severity.HIGH,
     )
     imminent_specific_severity = models.CharField(
         _("imminent risk: a specific factor at"),
         max_length=10,
-        choices=Severity.choices,
+        choices=scales.THRESHOLD_SEVERITY_CHOICES,
         default=Severity.HIGH,
     )
     imminent_conduct_severity = models.CharField(
         _("imminent risk: a conduct factor at"),
         max_length=10,
-        choices=Severity.choices,
+        choices=scales.THRESHOLD_SEVERITY_CHOICES,
         default=Severity.MODERATE,
     )
     imminent_common_count = models.PositiveSmallIntegerField(
@@ -309,7 +302,7 @@ class ThresholdSet(ReferenceModel):
     imminent_common_severity = models.CharField(
         _("imminent risk: common factors at"),
         max_length=10,
-        choices=Severity.choices,
+        choices=scales.THRESHOLD_SEVERITY_CHOICES,
         default=Severity.MODERATE,
     )
     imminent_enabling_factors = models.ManyToManyField(
@@ -321,7 +314,7 @@ class ThresholdSet(ReferenceModel):
     imminent_enabling_severity = models.CharField(
         _("imminent risk: enabling or triggering factor at"),
         max_length=10,
-        choices=Severity.choices,
+        choices=scales.THRESHOLD_SEVERITY_CHOICES,
         default=Severity.MODERATE,
     )
     serious_common_count = models.PositiveSmallIntegerField(
@@ -332,44 +325,44 @@ class ThresholdSet(ReferenceModel):
     serious_common_severity = models.CharField(
         _("serious concern: common factors at"),
         max_length=10,
-        choices=Severity.choices,
+        choices=scales.THRESHOLD_SEVERITY_CHOICES,
         default=Severity.MODERATE,
     )
     serious_specific_severity = models.CharField(
         _("serious concern: a specific factor at"),
         max_length=10,
-        choices=Severity.choices,
+        choices=scales.THRESHOLD_SEVERITY_CHOICES,
         default=Severity.MODERATE,
     )
     pillar2_min_level = models.CharField(
         _("Pillar II assistance from level"),
         max_length=20,
-        choices=Level.choices,
+        choices=scales.THRESHOLD_LEVEL_CHOICES,
         default=Level.SERIOUS_CONCERN,
     )
     pillar3_min_level = models.CharField(
         _("Pillar III response from level"),
         max_length=20,
-        choices=Level.choices,
+        choices=scales.THRESHOLD_LEVEL_CHOICES,
         default=Level.IMMINENT_RISK,
     )
     coercive_min_level = models.CharField(
         _("coercive tools from level"),
         max_length=20,
-        choices=Level.choices,
+        choices=scales.THRESHOLD_LEVEL_CHOICES,
         default=Level.CURRENT_CRISIS,
     )
     # Escalation: how far up the chain a summary proposes to go.
     sc_briefing_level = models.CharField(
         _("request a Security Council briefing from level (State unwilling or perpetrator)"),
         max_length=20,
-        choices=Level.choices,
+        choices=scales.THRESHOLD_LEVEL_CHOICES,
         default=Level.CURRENT_CRISIS,
     )
     brief_sg_level = models.CharField(
         _("brief the Secretary-General from level"),
         max_length=20,
-        choices=Level.choices,
+        choices=scales.THRESHOLD_LEVEL_CHOICES,
         default=Level.CURRENT_CRISIS,
     )
     brief_sg_rise = models.PositiveSmallIntegerField(
@@ -380,7 +373,7 @@ class ThresholdSet(ReferenceModel):
     alert_sa_level = models.CharField(
         _("alert the Special Adviser from level"),
         max_length=20,
-        choices=Level.choices,
+        choices=scales.THRESHOLD_LEVEL_CHOICES,
         default=Level.IMMINENT_RISK,
     )
     alert_sa_rise = models.PositiveSmallIntegerField(
@@ -391,7 +384,7 @@ class ThresholdSet(ReferenceModel):
     monitor_level = models.CharField(
         _("keep monitoring from level"),
         max_length=20,
-        choices=Level.choices,
+        choices=scales.THRESHOLD_LEVEL_CHOICES,
         default=Level.SERIOUS_CONCERN,
     )
     history = HistoricalRecords(m2m_fields=[imminent_enabling_factors])

@@ -242,6 +242,8 @@ SUMMARY_MAX_RETRIES = env_int("SUMMARY_MAX_RETRIES", 5)
 SUMMARY_LEASE_SECONDS = env_int("SUMMARY_LEASE_SECONDS", SUMMARY_TIME_LIMIT + 30)
 SUMMARY_STUCK_AFTER_SECONDS = env_int("SUMMARY_STUCK_AFTER_SECONDS", 120)
 SUMMARY_SWEEP_INTERVAL_SECONDS = env_int("SUMMARY_SWEEP_INTERVAL_SECONDS", 60)
+# Emails are tasks of their own, retried with exponential backoff (30 s, 1 min, ... 1 h).
+EMAIL_MAX_RETRIES = env_int("EMAIL_MAX_RETRIES", 10)
 _visibility = CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout")
 if isinstance(_visibility, int) and _visibility <= SUMMARY_TIME_LIMIT:
     raise ImproperlyConfigured(

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -20,12 +20,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import connection
+from django.test import TestCase
 
 from accounts.roles import ANALYSTS, FRAMEWORK_ADMINS, REVIEWERS
 from accounts.services import ensure_role_groups
+from assessments import jobs as assessment_jobs
 from framework.dataset import read_dataset
 from framework.management.commands.load_framework import DEFAULT_PATH
 from framework.services import load_framework
+from r2p_project import celery_app
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSWORD = "a-test-password-2026"
@@ -140,6 +143,44 @@ def admin(db: None) -> AbstractUser:
 def outsider(db: None) -> AbstractUser:
     """Signed in, but holding no role."""
     return make_user("outsider")
+
+
+class Jobs:
+    """Background jobs published during a test, kept instead of sent to the broker.
+
+    ``run()`` runs them in this process, as a worker would, until none is left (the jobs
+    they publish included), and returns each one's name with its result. Call it after the
+    change that published them has committed (in a test transaction: after the block of
+    ``django_capture_on_commit_callbacks(execute=True)``).
+    """
+
+    def __init__(self) -> None:
+        self.published: list[tuple[str, dict[str, object]]] = []
+
+    def publish(self, name: str, kwargs: Mapping[str, object]) -> bool:
+        self.published.append((name, dict(kwargs)))
+        return True
+
+    def names(self) -> list[str]:
+        return [name for name, _kwargs in self.published]
+
+    def run(self) -> list[tuple[str, object]]:
+        celery_app.loader.import_default_modules()  # registers the tasks, as a worker does
+        done = []
+        while self.published:
+            name, kwargs = self.published.pop(0)
+            # A task commits what it does: what it queues after commit is published now.
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                done.append((name, celery_app.tasks[name](**kwargs)))
+        return done
+
+
+@pytest.fixture
+def jobs(monkeypatch: pytest.MonkeyPatch) -> Jobs:
+    """Keep the jobs the code under test publishes; ``jobs.run()`` runs them here."""
+    kept = Jobs()
+    monkeypatch.setattr(assessment_jobs, "publish", kept.publish)
+    return kept
 
 
 def worker_database_url() -> str:

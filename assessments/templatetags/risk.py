@@ -1,16 +1,19 @@
+from collections.abc import Mapping
+
 from django import template
 from django.utils.translation import gettext as _
 
-from assessments import scoring
+from assessments import scales, wording
+from assessments.models import Transition
 
 register = template.Library()
 
 LEVEL_CLASSES = {
-    scoring.Level.INSUFFICIENT_DATA: "text-bg-light border",
-    scoring.Level.LOW: "text-bg-success",
-    scoring.Level.SERIOUS_CONCERN: "text-bg-warning",
-    scoring.Level.IMMINENT_RISK: "text-bg-orange",
-    scoring.Level.CURRENT_CRISIS: "text-bg-danger",
+    scales.Level.INSUFFICIENT_DATA: "text-bg-light border",
+    scales.Level.LOW: "text-bg-success",
+    scales.Level.SERIOUS_CONCERN: "text-bg-warning",
+    scales.Level.IMMINENT_RISK: "text-bg-orange",
+    scales.Level.CURRENT_CRISIS: "text-bg-danger",
 }
 PILLAR_NAMES = {1: "I", 2: "II", 3: "III"}
 
@@ -19,14 +22,14 @@ PILLAR_NAMES = {1: "I", 2: "II", 3: "III"}
 def level_label(level: str | None) -> str:
     if not level:
         return _("not assessed")
-    return str(scoring.level_label(level))
+    return str(scales.level_label(level))
 
 
 @register.filter
 def severity_label(severity: str | None) -> str:
     if not severity:
         return _("not assessed")
-    return str(scoring.severity_label(severity))
+    return str(scales.severity_label(severity))
 
 
 @register.filter
@@ -35,17 +38,19 @@ def level_class(level: str | None) -> str:
 
 
 @register.filter
-def crime_label(key: str) -> str:
-    labels = {
-        "genocide": _("Genocide"),
-        "crimes_against_humanity": _("Crimes against humanity"),
-        "war_crimes": _("War crimes"),
-        "ethnic_cleansing": _("Ethnic cleansing"),
-        "overall": _("Overall"),
-    }
-    return labels.get(key, key)
+def crime_label(key: str, names: Mapping[str, str] | None = None) -> str:
+    """A crime's name from the reference data (``names``: code to name, handed by the view);
+    "overall" is the overall level."""
+    if key == "overall":
+        return _("Overall")
+    return (names or {}).get(key, key)
 
 
 @register.filter
 def pillar_numeral(number: int) -> str:
     return PILLAR_NAMES.get(number, str(number))
+
+
+@register.filter
+def transition_text(transition: Transition) -> str:
+    return wording.transition_text(transition)

@@ -19,10 +19,10 @@ from itertools import count
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from assessments import escalations, services
+from assessments import services, workflow
 from assessments.forms import format_sources
 from assessments.models import Assessment, EscalationSummary, Situation
-from assessments.services import RatingInput
+from assessments.workflow import RatingInput
 from framework.models import Indicator
 
 AS_OF = date(2026, 5, 1)
@@ -101,7 +101,7 @@ def build_assessment(
         raise ValueError(f"a {status} assessment needs a reviewer")
     if ratings is None:
         ratings = {} if status == "draft" else {"7.5": "moderate"}
-    assessment = services.start_assessment(
+    assessment = workflow.start_assessment(
         situation,
         by=by,
         as_of=as_of,
@@ -110,7 +110,7 @@ def build_assessment(
         copy_from=copy_from,
     )
     if ratings:
-        assessment = services.save_assessment(
+        assessment = workflow.save_assessment(
             assessment,
             by=by,
             expected_version=assessment.lock_version,
@@ -120,7 +120,7 @@ def build_assessment(
             ratings=ratings_by_pk(ratings),
         )
     if status != "draft":
-        assessment = services.submit_assessment(assessment, by=by)
+        assessment = workflow.submit_assessment(assessment, by=by)
     if status in ("in_review", "approved", "returned"):
         assessment = draft_summary_now(assessment)
     if status in ("approved", "returned"):
@@ -136,7 +136,7 @@ def build_assessment(
 def draft_summary_now(assessment: Assessment) -> Assessment:
     """Do what the worker does on submit: draft the summary; the assessment is then in review."""
     summary = EscalationSummary.objects.get(assessment=assessment, revision=assessment.revision)
-    outcome = escalations.draft_summary(summary.pk)
+    outcome = workflow.draft_summary(summary.pk)
     if outcome != "drafted":
         raise ValueError(f"the summary was not drafted: {outcome}")
     return Assessment.objects.get(pk=assessment.pk)
@@ -152,7 +152,7 @@ def decide(
 ) -> Assessment:
     """The reviewer's decision on the ready summary of the assessment's current version."""
     summary = EscalationSummary.objects.get(assessment=assessment, revision=assessment.revision)
-    escalations.decide_escalation(
+    workflow.decide_escalation(
         summary,
         by=by,
         approve=approve,

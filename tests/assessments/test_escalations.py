@@ -12,7 +12,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from accounts.roles import REVIEWERS
-from assessments import escalations, services
+from assessments import notifications, workflow
 from assessments.models import (
     Assessment,
     EscalationDecision,
@@ -30,18 +30,18 @@ def submitted(situation, analyst, ratings, *, as_of=date(2026, 5, 1), posture="p
     assessment = build_assessment(
         situation, by=analyst, ratings=ratings, as_of=as_of, posture=posture
     )
-    return services.submit_assessment(assessment, by=analyst)
+    return workflow.submit_assessment(assessment, by=analyst)
 
 
 def drafted(assessment):
     summary = EscalationSummary.objects.get(assessment=assessment, revision=assessment.revision)
-    assert escalations.draft_summary(summary.pk) == "drafted"
+    assert workflow.draft_summary(summary.pk) == "drafted"
     summary.refresh_from_db()
     return summary
 
 
 def approve(summary, reviewer, level=None, reason=""):
-    return escalations.decide_escalation(
+    return workflow.decide_escalation(
         summary,
         by=reviewer,
         approve=True,
@@ -99,22 +99,24 @@ def test_drafting_stores_a_snapshot_with_its_hash_and_moves_the_assessment_into_
 
 @pytest.mark.django_db
 def test_a_second_delivery_makes_no_second_summary_and_no_second_email(
-    situation, analyst, reviewer, django_capture_on_commit_callbacks
+    situation, analyst, reviewer, django_capture_on_commit_callbacks, jobs
 ):
     assessment = submitted(situation, analyst, CRISIS)
     summary = EscalationSummary.objects.get(assessment=assessment)
 
     with django_capture_on_commit_callbacks(execute=True):
-        first = escalations.draft_summary(summary.pk)
+        first = workflow.draft_summary(summary.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        second = escalations.draft_summary(summary.pk)
+        second = workflow.draft_summary(summary.pk)
+    jobs.run()
 
     assert (first, second) == ("drafted", "skipped")
     assert EscalationSummary.objects.filter(assessment=assessment).count() == 1
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [reviewer.email]
     assert "Lake District (test)" in mail.outbox[0].subject
-    escalations.notify_summary_ready(summary.pk)  # a retried notification sends nothing
+    # The email task delivered again sends nothing.
+    assert notifications.send_summary_ready_email(summary.pk, reviewer.pk) is False
     assert len(mail.outbox) == 1
 
 
@@ -132,13 +134,13 @@ def test_a_claim_held_by_a_live_drafter_is_not_taken_but_a_dead_drafters_is(
 ):
     assessment = submitted(situation, analyst, CRISIS)
     summary = EscalationSummary.objects.get(assessment=assessment)
-    assert escalations.claim_summary(summary.pk) is not None
+    assert workflow.claim_summary(summary.pk) is not None
 
-    assert escalations.draft_summary(summary.pk) == "skipped"
+    assert workflow.draft_summary(summary.pk) == "skipped"
 
     old = timezone.now() - timedelta(seconds=settings.SUMMARY_LEASE_SECONDS + 1)
     EscalationSummary.objects.filter(pk=summary.pk).update(claimed_at=old)
-    assert escalations.draft_summary(summary.pk) == "drafted"
+    assert workflow.draft_summary(summary.pk) == "drafted"
     summary.refresh_from_db()
     assert summary.status == "ready"
     assert summary.attempts == 2
@@ -152,13 +154,13 @@ def test_sweeper_enqueues_again_what_is_stuck_and_leaves_the_rest(situation, ana
     long_ago = timezone.now() - timedelta(seconds=settings.SUMMARY_STUCK_AFTER_SECONDS + 5)
     EscalationSummary.objects.filter(assessment=stuck).update(updated_at=long_ago)
 
-    assert escalations.sweep_stuck_summaries() == 1
+    assert workflow.sweep_stuck_summaries() == 1
 
     dead = timezone.now() - timedelta(seconds=settings.SUMMARY_LEASE_SECONDS + 5)
     EscalationSummary.objects.filter(assessment=fresh).update(
         status="drafting", claimed_at=dead, updated_at=long_ago
     )
-    assert escalations.sweep_stuck_summaries() == 1
+    assert workflow.sweep_stuck_summaries() == 1
     assert EscalationSummary.objects.get(assessment=fresh).status == "pending"
 
 
@@ -187,24 +189,24 @@ def test_a_permanent_failure_is_visible_and_can_be_tried_again(situation, analys
     assessment = submitted(situation, analyst, CRISIS)
     summary = EscalationSummary.objects.get(assessment=assessment)
 
-    assert escalations.mark_summary_failed(summary.pk, "the drafter crashed")
+    assert workflow.mark_summary_failed(summary.pk, "the drafter crashed")
     summary.refresh_from_db()
     assert (summary.status, summary.error) == ("failed", "the drafter crashed")
 
-    escalations.retry_summary(summary, by=reviewer)
+    workflow.retry_summary(summary, by=reviewer)
     summary.refresh_from_db()
     assert (summary.status, summary.error) == ("pending", "")
-    assert escalations.draft_summary(summary.pk) == "drafted"
+    assert workflow.draft_summary(summary.pk) == "drafted"
 
 
 @pytest.mark.django_db
 def test_an_outsider_cannot_retry_a_failed_summary(situation, analyst, other_analyst):
     assessment = submitted(situation, analyst, CRISIS)
     summary = EscalationSummary.objects.get(assessment=assessment)
-    escalations.mark_summary_failed(summary.pk, "boom")
+    workflow.mark_summary_failed(summary.pk, "boom")
 
-    with pytest.raises(services.WorkflowError):
-        escalations.retry_summary(summary, by=other_analyst)
+    with pytest.raises(workflow.WorkflowError):
+        workflow.retry_summary(summary, by=other_analyst)
 
 
 @pytest.mark.django_db
@@ -227,10 +229,10 @@ def test_reviewer_approves_at_the_proposed_level_and_the_decision_binds_to_the_h
 def test_changing_the_level_or_rejecting_needs_a_reason(situation, analyst, reviewer):
     summary = drafted(submitted(situation, analyst, CRISIS))
 
-    with pytest.raises(services.WorkflowError, match="reason for changing"):
+    with pytest.raises(workflow.WorkflowError, match="reason for changing"):
         approve(summary, reviewer, level="brief_secretary_general")
-    with pytest.raises(services.WorkflowError, match="reason for rejecting"):
-        escalations.decide_escalation(
+    with pytest.raises(workflow.WorkflowError, match="reason for rejecting"):
+        workflow.decide_escalation(
             summary,
             by=reviewer,
             approve=False,
@@ -253,7 +255,7 @@ def test_rejecting_returns_the_assessment_to_the_analyst_with_the_reason(
 ):
     summary = drafted(submitted(situation, analyst, CRISIS))
 
-    escalations.decide_escalation(
+    workflow.decide_escalation(
         summary,
         by=reviewer,
         approve=False,
@@ -271,8 +273,8 @@ def test_rejecting_returns_the_assessment_to_the_analyst_with_the_reason(
 def test_a_decision_on_content_the_reviewer_did_not_read_is_refused(situation, analyst, reviewer):
     summary = drafted(submitted(situation, analyst, CRISIS))
 
-    with pytest.raises(services.WorkflowError, match="not the one stored"):
-        escalations.decide_escalation(
+    with pytest.raises(workflow.WorkflowError, match="not the one stored"):
+        workflow.decide_escalation(
             summary,
             by=reviewer,
             approve=True,
@@ -287,7 +289,7 @@ def test_the_author_can_never_decide_on_their_own_summary(situation, analyst, re
     analyst.groups.add(Group.objects.get(name=REVIEWERS))
     summary = drafted(submitted(situation, analyst, CRISIS))
 
-    with pytest.raises(services.WorkflowError):
+    with pytest.raises(workflow.WorkflowError):
         approve(summary, analyst)
     with pytest.raises(IntegrityError), transaction.atomic():
         EscalationDecision.objects.create(
@@ -309,7 +311,7 @@ def test_an_edit_after_approval_makes_a_new_version_that_needs_a_new_decision(
     approve(summary, reviewer)
     assessment = Assessment.objects.get(pk=summary.assessment_id)
 
-    assessment = services.save_assessment(
+    assessment = workflow.save_assessment(
         assessment,
         by=analyst,
         expected_version=assessment.lock_version,
@@ -319,13 +321,13 @@ def test_an_edit_after_approval_makes_a_new_version_that_needs_a_new_decision(
         ratings=ratings_by_pk({"10.1": "moderate"}),
     )
     assert assessment.status == "draft"
-    assessment = services.submit_assessment(assessment, by=analyst)
+    assessment = workflow.submit_assessment(assessment, by=analyst)
     second = drafted(assessment)
 
     assert (summary.revision, second.revision) == (1, 2)
     assert second.content_hash != summary.content_hash
     assert not hasattr(second, "decision")
-    with pytest.raises(services.WorkflowError):
+    with pytest.raises(workflow.WorkflowError):
         approve(summary, reviewer)  # the old decision's summary cannot be decided again
 
 
@@ -362,26 +364,42 @@ def test_summary_lists_what_changed_since_the_last_approved_assessment(
 
 
 @pytest.mark.django_db
-def test_overdue_reminders_go_to_the_analysts_once_a_day(situation, analyst):
+def test_overdue_reminders_go_to_the_analysts_once_a_day(
+    situation, analyst, django_capture_on_commit_callbacks, jobs
+):
     Assessment.objects.all().delete()
     today = timezone.localdate() + timedelta(days=situation.review_cadence_days + 1)
 
-    assert escalations.send_overdue_reminders(today) == 1
-    assert escalations.send_overdue_reminders(today) == 0
+    def remind(day):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert notifications.send_overdue_reminders(day) == 1  # one analyst to remind
+        return [sent for _name, sent in jobs.run()]
+
+    assert remind(today) == [True]
+    assert remind(today) == [False]  # the same day again: nothing sent twice
+    assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [analyst.email]
     assert "overdue" in mail.outbox[0].subject
-    assert escalations.send_overdue_reminders(today + timedelta(days=1)) == 1
+    assert remind(today + timedelta(days=1)) == [True]
+    assert len(mail.outbox) == 2
 
 
 @pytest.mark.django_db
 def test_reviewers_get_one_digest_a_day_of_summaries_awaiting_decision(
-    situation, analyst, reviewer
+    situation, analyst, reviewer, django_capture_on_commit_callbacks, jobs
 ):
     drafted(submitted(situation, analyst, CRISIS))
-    mail.outbox.clear()
+    jobs.published.clear()  # the summary-ready emails: not what this test is about
 
-    assert escalations.send_review_digest(date(2026, 11, 27)) == 1
-    assert escalations.send_review_digest(date(2026, 11, 27)) == 0
+    def digest(day):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert notifications.send_review_digest(day) == 1  # one reviewer to tell
+        return [sent for _name, sent in jobs.run()]
+
+    assert digest(date(2026, 11, 27)) == [True]
+    assert digest(date(2026, 11, 27)) == [False]
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [reviewer.email]
     assert "Lake District (test)" in mail.outbox[0].body
     assert Notification.objects.filter(key__startswith="digest:").count() == 1
 

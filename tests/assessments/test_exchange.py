@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from assessments import services
+from assessments import services, wording, workflow
 from assessments.exchange import (
     ExchangeError,
     assessments_for_export,
@@ -32,7 +32,7 @@ from assessments.models import (
     Situation,
     Transition,
 )
-from assessments.services import RatingInput
+from assessments.workflow import RatingInput
 from framework.models import Indicator
 from tests.assessments.builders import decide, draft_summary_now
 
@@ -53,12 +53,12 @@ def make_assessment(
     posture="perpetrator",
     narrative="Militias attack villages.",
 ):
-    assessment = services.start_assessment(
+    assessment = workflow.start_assessment(
         situation, by=analyst, as_of=as_of, posture=posture, narrative=narrative
     )
     ratings = ratings or {"7.5": RatingInput("high")}
     ids = dict(Indicator.objects.filter(code__in=ratings).values_list("code", "pk"))
-    return services.save_assessment(
+    return workflow.save_assessment(
         assessment,
         by=analyst,
         expected_version=assessment.lock_version,
@@ -71,7 +71,7 @@ def make_assessment(
 
 def in_review(assessment):
     """Submitted, and its escalation summary drafted (what the worker does)."""
-    return draft_summary_now(services.submit_assessment(assessment, by=assessment.author))
+    return draft_summary_now(workflow.submit_assessment(assessment, by=assessment.author))
 
 
 def approved(assessment, reviewer):
@@ -371,7 +371,7 @@ def test_export_import_export_round_trip_is_identical(
         reviewer,
         "More sources.",
     )
-    services.submit_assessment(
+    workflow.submit_assessment(
         make_assessment(rakhine, analyst, as_of=date(2026, 4, 1)), by=analyst
     )
     first = tmp_path / "first.json"
@@ -437,7 +437,8 @@ def test_export_import_export_round_trip_is_identical(
     transition = imported.transitions.get()
     assert (transition.from_status, transition.to_status) == ("", "draft")
     assert transition.actor == admin
-    assert transition.reason == "imported from first.json"
+    assert (transition.event, transition.params) == ("imported", {"source": "first.json"})
+    assert wording.transition_text(transition) == "imported from first.json"
 
 
 @pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractUser
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from assessments import escalations
+from assessments import workflow
 from assessments.models import Assessment, EscalationSummary, RecommendationResponse, Situation
 from tests.assessments.builders import build_assessment, build_situation, edit_form_data
 
@@ -204,7 +204,7 @@ def world(analyst, other_analyst, reviewer, admin, outsider) -> World:
         situation, by=analyst, ratings={"8.1": "high"}, status="in_review", reviewer=reviewer
     )
     failed = build_assessment(situation, by=analyst, ratings={"1.1": "low"}, status="submitted")
-    assert escalations.mark_summary_failed(summary(failed).pk, "the drafter crashed")
+    assert workflow.mark_summary_failed(summary(failed).pk, "the drafter crashed")
     assert draft.result["recommendations"], "the draft needs a recommendation to respond to"
     assert summary(submitted).status == "pending"
     assert summary(in_review).status == "ready"

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from assessments import services
+from assessments import workflow
 from assessments.models import (
     Assessment,
     EscalationDecision,
@@ -139,7 +139,7 @@ def many_ratings(count, *, situation, analyst):
             sources=(*given.sources, ("C", f"Local radio on {indicator.code}")),
         )
     assessment = build_assessment(situation, by=analyst)
-    assessment = services.save_assessment(
+    assessment = workflow.save_assessment(
         assessment,
         by=analyst,
         expected_version=assessment.lock_version,
@@ -317,7 +317,7 @@ def earlier_versions(count, *, assessment, reviewer):
         for n, summary in enumerate(summaries)
     )
     Assessment.objects.filter(pk=assessment.pk).update(status="returned", revision=count)
-    assessment = services.submit_assessment(
+    assessment = workflow.submit_assessment(
         Assessment.objects.get(pk=assessment.pk), by=assessment.author
     )
     return draft_summary_now(assessment)

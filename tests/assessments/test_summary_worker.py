@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from assessments import services
+from assessments import workflow
 from assessments.models import Assessment, EscalationSummary, Notification
 from r2p_project.celery import app
 from tests.assessments.builders import build_assessment, build_situation
@@ -36,7 +36,7 @@ FAST = {
 def submit_one(analyst, reviewer, name="Delta Region (test)"):
     situation = build_situation(by=reviewer, analysts=[analyst], name=name)
     assessment = build_assessment(situation, by=analyst, ratings=CRISIS, posture="perpetrator")
-    return services.submit_assessment(assessment, by=analyst)
+    return workflow.submit_assessment(assessment, by=analyst)
 
 
 def assert_emailed_once(summary, settle: float = 1.0):

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.roles import ANALYSTS, REVIEWERS
-from assessments import escalations, services
+from assessments import jobs, wording, workflow
 from assessments.models import (
     Assessment,
     EscalationDecision,
@@ -32,8 +32,8 @@ from assessments.models import (
     RecommendationResponse,
     Transition,
 )
-from assessments.services import EditConflict, RatingInput, WorkflowError
 from assessments.summaries import content_hash
+from assessments.workflow import EditConflict, RatingInput, WorkflowError
 from framework.models import Indicator, PillarTool
 from tests.assessments.builders import (
     AS_OF,
@@ -79,19 +79,25 @@ def analyst_reviewer(db, situation):
 
 
 def steps(assessment):
-    """The transitions as (from, to, actor, revision, reason); the actor is None for the
-    system's own step (the summary drafted)."""
-    return list(
-        Transition.objects.filter(assessment=assessment).values_list(
-            "from_status", "to_status", "actor__username", "revision", "reason"
+    """The transitions as (from, to, actor, revision, why); the actor is None for the
+    system's own step (the summary drafted). ``why`` is what the timeline says: the words of
+    the event, then the reason a person gave."""
+    return [
+        (
+            t.from_status,
+            t.to_status,
+            t.actor.username if t.actor else None,
+            t.revision,
+            ": ".join(part for part in (wording.transition_text(t), t.reason) if part),
         )
-    )
+        for t in Transition.objects.filter(assessment=assessment).select_related("actor")
+    ]
 
 
 def save(assessment, *, by, narrative="", ratings=None, expected_version=None):
     """save_assessment with the header unchanged unless given."""
     assessment = Assessment.objects.get(pk=assessment.pk)
-    return services.save_assessment(
+    return workflow.save_assessment(
         assessment,
         by=by,
         expected_version=assessment.lock_version if expected_version is None else expected_version,
@@ -112,7 +118,7 @@ def summary_of(assessment, revision=None):
 
 def decide_on(summary, *, by, approve, reason="", level=None, hash_read=None):
     """A reviewer's decision on ``summary`` through the service, with the hash they read."""
-    return escalations.decide_escalation(
+    return workflow.decide_escalation(
         summary,
         by=by,
         approve=approve,
@@ -165,7 +171,7 @@ def at_status(situation, analyst, reviewer, status):
     (approved, then edited by the analyst: a draft again, its approval void)."""
     if status == "failed":
         assessment = build_assessment(situation, by=analyst, status="submitted")
-        assert escalations.mark_summary_failed(summary_of(assessment).pk, "the drafter crashed")
+        assert workflow.mark_summary_failed(summary_of(assessment).pk, "the drafter crashed")
         return assessment
     if status == "voided":
         assessment = build_assessment(situation, by=analyst, status="approved", reviewer=reviewer)
@@ -188,7 +194,7 @@ def test_assessment_goes_from_draft_to_submitted_to_in_review_to_approved(
     assert (assessment.status, assessment.revision, assessment.reviewer) == ("draft", 0, None)
     assert not EscalationSummary.objects.filter(assessment=assessment).exists()
 
-    assessment = services.submit_assessment(assessment, by=analyst)
+    assessment = workflow.submit_assessment(assessment, by=analyst)
     assert (assessment.status, assessment.revision, assessment.reviewer) == ("submitted", 1, None)
     pending = summary_of(assessment)
     assert (pending.revision, pending.status, pending.content_hash) == (1, "pending", "")
@@ -227,7 +233,7 @@ def test_every_transition_is_recorded_with_actor_time_from_to_and_reason(
 ):
     before = timezone.now()
     assessment = build_assessment(situation, by=analyst, status="returned", reviewer=reviewer)
-    services.submit_assessment(assessment, by=analyst)
+    workflow.submit_assessment(assessment, by=analyst)
     after = timezone.now()
 
     assert steps(assessment) == [
@@ -300,7 +306,7 @@ def test_returned_assessment_keeps_the_reason_and_is_resubmitted_as_the_next_rev
     assert (rejection.approved, rejection.reason) == (False, "Source 7.5 is a single blog post.")
 
     save(returned, by=analyst, narrative="Second source found.", ratings={"7.5": "high"})
-    resubmitted = services.submit_assessment(returned, by=analyst)
+    resubmitted = workflow.submit_assessment(returned, by=analyst)
 
     assert (resubmitted.status, resubmitted.revision, resubmitted.reviewer) == (
         "submitted",
@@ -346,7 +352,7 @@ def test_editing_an_approved_assessment_returns_it_to_draft_and_voids_the_approv
     )
     # The decision stays on record, bound to the content it approved.
     assert summary_of(stored, revision=1).decision.approved is True
-    resubmitted = services.submit_assessment(stored, by=analyst)
+    resubmitted = workflow.submit_assessment(stored, by=analyst)
     assert (resubmitted.revision, summary_of(resubmitted).status) == (2, "pending")
 
 
@@ -414,7 +420,7 @@ def test_invalid_transition_is_refused_with_a_clear_message_and_changes_nothing(
     before = record(assessment)
     latest = EscalationSummary.objects.filter(assessment=assessment).order_by("-revision").first()
     actions = {
-        "submit": lambda: services.submit_assessment(assessment, by=analyst),
+        "submit": lambda: workflow.submit_assessment(assessment, by=analyst),
         "approve": lambda: decide_on(latest, by=reviewer, approve=True),
         "reject": lambda: decide_on(latest, by=reviewer, approve=False, reason="Why not."),
         "edit": lambda: save(assessment, by=analyst, narrative="Late change."),
@@ -513,7 +519,7 @@ def test_assessment_without_a_rated_indicator_cannot_be_submitted(situation, ana
     assessment = build_assessment(situation, by=analyst, ratings={"7.5": "not_assessed"})
 
     with pytest.raises(WorkflowError, match=r"Rate at least one indicator before submitting\."):
-        services.submit_assessment(assessment, by=analyst)
+        workflow.submit_assessment(assessment, by=analyst)
 
     assert Assessment.objects.get(pk=assessment.pk).status == "draft"
     assert not EscalationSummary.objects.filter(assessment=assessment).exists()
@@ -593,7 +599,7 @@ def test_timeline_on_the_detail_page_shows_every_transition_in_order(
     client, situation, analyst, reviewer
 ):
     assessment = build_assessment(situation, by=analyst, status="returned", reviewer=reviewer)
-    services.submit_assessment(assessment, by=analyst)
+    workflow.submit_assessment(assessment, by=analyst)
     client.force_login(reviewer)
 
     response = client.get(reverse("assessments:detail", kwargs={"pk": assessment.pk}))
@@ -656,7 +662,7 @@ def test_analyst_who_edited_someone_elses_assessment_cannot_review_it_even_as_a_
 ):
     assessment = build_assessment(situation, by=analyst, ratings={"7.5": "moderate"})
     save(assessment, by=analyst_reviewer, narrative="Added the curfew.", ratings={"8.1": "high"})
-    assessment = services.submit_assessment(assessment, by=analyst)
+    assessment = workflow.submit_assessment(assessment, by=analyst)
     summary = summary_of(draft_summary_now(assessment))
 
     with pytest.raises(WorkflowError, match=FOUR_EYES_MESSAGE):
@@ -682,15 +688,15 @@ def test_claim_review_refuses_the_author_and_the_editors_and_records_a_reviewer(
     assessment = Assessment.objects.get(pk=assessment.pk)
 
     with pytest.raises(WorkflowError, match=r"Only reviewers review assessments\."):
-        services.claim_review(assessment, other_analyst)
+        workflow.claim_review(assessment, other_analyst)
     with pytest.raises(WorkflowError, match=FOUR_EYES_MESSAGE):
-        services.claim_review(assessment, analyst_reviewer)
+        workflow.claim_review(assessment, analyst_reviewer)
     analyst.groups.add(Group.objects.get(name=REVIEWERS))
     author_as_reviewer = get_user_model().objects.get(pk=analyst.pk)  # roles are cached
     with pytest.raises(WorkflowError, match=FOUR_EYES_MESSAGE):
-        services.claim_review(assessment, author_as_reviewer)
-    services.claim_review(assessment, reviewer)
-    services.claim_review(assessment, reviewer)  # claiming again is harmless
+        workflow.claim_review(assessment, author_as_reviewer)
+    workflow.claim_review(assessment, reviewer)
+    workflow.claim_review(assessment, reviewer)  # claiming again is harmless
 
     assert set(assessment.participations.values_list("user__username", "role")) == {
         ("analyst", "editor"),
@@ -706,7 +712,7 @@ def test_analyst_who_answered_a_recommendation_cannot_review_the_assessment(
     """Accepting or dismissing a recommended tool is the analyst's work on the assessment."""
     assessment = build_assessment(situation, by=analyst, ratings=SERIOUS_CONCERN)
     entry = PillarTool.objects.get(code=assessment.result["recommendations"][0]["entry"])
-    services.respond_to_recommendation(
+    workflow.respond_to_recommendation(
         assessment,
         by=analyst_reviewer,
         entry=entry,
@@ -714,7 +720,7 @@ def test_analyst_who_answered_a_recommendation_cannot_review_the_assessment(
         reason="Not realistic this quarter.",
     )
     assert assessment.participations.filter(user=analyst_reviewer, role="editor").exists()
-    assessment = services.submit_assessment(assessment, by=analyst)
+    assessment = workflow.submit_assessment(assessment, by=analyst)
     summary = summary_of(draft_summary_now(assessment))
 
     with pytest.raises(WorkflowError, match=FOUR_EYES_MESSAGE):
@@ -750,7 +756,7 @@ def test_decide_page_refuses_an_editor_who_is_a_reviewer_with_the_message_and_no
 ):
     assessment = build_assessment(situation, by=analyst, ratings={"7.5": "moderate"})
     save(assessment, by=analyst_reviewer, narrative="Added the curfew.", ratings={"8.1": "high"})
-    assessment = services.submit_assessment(assessment, by=analyst)
+    assessment = workflow.submit_assessment(assessment, by=analyst)
     summary = summary_of(draft_summary_now(assessment))
     before = record(assessment)
     client.force_login(analyst_reviewer)
@@ -846,7 +852,7 @@ def test_two_reviewers_deciding_at_once_make_exactly_one_decision(
     transactional_db, framework_data, reviewer, analyst, monkeypatch
 ):
     # No broker: the test drafts each summary itself, as the worker would.
-    monkeypatch.setattr(escalations, "enqueue_summary", lambda summary_id: True)
+    monkeypatch.setattr(jobs, "publish", lambda name, kwargs: True)
     second = make_user("second_reviewer", REVIEWERS)
     situation = build_situation(by=reviewer, analysts=[analyst])
     choices = {"reviewer": True, "second_reviewer": False}
@@ -1005,7 +1011,7 @@ def save_in_thread(assessment_pk, user_pk, *, version, severity, barrier, outcom
         mine = Assessment.objects.select_related("situation").get(pk=assessment_pk)
         indicator = Indicator.objects.get(code="7.5").pk
         barrier.wait()  # both threads call the service at the same moment
-        services.save_assessment(
+        workflow.save_assessment(
             mine,
             by=user,
             expected_version=version,
@@ -1109,7 +1115,7 @@ def test_accepting_or_dismissing_a_recommendation_without_a_reason_is_refused(
     client.force_login(analyst)
 
     with pytest.raises(WorkflowError, match="Give a reason for accepting or dismissing"):
-        services.respond_to_recommendation(
+        workflow.respond_to_recommendation(
             assessment, by=analyst, entry=entry, accepted=True, reason=reason
         )
     page = client.post(
@@ -1148,7 +1154,7 @@ def test_recommendations_cannot_be_answered_unless_the_assessment_is_a_draft_or_
         WorkflowError,
         match=r"Recommendations can be answered only in a draft or returned assessment\.",
     ):
-        services.respond_to_recommendation(
+        workflow.respond_to_recommendation(
             assessment, by=analyst, entry=entry, accepted=False, reason="Changed my mind."
         )
 
@@ -1166,7 +1172,7 @@ def test_recommendations_are_answered_in_a_draft_or_returned_assessment_by_an_ed
     )
     entry = PillarTool.objects.get(code=assessment.result["recommendations"][0]["entry"])
 
-    response = services.respond_to_recommendation(
+    response = workflow.respond_to_recommendation(
         assessment, by=other_analyst, entry=entry, accepted=True, reason="Envoy on site."
     )
 
@@ -1185,7 +1191,7 @@ def test_a_tool_that_is_not_recommended_cannot_be_answered(analyst, recommended)
     other = PillarTool.objects.exclude(code__in=codes).first()
 
     with pytest.raises(WorkflowError, match="not among the assessment's recommendations"):
-        services.respond_to_recommendation(
+        workflow.respond_to_recommendation(
             assessment, by=analyst, entry=other, accepted=True, reason="Why not."
         )
 
@@ -1198,7 +1204,7 @@ def test_an_analyst_not_assigned_to_the_situation_cannot_answer(reviewer, recomm
     stranger = make_user("stranger", ANALYSTS)
 
     with pytest.raises(WorkflowError, match="Only the analysts assigned to this situation"):
-        services.respond_to_recommendation(
+        workflow.respond_to_recommendation(
             assessment, by=stranger, entry=entry, accepted=True, reason="Looks right."
         )
 
@@ -1255,7 +1261,7 @@ def test_new_assessment_can_start_from_the_previous_ratings_and_sources(
 ):
     before = rating_rows(previous)
 
-    new = services.start_assessment(
+    new = workflow.start_assessment(
         situation,
         by=analyst,
         as_of=AS_OF + timedelta(days=90),
@@ -1299,7 +1305,7 @@ def test_assessment_from_another_situation_cannot_be_copied(reviewer, analyst, s
     elsewhere = build_situation(by=reviewer, analysts=[analyst], name="Kachin", country="MM")
 
     with pytest.raises(WorkflowError, match="same situation"):
-        services.start_assessment(
+        workflow.start_assessment(
             elsewhere, by=analyst, as_of=AS_OF, posture="unwilling", copy_from=previous
         )
 
@@ -1315,7 +1321,7 @@ def test_detail_page_says_the_data_is_insufficient_when_nothing_is_assessed_not_
     assessment = build_assessment(situation, by=analyst)
     if with_a_note:
         # a note without a severity is kept, and still assesses nothing
-        services.save_assessment(
+        workflow.save_assessment(
             assessment,
             by=analyst,
             expected_version=assessment.lock_version,

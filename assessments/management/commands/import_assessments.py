@@ -4,8 +4,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.exchange import ExchangeError, known_indicator_codes, parse_document
-from assessments.services import WorkflowError, import_assessments
+from assessments.exchange import (
+    ExchangeError,
+    import_assessments,
+    known_indicator_codes,
+    parse_document,
+)
+from assessments.workflow import WorkflowError
 
 
 def _plural(count: int, word: str) -> str:

@@ -1,0 +1,166 @@
+"""Emails: each one its own idempotent task body, queued after the change that causes it.
+
+A *fan-out* (``notify_summary_ready``, ``send_overdue_reminders``, ``send_review_digest``)
+decides who is told and queues one task per email; each *email* (``send_summary_ready_email``,
+...) renders and sends one message under a unique key, so that a retried or duplicated task
+sends nothing twice. A failing email fails only its own task, which is retried on its own:
+no email can change the status of a summary or an assessment.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.roles import REVIEWERS
+from assessments import jobs, selectors
+from assessments.models import EscalationSummary, Notification, Situation
+
+SEND_SUMMARY_READY_EMAIL_TASK = "assessments.send_summary_ready_email"
+SEND_OVERDUE_REMINDER_TASK = "assessments.send_overdue_reminder"
+SEND_REVIEW_DIGEST_EMAIL_TASK = "assessments.send_review_digest_email"
+
+
+def send_once(key: str, recipient: AbstractBaseUser, subject: str, body: str) -> bool:
+    """Send an email unless one with this key was sent already.
+
+    The record and the sending are one transaction: an email that fails to go out leaves no
+    record, so that its retry sends it; one that went out is never sent again.
+    """
+    email = getattr(recipient, "email", "")
+    if not email:
+        return False
+    try:
+        with transaction.atomic():
+            Notification.objects.create(key=key, recipient=recipient, subject=subject[:300])
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+    except IntegrityError:
+        return False
+    return True
+
+
+def _active_user(user_id: int) -> AbstractBaseUser | None:
+    return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+
+
+def _reviewer_ids() -> list[int]:
+    return list(
+        get_user_model()
+        .objects.filter(groups__name=REVIEWERS, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+# A summary is ready ------------------------------------------------------------------------
+
+
+def notify_summary_ready(summary_id: int) -> int:
+    """Queue one email per reviewer who may decide on the summary (not its author)."""
+    summary = EscalationSummary.objects.select_related("assessment").get(pk=summary_id)
+    recipients = [pk for pk in _reviewer_ids() if pk != summary.assessment.author_id]
+    for recipient_id in recipients:
+        jobs.enqueue(
+            SEND_SUMMARY_READY_EMAIL_TASK, summary_id=summary_id, recipient_id=recipient_id
+        )
+    return len(recipients)
+
+
+def send_summary_ready_email(summary_id: int, recipient_id: int) -> bool:
+    summary = EscalationSummary.objects.select_related("assessment__situation").get(pk=summary_id)
+    recipient = _active_user(recipient_id)
+    if recipient is None:
+        return False
+    situation = summary.assessment.situation
+    url = settings.SITE_URL + reverse("assessments:detail", args=[summary.assessment_id])
+    subject = _("Escalation summary ready for review: %(situation)s") % {
+        "situation": situation.name
+    }
+    body = render_to_string("assessments/email/summary_ready.txt", {"summary": summary, "url": url})
+    sent = send_once(f"summary-ready:{summary.pk}:{recipient.pk}", recipient, subject, body)
+    if sent:
+        EscalationSummary.objects.filter(pk=summary_id, notified_at__isnull=True).update(
+            notified_at=timezone.now()
+        )
+    return sent
+
+
+# Overdue situations ------------------------------------------------------------------------
+
+
+def send_overdue_reminders(today: date | None = None) -> int:
+    """Once a day: queue a reminder to each analyst of each situation overdue for reassessment."""
+    today = today or timezone.localdate()
+    queued = 0
+    for situation in selectors.overdue_situations(today):
+        for analyst in situation.analysts.all():
+            jobs.enqueue(
+                SEND_OVERDUE_REMINDER_TASK,
+                situation_id=situation.pk,
+                recipient_id=analyst.pk,
+                day=today.isoformat(),
+            )
+            queued += 1
+    return queued
+
+
+def send_overdue_reminder(situation_id: int, recipient_id: int, day: str) -> bool:
+    situation = Situation.objects.get(pk=situation_id)
+    recipient = _active_user(recipient_id)
+    if recipient is None:
+        return False
+    url = settings.SITE_URL + reverse("assessments:situation", args=[situation.pk])
+    subject = _("Reassessment overdue: %(situation)s") % {"situation": situation.name}
+    body = render_to_string("assessments/email/overdue.txt", {"situation": situation, "url": url})
+    return send_once(f"overdue:{situation.pk}:{recipient.pk}:{day}", recipient, subject, body)
+
+
+# The reviewers' digest ---------------------------------------------------------------------
+
+
+def _waiting_for(reviewer_id: int) -> list[EscalationSummary]:
+    return [
+        summary
+        for summary in selectors.summaries_awaiting_decision()
+        if summary.assessment.author_id != reviewer_id
+    ]
+
+
+def send_review_digest(today: date | None = None) -> int:
+    """Once a day: queue a digest to each reviewer who has summaries awaiting a decision."""
+    today = today or timezone.localdate()
+    waiting = selectors.summaries_awaiting_decision()
+    queued = 0
+    for reviewer_id in _reviewer_ids():
+        if any(s.assessment.author_id != reviewer_id for s in waiting):
+            jobs.enqueue(
+                SEND_REVIEW_DIGEST_EMAIL_TASK, recipient_id=reviewer_id, day=today.isoformat()
+            )
+            queued += 1
+    return queued
+
+
+def send_review_digest_email(recipient_id: int, day: str) -> bool:
+    recipient = _active_user(recipient_id)
+    if recipient is None:
+        return False
+    mine = _waiting_for(recipient.pk)
+    if not mine:
+        return False
+    subject = ngettext(
+        "%(count)d escalation summary awaits your decision",
+        "%(count)d escalation summaries await your decision",
+        len(mine),
+    ) % {"count": len(mine)}
+    body = render_to_string(
+        "assessments/email/digest.txt", {"summaries": mine, "site_url": settings.SITE_URL}
+    )
+    return send_once(f"digest:{recipient.pk}:{day}", recipient, subject, body)

@@ -1,0 +1,34 @@
+"""Emails are side effects of their own: a failing email never changes a summary or an
+assessment, and a retried email is sent once."""
+
+import pytest
+from django.core import mail
+
+from assessments import tasks
+from assessments.models import Assessment, EscalationSummary
+from tests.assessments.builders import build_assessment, build_situation
+
+CRISIS = {"10.1": "high", "1.1": "moderate", "8.4": "moderate"}
+FAILING_EMAIL = "tests.support.email.FailingBackend"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_summary_ready_email_leaves_the_drafted_summary_ready(
+    framework_data, analyst, reviewer, settings
+):
+    # No test transaction around the task: on-commit work runs when the drafting commits,
+    # as it does in a worker.
+    situation = build_situation(by=reviewer, analysts=[analyst])
+    assessment = build_assessment(situation, by=analyst, ratings=CRISIS, status="submitted")
+    summary = EscalationSummary.objects.get(assessment=assessment)
+    settings.EMAIL_BACKEND = FAILING_EMAIL
+
+    outcome = tasks.draft_summary_task(summary.pk)
+
+    summary.refresh_from_db()
+    assessment.refresh_from_db()
+    assert outcome == "drafted"
+    assert (summary.status, summary.error, summary.claim_token) == ("ready", "", None)
+    assert summary.content_hash
+    assert assessment.status == Assessment.Status.IN_REVIEW
+    assert mail.outbox == []
