@@ -1,6 +1,6 @@
 """The three roles of the office, as Django groups, and the questions asked of them."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth import models as auth_models
 
 ANALYSTS = "Analysts"
 REVIEWERS = "Reviewers"
@@ -11,16 +11,18 @@ ROLE_GROUPS = (ANALYSTS, REVIEWERS, FRAMEWORK_ADMINS)
 # The apps whose models framework admins may change in the admin.
 FRAMEWORK_ADMIN_APPS = ("framework",)
 
-User = AbstractBaseUser | AnonymousUser
+# Whom a request carries: a signed-in user or an anonymous visitor.
+User = auth_models.User | auth_models.AnonymousUser
 
 
 def _group_names(user: User) -> set[str]:
     if not user.is_authenticated:
         return set()
-    cached = getattr(user, "_r2p_group_names", None)
+    # Cached on the user object, which lives as long as the request.
+    cached: set[str] | None = getattr(user, "_r2p_group_names", None)
     if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
-        user._r2p_group_names = cached  # type: ignore[union-attr]
+        cached = set(user.groups.values_list("name", flat=True))
+        user._r2p_group_names = cached  # type: ignore[attr-defined]  # the cache read above
     return cached
 
 

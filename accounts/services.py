@@ -4,7 +4,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group, Permission
+from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 
 from accounts.roles import ANALYSTS, FRAMEWORK_ADMIN_APPS, FRAMEWORK_ADMINS, REVIEWERS
@@ -34,7 +34,7 @@ def ensure_role_groups_after_migrate(sender: AppConfig, **kwargs: Any) -> None:
 
 
 @transaction.atomic
-def ensure_demo_users(*, password: str) -> list[tuple[AbstractUser, bool]]:
+def ensure_demo_users(*, password: str) -> list[tuple[User, bool]]:
     """Create (or reset the password of) the demo cast. For local trial only."""
     groups = ensure_role_groups()
     user_model = get_user_model()

@@ -1,16 +1,17 @@
 """Read-only pages of the reference data. Sign-in is required by middleware for all of them."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from accounts.requests import AuthenticatedHttpRequest
 from framework import selectors
 from framework.models import RiskFactor, ToolMapping
 from framework.permissions import require_framework_admin
 
 
 @require_safe
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "framework/overview.html",
@@ -22,12 +23,12 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def pillars(request: HttpRequest) -> HttpResponse:
+def pillars(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "framework/pillars.html", {"pillars": selectors.pillars_with_tools()})
 
 
 @require_safe
-def factors(request: HttpRequest) -> HttpResponse:
+def factors(request: AuthenticatedHttpRequest) -> HttpResponse:
     all_factors = selectors.factors_with_indicators()
     return render(
         request,
@@ -40,12 +41,12 @@ def factors(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def matrix(request: HttpRequest) -> HttpResponse:
+def matrix(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "framework/matrix.html", {"matrix": selectors.mapping_matrix()})
 
 
 @require_safe
-def mapping_detail(request: HttpRequest, code: str) -> HttpResponse:
+def mapping_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     try:
         mapping = selectors.get_mapping(code)
     except ToolMapping.DoesNotExist as exc:
@@ -54,16 +55,16 @@ def mapping_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_safe
-def reports(request: HttpRequest) -> HttpResponse:
+def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "framework/reports.html", {"reports": selectors.reports()})
 
 
 @require_safe
-def crimes(request: HttpRequest) -> HttpResponse:
+def crimes(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "framework/crimes.html", {"crimes": selectors.crimes_with_factors()})
 
 
 @require_safe
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_framework_admin(request)
     return render(request, "framework/history.html", {"changes": selectors.recent_changes()})
