@@ -3,8 +3,8 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from framework import services
@@ -14,6 +14,7 @@ from framework.models import (
     Pillar,
     PillarTool,
     PolicyTool,
+    ReferenceModel,
     Report,
     RiskFactor,
     RiskLevel,
@@ -23,10 +24,12 @@ from framework.models import (
 
 
 @admin.action(description=_("Retire the selected objects (keep them, stop using them)"))
-def retire_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+def retire_selected(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[ReferenceModel]
+) -> None:
     count = 0
     for obj in queryset.filter(is_active=True):
-        services.retire(obj, reason=_("retired in the admin"))
+        services.retire(obj, reason=gettext("retired in the admin"))
         count += 1
     modeladmin.message_user(
         request,

@@ -5,6 +5,8 @@ Every object has a stable ``code``; loading upserts by code. Objects are retired
 a reference object is ``on_delete=PROTECT``.
 """
 
+from typing import Self, TypeVar
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,9 +14,11 @@ from simple_history.models import HistoricalRecords
 
 from assessments import scales
 
+_Reference = TypeVar("_Reference", bound="ReferenceModel")
 
-class ReferenceQuerySet(models.QuerySet):
-    def active(self) -> "ReferenceQuerySet":
+
+class ReferenceQuerySet(models.QuerySet[_Reference]):
+    def active(self) -> Self:
         return self.filter(is_active=True)
 
 
@@ -25,6 +29,9 @@ class ReferenceModel(models.Model):
     )
 
     objects = ReferenceQuerySet.as_manager()
+
+    # Set before a save: simple-history writes it into the history row as the reason.
+    _change_reason: str
 
     class Meta:
         abstract = True
@@ -265,7 +272,7 @@ class ToolMapping(ReferenceModel):
         ]
 
     def __str__(self) -> str:
-        target = self.indicator.code if self.indicator_id else f"RF{self.factor.number}"
+        target = self.indicator.code if self.indicator is not None else f"RF{self.factor.number}"
         return f"{target} → {self.entry}"
 
 

@@ -1,8 +1,11 @@
 """Reads of the reference data, each a fixed number of queries."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import chain
+from typing import TYPE_CHECKING, TypedDict
 
+from django.contrib.auth.models import User
 from django.db.models import Prefetch, QuerySet
 
 from framework.models import (
@@ -18,6 +21,14 @@ from framework.models import (
     ToolMapping,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _ActiveEntries(TypedDict):
+    active_entries: list[PillarTool]
+
+
 HISTORY_MODELS = (
     Crime,
     RiskLevel,
@@ -32,11 +43,12 @@ HISTORY_MODELS = (
 )
 
 
-def pillars_with_tools() -> QuerySet[Pillar]:
+def pillars_with_tools() -> "QuerySet[WithAnnotations[Pillar, _ActiveEntries]]":
     entries = PillarTool.objects.active().select_related("tool").order_by("order", "code")
-    return Pillar.objects.active().prefetch_related(
-        Prefetch("entries", queryset=entries, to_attr="active_entries"),
-        Prefetch("reports", queryset=Report.objects.active()),
+    return (
+        Pillar.objects.active()
+        .prefetch_related(Prefetch("entries", queryset=entries, to_attr="active_entries"))
+        .prefetch_related(Prefetch("reports", queryset=Report.objects.active()))
     )
 
 
@@ -85,7 +97,7 @@ def mapping_matrix() -> Matrix:
     for pillar in pillars_with_tools():
         rows = [
             MatrixRow(entry, [by_cell.get((entry.pk, factor.pk)) for factor in factors])
-            for entry in pillar.active_entries  # type: ignore[attr-defined]
+            for entry in pillar.active_entries
         ]
         groups.append(MatrixGroup(pillar, rows))
     return Matrix(factors=factors, groups=groups, mappings=mappings)
@@ -113,8 +125,8 @@ def risk_levels() -> QuerySet[RiskLevel]:
 
 @dataclass
 class Change:
-    when: object
-    who: object
+    when: datetime
+    who: User | None
     kind: str
     object_label: str
     change_type: str
@@ -124,7 +136,7 @@ class Change:
 def recent_changes(limit: int = 100) -> list[Change]:
     """The latest changes to any framework object, newest first (one query per model)."""
     rows = chain.from_iterable(
-        model.history.select_related("history_user").order_by("-history_date")[:limit]  # type: ignore[attr-defined]
+        model.history.select_related("history_user").order_by("-history_date")[:limit]
         for model in HISTORY_MODELS
     )
     changes = [
@@ -138,5 +150,5 @@ def recent_changes(limit: int = 100) -> list[Change]:
         )
         for row in rows
     ]
-    changes.sort(key=lambda change: change.when, reverse=True)  # type: ignore[arg-type,return-value]
+    changes.sort(key=lambda change: change.when, reverse=True)
     return changes[:limit]

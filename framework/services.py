@@ -2,7 +2,7 @@
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db import models, transaction
 
@@ -13,6 +13,7 @@ from framework.models import (
     Pillar,
     PillarTool,
     PolicyTool,
+    ReferenceModel,
     Report,
     RiskFactor,
     RiskLevel,
@@ -20,7 +21,7 @@ from framework.models import (
     ToolMapping,
 )
 
-M = TypeVar("M", bound=models.Model)
+M = TypeVar("M", bound=ReferenceModel)
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -56,10 +57,12 @@ class _Loader:
         m2m: dict[str, list[models.Model]] | None = None,
     ) -> M:
         """Create or update the object with this code; retirement (is_active) is left alone."""
-        obj = model._default_manager.filter(code=code).first()
+        # django-stubs types the manager of type[M] by M's bound; it holds M's rows.
+        manager = cast("models.Manager[M]", model._default_manager)
+        obj = manager.filter(code=code).first()
         if obj is None:
             obj = model(code=code, **values)
-            obj._change_reason = self.reason  # type: ignore[attr-defined]
+            obj._change_reason = self.reason
             obj.save()
             outcome = CREATED
         else:
@@ -67,7 +70,7 @@ class _Loader:
             for name in changed:
                 setattr(obj, name, values[name])
             if changed:
-                obj._change_reason = self.reason  # type: ignore[attr-defined]
+                obj._change_reason = self.reason
                 obj.save(update_fields=changed)
             outcome = UPDATED if changed else UNCHANGED
         for name, related in (m2m or {}).items():
@@ -218,8 +221,8 @@ def load_framework(dataset: Dataset) -> LoadReport:
     return loader.report
 
 
-def retire(obj: models.Model, *, reason: str = "") -> None:
+def retire(obj: ReferenceModel, *, reason: str = "") -> None:
     """Take a reference object out of use without deleting it."""
-    obj.is_active = False  # type: ignore[attr-defined]
-    obj._change_reason = reason or "retired"  # type: ignore[attr-defined]
+    obj.is_active = False
+    obj._change_reason = reason or "retired"
     obj.save(update_fields=["is_active"])
