@@ -145,9 +145,14 @@ def run_worker(count: int, concurrency: int, timeout: float) -> dict[str, object
     finally:
         worker.terminate()
         worker.wait(30)
-    rows = list(
-        EscalationSummary.objects.filter(status="ready").values_list("claimed_at", "ready_at")
-    )
+    # A summary the worker drafted has both times; the columns are nullable for the others.
+    rows = [
+        (claimed, ready)
+        for claimed, ready in EscalationSummary.objects.filter(status="ready").values_list(
+            "claimed_at", "ready_at"
+        )
+        if claimed is not None and ready is not None
+    ]
     durations = sorted((ready - claimed).total_seconds() * 1000 for claimed, ready in rows)
     failed = EscalationSummary.objects.filter(status="failed").count()
     first = min(c for c, _ in rows)
