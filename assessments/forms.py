@@ -3,6 +3,7 @@ the services do the writing."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -28,7 +29,7 @@ SOURCE_HELP = gettext_lazy(
 
 class SituationForm(forms.ModelForm):
     analysts = forms.ModelMultipleChoiceField(
-        queryset=get_user_model().objects.none(),
+        queryset=get_user_model().objects.filter(groups__name=ANALYSTS).order_by("username"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label=gettext_lazy("Assigned analysts"),
@@ -52,11 +53,8 @@ class SituationForm(forms.ModelForm):
             "protected_groups": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["analysts"].queryset = (  # type: ignore[attr-defined]
-            get_user_model().objects.filter(groups__name=ANALYSTS).order_by("username")
-        )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["code"].disabled = True
 
@@ -126,7 +124,8 @@ class IndicatorRow:
 
     @property
     def errors(self) -> list[str]:
-        return [e for f in (self.severity, self.trend, self.note, self.sources) for e in f.errors]
+        fields = (self.severity, self.trend, self.note, self.sources)
+        return [str(error) for field in fields for error in field.errors]
 
 
 @dataclass
@@ -145,16 +144,16 @@ class AssessmentForm(forms.Form):
 
     def __init__(
         self,
-        *args: object,
+        *args: Any,
         factors: list[RiskFactor],
         ratings: dict[int, IndicatorRating],
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.factors = factors
         self.indicator_ids: list[int] = []
         for factor in factors:
-            for indicator in factor.form_indicators:  # type: ignore[attr-defined]
+            for indicator in factor.form_indicators:  # type: ignore[attr-defined]  # prefetched by the view
                 self._add_indicator(indicator, ratings.get(indicator.pk))
 
     def _add_indicator(self, indicator: Indicator, rating: IndicatorRating | None) -> None:
@@ -212,7 +211,7 @@ class AssessmentForm(forms.Form):
                             for name in ("severity", "trend", "confidence", "note", "sources")
                         ),
                     )
-                    for indicator in factor.form_indicators  # type: ignore[attr-defined]
+                    for indicator in factor.form_indicators  # type: ignore[attr-defined]  # prefetched by the view
                 ],
             )
             for factor in self.factors
@@ -225,7 +224,9 @@ class AssessmentForm(forms.Form):
             field = self[name] if name in self.fields else None
             for error in errors:
                 rows.append(
-                    (field.id_for_label, str(field.label), error) if field else ("", "", error)
+                    (field.id_for_label, str(field.label), str(error))
+                    if field
+                    else ("", "", str(error))
                 )
         return rows
 
@@ -294,8 +295,8 @@ class DecisionForm(forms.Form):
     )
     content_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args: object, proposed: str, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, proposed: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.proposed = proposed
         self.fields["level"].initial = proposed
 

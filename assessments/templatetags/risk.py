@@ -8,7 +8,7 @@ from assessments.models import Transition
 
 register = template.Library()
 
-LEVEL_CLASSES = {
+LEVEL_CLASSES: dict[str, str] = {
     scales.Level.INSUFFICIENT_DATA: "text-bg-light border",
     scales.Level.LOW: "text-bg-success",
     scales.Level.SERIOUS_CONCERN: "text-bg-warning",
