@@ -7,105 +7,15 @@ in it (``risk_factors[3].indicators[2].label``), so that an admin can fix the fi
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import MISSING, AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 SEVERITIES = ("low", "moderate", "high")
 LEVELS = ("serious_concern", "imminent_risk", "current_crisis")
 FACTOR_KINDS = ("common", "specific")
 INDICATOR_CONFIDENCES = ("verified_secondary_source", "recalled_high", "recalled_low", "admin")
-
-# kind -> {field: (type, required)}
-Spec = dict[str, tuple[type | tuple[type, ...], bool]]
-
-SPECS: dict[str, Spec] = {
-    "crimes": {
-        "code": (str, True),
-        "name": (str, True),
-        "legally_defined": (bool, True),
-        "legal_basis": (str, False),
-        "summary": (str, False),
-    },
-    "risk_levels": {
-        "code": (str, True),
-        "name": (str, True),
-        "rank": (int, True),
-        "definition": (str, False),
-    },
-    "reports": {
-        "code": (str, True),
-        "year": (int, True),
-        "title": (str, True),
-        "symbol": (str, True),
-    },
-    "pillars": {
-        "code": (str, True),
-        "number": (int, True),
-        "title": (str, True),
-        "summary": (str, False),
-        "reports": (list, False),
-    },
-    "tools": {
-        "code": (str, True),
-        "name": (str, True),
-        "coercive": (bool, False),
-        "last_resort": (bool, False),
-    },
-    "pillar_tools": {
-        "code": (str, True),
-        "pillar": (str, True),
-        "tool": (str, True),
-        "description": (str, False),
-        "order": (int, False),
-    },
-    "risk_factors": {
-        "code": (str, True),
-        "number": (int, True),
-        "kind": (str, True),
-        "crimes": (list, False),
-        "is_conduct": (bool, False),
-        "title": (str, True),
-        "summary": (str, False),
-        "verification": (str, False),
-        "indicators_complete": (bool, False),
-        "indicators": (list, True),
-    },
-    "indicators": {
-        "code": (str, True),
-        "label": (str, True),
-        "confidence": (str, False),
-    },
-    "mappings": {
-        "code": (str, True),
-        "factor": (str, True),
-        "indicator": ((str, type(None)), False),
-        "entry": (str, True),
-        "strength": (int, True),
-        "rationale": (str, True),
-    },
-    "thresholds": {
-        "code": (str, True),
-        "name": (str, True),
-        "crisis_conduct_severity": (str, True),
-        "imminent_specific_severity": (str, True),
-        "imminent_conduct_severity": (str, True),
-        "imminent_common_count": (int, True),
-        "imminent_common_severity": (str, True),
-        "imminent_enabling_factors": (list, True),
-        "imminent_enabling_severity": (str, True),
-        "serious_common_count": (int, True),
-        "serious_common_severity": (str, True),
-        "serious_specific_severity": (str, True),
-        "pillar2_min_level": (str, True),
-        "pillar3_min_level": (str, True),
-        "coercive_min_level": (str, True),
-        "sc_briefing_level": (str, False),
-        "brief_sg_level": (str, False),
-        "brief_sg_rise": (int, False),
-        "alert_sa_level": (str, False),
-        "alert_sa_rise": (int, False),
-        "monitor_level": (str, False),
-    },
-}
 
 TOP_LEVEL_KINDS = (
     "crimes",
@@ -118,6 +28,200 @@ TOP_LEVEL_KINDS = (
     "mappings",
     "thresholds",
 )
+
+
+# The records of a file, as pydantic models --------------------------------------------------
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("blank", "must not be empty")
+    return value
+
+
+def _one_of(choices: tuple[str, ...]) -> AfterValidator:
+    def check(value: str) -> str:
+        if value not in choices:
+            raise PydanticCustomError(
+                "choice",
+                "{value} is not one of {choices}",
+                {"value": repr(value), "choices": repr(choices)},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _between(low: int, high: int) -> AfterValidator:
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise PydanticCustomError(
+                "range",
+                "{value} is not between {low} and {high}",
+                {"value": value, "low": low, "high": high},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _strength(value: int) -> int:
+    if value not in (1, 2, 3):
+        raise PydanticCustomError("strength", "{value} is not 1, 2 or 3", {"value": value})
+    return value
+
+
+#: The text of a required field must not be blank; an optional one may be empty.
+Text = Annotated[str, AfterValidator(_not_blank)]
+Severity = Annotated[Text, _one_of(SEVERITIES)]
+Level = Annotated[Text, _one_of(LEVELS)]
+OptionalLevel = Annotated[str, _one_of(LEVELS)]
+Count = Annotated[int, _between(1, 8)]
+Rise = Annotated[int, _between(1, 4)]
+
+
+class _Record(BaseModel):
+    """One object of the file, addressed by its code.
+
+    Strict (a JSON ``true`` is not a number, a number is not a string) and closed to unknown
+    fields. A record keeps the fields the file gives and only those, so a default here only
+    says that a field may be omitted (``MISSING`` where no value would be natural).
+    """
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    code: Text
+    # Notes some files carry for their editors: accepted, and left out of the records.
+    unverified_candidate_themes: Any = Field(default=None, exclude=True)
+
+
+class CrimeEntry(_Record):
+    name: Text
+    legally_defined: bool
+    legal_basis: str = ""
+    summary: str = ""
+
+
+class RiskLevelEntry(_Record):
+    name: Text
+    rank: int
+    definition: str = ""
+
+
+class ReportEntry(_Record):
+    year: int
+    title: Text
+    symbol: Text
+
+
+class PillarEntry(_Record):
+    number: int
+    title: Text
+    summary: str = ""
+    reports: list[str] = []
+
+
+class ToolEntry(_Record):
+    name: Text
+    coercive: bool = False
+    last_resort: bool = False
+
+
+class PillarToolEntry(_Record):
+    pillar: Text
+    tool: Text
+    description: str = ""
+    order: int = 0
+
+
+class IndicatorEntry(_Record):
+    label: Text
+    confidence: Annotated[str, _one_of(INDICATOR_CONFIDENCES)] = "admin"
+
+
+class RiskFactorEntry(_Record):
+    number: int
+    kind: Annotated[Text, _one_of(FACTOR_KINDS)]
+    crimes: list[str] = []
+    is_conduct: bool = False
+    title: Text
+    summary: str = ""
+    verification: str = ""
+    indicators_complete: bool = True
+    indicators: list[IndicatorEntry]
+
+
+class MappingEntry(_Record):
+    factor: Text
+    indicator: str | None = None
+    entry: Text
+    strength: Annotated[int, AfterValidator(_strength)]
+    rationale: Text
+
+
+class ThresholdsEntry(_Record):
+    name: Text
+    crisis_conduct_severity: Severity
+    imminent_specific_severity: Severity
+    imminent_conduct_severity: Severity
+    imminent_common_count: Count
+    imminent_common_severity: Severity
+    imminent_enabling_factors: list[str]
+    imminent_enabling_severity: Severity
+    serious_common_count: Count
+    serious_common_severity: Severity
+    serious_specific_severity: Severity
+    pillar2_min_level: Level
+    pillar3_min_level: Level
+    coercive_min_level: Level
+    sc_briefing_level: OptionalLevel | MISSING = MISSING
+    brief_sg_level: OptionalLevel | MISSING = MISSING
+    brief_sg_rise: Rise | MISSING = MISSING
+    alert_sa_level: OptionalLevel | MISSING = MISSING
+    alert_sa_rise: Rise | MISSING = MISSING
+    monitor_level: OptionalLevel | MISSING = MISSING
+
+
+class DatasetFile(BaseModel):
+    """The whole file; other top-level keys than these are ignored."""
+
+    model_config = ConfigDict(strict=True)
+
+    meta: dict[str, Any] = {}
+    crimes: list[CrimeEntry]
+    risk_levels: list[RiskLevelEntry]
+    reports: list[ReportEntry]
+    pillars: list[PillarEntry]
+    tools: list[ToolEntry]
+    pillar_tools: list[PillarToolEntry]
+    risk_factors: list[RiskFactorEntry]
+    mappings: list[MappingEntry]
+    thresholds: list[ThresholdsEntry]
+
+
+_WRONG_TYPES = frozenset({"string_type", "int_type", "bool_type", "list_type"})
+#: Errors of a value that has the right type: a wrong choice, a number out of range.
+_VALUE_ERRORS = frozenset({"choice", "range", "strength"})
+
+
+def _place(loc: tuple[int | str, ...]) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)[1:]
+
+
+def _problem(error: ErrorDetails) -> str:
+    """One pydantic error as ``place: message``, in the words of this module."""
+    kind, loc, value = error["type"], error["loc"], error["input"]
+    if len(loc) == 1 and loc[0] in TOP_LEVEL_KINDS and kind in ("missing", "list_type"):
+        return f"{loc[0]}: missing list"
+    if kind == "missing":
+        return f"{_place(loc[:-1])}: missing field '{loc[-1]}'"
+    if kind == "extra_forbidden":
+        return f"{_place(loc[:-1])}: unknown field '{loc[-1]}'"
+    if kind in ("model_type", "dict_type"):
+        return f"{_place(loc)}: must be an object"
+    if kind in _WRONG_TYPES:
+        return f"{_place(loc)}: wrong type {type(value).__name__}"
+    return f"{_place(loc)}: {error['msg']}"  # one of ours, worded where it is raised
 
 
 class DatasetError(Exception):
@@ -164,74 +268,36 @@ def read_dataset(path: str | Path) -> Dataset:
 
 
 def validate_dataset(raw: object, name: str) -> Dataset:
-    problems: list[str] = []
+    """Check each record's shape and values (pydantic), then the codes and references between
+    records; raise DatasetError naming every problem."""
     if not isinstance(raw, dict):
         raise DatasetError(name, ["the top level must be a JSON object"])
-    meta = raw.get("meta", {})
-    if not isinstance(meta, dict):
-        problems.append("meta: must be an object")
-        meta = {}
-    dataset = Dataset(path=name, meta=meta)
-    for kind in TOP_LEVEL_KINDS:
-        items = raw.get(kind)
-        if not isinstance(items, list):
-            problems.append(f"{kind}: missing list")
-            dataset.records[kind] = []
-            continue
-        dataset.records[kind] = [
-            item
-            for index, item in enumerate(items)
-            if _check_fields(item, SPECS[kind], f"{kind}[{index}]", problems)
-        ]
-    if problems:
-        raise DatasetError(name, problems)
-
-    for index, factor in enumerate(dataset.records["risk_factors"]):
-        for position, indicator in enumerate(factor["indicators"]):
-            _check_fields(
-                indicator,
-                SPECS["indicators"],
-                f"risk_factors[{index}].indicators[{position}]",
-                problems,
-            )
-    if problems:
-        raise DatasetError(name, problems)
-
+    problems: list[str] = []
+    try:
+        document = DatasetFile.model_validate(raw)
+    except ValidationError as exc:
+        errors = exc.errors()
+        problems = [_problem(error) for error in errors]
+        if any(error["type"] not in _VALUE_ERRORS for error in errors):
+            raise DatasetError(name, problems) from exc
+        # Only values are wrong: every record has its fields, so codes and references can be
+        # checked as well, on the file as it is.
+        records = {kind: raw[kind] for kind in TOP_LEVEL_KINDS}
+        dataset = Dataset(path=name, meta=raw.get("meta", {}), records=records)
+    else:
+        dataset = Dataset(
+            path=name,
+            meta=document.meta,
+            records={
+                kind: [item.model_dump(exclude_unset=True) for item in getattr(document, kind)]
+                for kind in TOP_LEVEL_KINDS
+            },
+        )
     _check_codes(dataset, problems)
-    _check_values(dataset, problems)
     _check_references(dataset, problems)
     if problems:
         raise DatasetError(name, problems)
     return dataset
-
-
-def _check_fields(item: object, spec: Spec, place: str, problems: list[str]) -> bool:
-    if not isinstance(item, dict):
-        problems.append(f"{place}: must be an object")
-        return False
-    ok = True
-    for key, (expected, required) in spec.items():
-        if key not in item:
-            if required:
-                problems.append(f"{place}: missing field '{key}'")
-                ok = False
-            continue
-        value = item[key]
-        # bool is a subclass of int: an int field must not take true/false.
-        wrong_bool = isinstance(value, bool) and expected is int
-        if wrong_bool or not isinstance(value, expected):
-            problems.append(f"{place}.{key}: wrong type {type(value).__name__}")
-            ok = False
-        elif isinstance(value, str) and required and not value.strip():
-            problems.append(f"{place}.{key}: must not be empty")
-            ok = False
-    unknown = sorted(set(item) - set(spec))
-    ignored = {"unverified_candidate_themes"}
-    for key in unknown:
-        if key not in ignored:
-            problems.append(f"{place}: unknown field '{key}'")
-            ok = False
-    return ok
 
 
 def _check_codes(dataset: Dataset, problems: list[str]) -> None:
@@ -256,35 +322,6 @@ def _check_unique(items: list[dict[str, Any]], key: str, kind: str, problems: li
             )
         else:
             seen[value] = index
-
-
-def _check_values(dataset: Dataset, problems: list[str]) -> None:
-    for index, factor in enumerate(dataset.records["risk_factors"]):
-        if factor["kind"] not in FACTOR_KINDS:
-            problems.append(
-                f"risk_factors[{index}].kind: {factor['kind']!r} is not one of {FACTOR_KINDS}"
-            )
-        for position, indicator in enumerate(factor["indicators"]):
-            confidence = indicator.get("confidence", "admin")
-            if confidence not in INDICATOR_CONFIDENCES:
-                problems.append(
-                    f"risk_factors[{index}].indicators[{position}].confidence: "
-                    f"{confidence!r} is not one of {INDICATOR_CONFIDENCES}"
-                )
-    for index, mapping in enumerate(dataset.records["mappings"]):
-        if not 1 <= mapping["strength"] <= 3:
-            problems.append(f"mappings[{index}].strength: {mapping['strength']} is not 1, 2 or 3")
-    for index, item in enumerate(dataset.records["thresholds"]):
-        for key, value in item.items():
-            place = f"thresholds[{index}].{key}"
-            if key.endswith("_severity") and value not in SEVERITIES:
-                problems.append(f"{place}: {value!r} is not one of {SEVERITIES}")
-            if key.endswith("_level") and value not in LEVELS:
-                problems.append(f"{place}: {value!r} is not one of {LEVELS}")
-            if key.endswith("_count") and not 1 <= value <= 8:
-                problems.append(f"{place}: {value} is not between 1 and 8")
-            if key.endswith("_rise") and not 1 <= value <= 4:
-                problems.append(f"{place}: {value} is not between 1 and 4")
 
 
 def _check_references(dataset: Dataset, problems: list[str]) -> None:
