@@ -10,7 +10,6 @@ the importing office recomputes them from the ratings with its own thresholds.
 """
 
 import json
-import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,12 +22,19 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django_countries import countries
+from pydantic import MISSING, ValidationError
 
 from assessments import permissions, scoring, workflow
+from assessments.exchange_schema import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    AssessmentEntry,
+    ExchangeDocument,
+    json_type,
+    problems,
+)
 from assessments.models import (
     Assessment,
-    Confidentiality,
     EscalationSummary,
     EvidenceSource,
     IndicatorRating,
@@ -37,24 +43,6 @@ from assessments.models import (
     Transition,
 )
 from framework.models import Indicator
-
-FORMAT_NAME = "r2p-assessments"
-FORMAT_VERSION = 1
-
-#: Severities an exported rating may have; "not assessed" ratings are not exchanged.
-RATED_SEVERITIES: tuple[str, ...] = tuple(
-    s for s in scoring.SEVERITIES if s != scoring.Severity.NOT_ASSESSED
-)
-STATUSES: tuple[str, ...] = tuple(Assessment.Status.values)
-CONFIDENTIALITIES: tuple[str, ...] = tuple(Confidentiality.values)
-RELIABILITIES: tuple[str, ...] = tuple(EvidenceSource.Reliability.values)
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_CITATION_MAX = EvidenceSource._meta.get_field("citation").max_length or 500
-_CODE_MAX = Situation._meta.get_field("code").max_length or 80
-_NAME_MAX = Situation._meta.get_field("name").max_length or 200
-_REGION_MAX = Situation._meta.get_field("region").max_length or 200
-
 
 # Export -------------------------------------------------------------------------------------
 
@@ -214,338 +202,50 @@ class AssessmentRecord:
     levels: dict[str, str] | None = None
 
 
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
-def _key(code: str) -> str:
-    """A map key as it appears in a place: ``ratings["7.5"]``."""
-    return f"[{json.dumps(code, ensure_ascii=False)}]"
-
-
-class _Checker:
-    """Collects problems while reading one object's fields."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-
-    def problem(self, place: str, message: str) -> None:
-        self.problems.append(f"{place}: {message}")
-
-    def obj(self, value: object, place: str) -> dict[str, Any] | None:
-        if not isinstance(value, dict):
-            self.problem(place, f"must be an object, not {_json_type(value)}")
-            return None
-        return value
-
-    def fields(
-        self, item: dict[str, Any], place: str, required: Collection[str], optional: Collection[str]
-    ) -> bool:
-        ok = True
-        for name in required:
-            if name not in item:
-                self.problem(place, f"missing field '{name}'")
-                ok = False
-        for name in sorted(set(item) - set(required) - set(optional)):
-            self.problem(place, f"unknown field '{name}'")
-            ok = False
-        return ok
-
-    def text(
-        self,
-        item: dict[str, Any],
-        name: str,
-        place: str,
-        *,
-        default: str | None = "",
-        required: bool = False,
-        max_length: int | None = None,
-    ) -> str | None:
-        if name not in item:
-            return default
-        value = item[name]
-        where = f"{place}.{name}"
-        if not isinstance(value, str):
-            self.problem(where, f"must be a string, not {_json_type(value)}")
-            return None
-        if required and not value.strip():
-            self.problem(where, "must not be empty")
-            return None
-        if max_length is not None and len(value) > max_length:
-            self.problem(where, f"is longer than {max_length} characters")
-            return None
-        return value
-
-    def choice(
-        self, item: dict[str, Any], name: str, place: str, scale: tuple[str, ...]
-    ) -> str | None:
-        value = item.get(name)
-        if name not in item:
-            return None
-        if not isinstance(value, str) or value not in scale:
-            shown = repr(value) if isinstance(value, str) else _json_type(value)
-            self.problem(f"{place}.{name}", f"{shown} is not one of {', '.join(scale)}")
-            return None
-        return value
-
-    def whole(self, item: dict[str, Any], name: str, place: str, minimum: int) -> int | None:
-        value = item.get(name)
-        if name not in item:
-            return None
-        # bool is a subclass of int: a number field must not take true/false.
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.problem(f"{place}.{name}", f"must be a whole number, not {_json_type(value)}")
-            return None
-        if value < minimum:
-            self.problem(f"{place}.{name}", f"{value} is less than {minimum}")
-            return None
-        return value
-
-
-def _situation(checker: _Checker, raw: object, place: str) -> SituationRecord | None:
-    item = checker.obj(raw, place)
-    if item is None:
-        return None
-    required = ("name", "country")
-    optional = (
-        "code",
-        "region",
-        "populations_at_risk",
-        "protected_groups",
-        "review_cadence_days",
-        "confidentiality",
-        "analysts",
-    )
-    before = len(checker.problems)
-    checker.fields(item, place, required, optional)
-    name = checker.text(item, "name", place, required=True, max_length=_NAME_MAX)
-    country = item.get("country")
-    if "country" in item:
-        if not isinstance(country, str):
-            checker.problem(f"{place}.country", f"must be a string, not {_json_type(country)}")
-        elif country not in countries:
-            checker.problem(
-                f"{place}.country", f"{country!r} is not an ISO 3166-1 alpha-2 country code"
-            )
-    code = checker.text(item, "code", place, default=None, required=True, max_length=_CODE_MAX)
-    if code is not None and not re.fullmatch(r"[-a-zA-Z0-9_]+", code):
-        checker.problem(f"{place}.code", f"{code!r} is not a slug (letters, digits, - and _)")
-    region = checker.text(item, "region", place, max_length=_REGION_MAX)
-    populations = checker.text(item, "populations_at_risk", place)
-    groups = checker.text(item, "protected_groups", place)
-    cadence = checker.whole(item, "review_cadence_days", place, minimum=1)
-    confidentiality = checker.choice(item, "confidentiality", place, CONFIDENTIALITIES)
-    analysts = item.get("analysts", [])
-    if not isinstance(analysts, list) or not all(isinstance(a, str) for a in analysts):
-        checker.problem(f"{place}.analysts", "must be an array of usernames")
-        analysts = []
-    if len(checker.problems) > before:
-        return None
-    return SituationRecord(
-        name=str(name),
-        country=str(country),
-        code=code,
-        region=region or "",
-        populations_at_risk=populations or "",
-        protected_groups=groups or "",
-        review_cadence_days=cadence,
-        confidentiality=confidentiality,
-        analysts=tuple(analysts),
-    )
-
-
-def _rating(checker: _Checker, raw: object, place: str) -> RatingRecord | None:
-    item = checker.obj(raw, place)
-    if item is None:
-        return None
-    before = len(checker.problems)
-    checker.fields(item, place, ("severity", "trend", "confidence"), ("note", "sources"))
-    severity = checker.choice(item, "severity", place, RATED_SEVERITIES)
-    trend = checker.choice(item, "trend", place, scoring.TRENDS)
-    confidence = checker.choice(item, "confidence", place, scoring.CONFIDENCES)
-    note = checker.text(item, "note", place)
-    sources: list[SourceRecord] = []
-    raw_sources = item.get("sources", [])
-    if not isinstance(raw_sources, list):
-        checker.problem(f"{place}.sources", f"must be an array, not {_json_type(raw_sources)}")
-        raw_sources = []
-    for index, raw_source in enumerate(raw_sources):
-        where = f"{place}.sources[{index}]"
-        source = checker.obj(raw_source, where)
-        if source is None or not checker.fields(source, where, ("reliability", "citation"), ()):
-            continue
-        reliability = checker.choice(source, "reliability", where, RELIABILITIES)
-        citation = checker.text(source, "citation", where, required=True, max_length=_CITATION_MAX)
-        if reliability is not None and citation is not None:
-            sources.append(SourceRecord(reliability, citation))
-    if len(checker.problems) > before:
-        return None
-    return RatingRecord(
-        severity=str(severity),
-        trend=str(trend),
-        confidence=str(confidence),
-        note=note or "",
-        sources=tuple(sources),
-    )
-
-
-def _derived(checker: _Checker, item: dict[str, Any], place: str) -> dict[str, str] | None:
-    """Check the shape of the derived fields of an export; return its levels if present."""
-    levels = item.get("levels")
-    if "levels" in item:
-        levels_obj = checker.obj(levels, f"{place}.levels")
-        if levels_obj is not None:
-            for key, value in levels_obj.items():
-                if value not in scoring.LEVELS:
-                    shown = repr(value) if isinstance(value, str) else _json_type(value)
-                    checker.problem(
-                        f"{place}.levels{_key(key)}",
-                        f"{shown} is not one of {', '.join(scoring.LEVELS)}",
-                    )
-    if "factor_levels" in item:
-        factor_levels = checker.obj(item["factor_levels"], f"{place}.factor_levels")
-        for key, value in (factor_levels or {}).items():
-            if value is not None and value not in scoring.SEVERITIES:
-                shown = repr(value) if isinstance(value, str) else _json_type(value)
-                checker.problem(
-                    f"{place}.factor_levels{_key(key)}",
-                    f"{shown} is not null or one of {', '.join(scoring.SEVERITIES)}",
-                )
-    if "recommendations" in item:
-        recommendations = item["recommendations"]
-        if not isinstance(recommendations, list):
-            checker.problem(
-                f"{place}.recommendations", f"must be an array, not {_json_type(recommendations)}"
-            )
-        else:
-            for index, rec in enumerate(recommendations):
-                checker.obj(rec, f"{place}.recommendations[{index}]")
-    if isinstance(levels, dict) and all(isinstance(v, str) for v in levels.values()):
-        return dict(levels)
-    return None
-
-
-def _assessment(
-    checker: _Checker, raw: object, place: str, indicator_codes: Collection[str]
-) -> AssessmentRecord | None:
-    item = checker.obj(raw, place)
-    if item is None:
-        return None
-    before = len(checker.problems)
-    checker.fields(
-        item,
-        place,
-        ("situation", "as_of", "posture", "status", "ratings"),
-        (
-            "narrative",
-            "revision",
-            "author",
-            "reviewer",
-            "levels",
-            "factor_levels",
-            "recommendations",
-            "summaries",
-        ),
-    )
-    if "summaries" in item and not isinstance(item["summaries"], list):
-        checker.problem(f"{place}.summaries", "must be a list")
-    situation = None
-    if "situation" in item:
-        situation = _situation(checker, item["situation"], f"{place}.situation")
-    as_of: date | None = None
-    if "as_of" in item:
-        value = item["as_of"]
-        if not isinstance(value, str):
-            checker.problem(f"{place}.as_of", f"must be a string, not {_json_type(value)}")
-        else:
-            try:
-                as_of = date.fromisoformat(value) if _ISO_DATE.fullmatch(value) else None
-            except ValueError:
-                as_of = None
-            if as_of is None:
-                checker.problem(f"{place}.as_of", f"{value!r} is not a date (YYYY-MM-DD)")
-    posture = checker.choice(item, "posture", place, scoring.POSTURES)
-    status = checker.choice(item, "status", place, STATUSES)
-    narrative = checker.text(item, "narrative", place)
-    revision = checker.whole(item, "revision", place, minimum=0)
-    author = checker.text(item, "author", place, default=None, required=True)
-    reviewer = None
-    if item.get("reviewer") is not None:
-        reviewer = checker.text(item, "reviewer", place, default=None, required=True)
-    ratings: dict[str, RatingRecord] = {}
-    if "ratings" in item:
-        raw_ratings = checker.obj(item["ratings"], f"{place}.ratings")
-        for code, raw_rating in (raw_ratings or {}).items():
-            where = f"{place}.ratings{_key(code)}"
-            if code not in indicator_codes:
-                checker.problem(where, f"unknown indicator code {code!r}")
-                continue
-            rating = _rating(checker, raw_rating, where)
-            if rating is not None:
-                ratings[code] = rating
-    levels = _derived(checker, item, place)
-    if status is not None and status != Assessment.Status.DRAFT:
-        if "ratings" in item and not ratings and len(checker.problems) == before:
-            checker.problem(
-                f"{place}.ratings", f"a {status} assessment needs at least one rated indicator"
-            )
-        if revision == 0:
-            checker.problem(f"{place}.revision", f"a {status} assessment has revision 1 or more")
-    if len(checker.problems) > before:
-        return None
-    assert situation is not None and as_of is not None  # no problem means both were read
+def _record(entry: AssessmentEntry, place: str) -> AssessmentRecord:
+    situation = entry.situation
     return AssessmentRecord(
         place=place,
-        situation=situation,
-        as_of=as_of,
-        posture=str(posture),
-        status=str(status),
-        narrative=narrative or "",
-        ratings=ratings,
-        revision=revision if revision is not None else int(status != Assessment.Status.DRAFT),
-        author=author,
-        reviewer=reviewer,
-        levels=levels,
+        situation=SituationRecord(
+            **situation.model_dump(exclude={"analysts"}), analysts=tuple(situation.analysts)
+        ),
+        as_of=entry.as_of,
+        posture=entry.posture,
+        status=entry.status,
+        narrative=entry.narrative,
+        ratings={
+            code: RatingRecord(
+                **rating.model_dump(exclude={"sources"}),
+                sources=tuple(SourceRecord(**source.model_dump()) for source in rating.sources),
+            )
+            for code, rating in entry.ratings.items()
+        },
+        revision=(
+            int(entry.status != Assessment.Status.DRAFT)
+            if entry.revision is MISSING
+            else entry.revision
+        ),
+        author=None if entry.author is MISSING else entry.author,
+        reviewer=entry.reviewer,
+        levels=None if entry.levels is MISSING else dict(entry.levels),
     )
 
 
 def validate_document(raw: object, *, indicator_codes: Collection[str]) -> list[AssessmentRecord]:
     """Turn a parsed document into validated records, or raise ExchangeError naming every
-    problem. Pure: ``indicator_codes`` are the codes the importing database knows."""
-    problems: list[str] = []
-    checker = _Checker(problems)
+    problem. Pure: ``indicator_codes`` are the codes the importing database knows. The schema
+    is the models of :mod:`assessments.exchange_schema`."""
     if not isinstance(raw, dict):
-        raise ExchangeError([f"the top level must be an object, not {_json_type(raw)}"])
-    checker.fields(raw, "document", ("format", "version", "assessments"), ("exported_at",))
-    if "format" in raw and raw["format"] != FORMAT_NAME:
-        checker.problem("format", f"{raw['format']!r} is not {FORMAT_NAME!r}")
-    if "version" in raw and (isinstance(raw["version"], bool) or raw["version"] != FORMAT_VERSION):
-        checker.problem("version", f"{raw['version']!r} is not a supported version (1)")
-    if "exported_at" in raw and not isinstance(raw["exported_at"], str):
-        checker.problem("exported_at", f"must be a string, not {_json_type(raw['exported_at'])}")
-    items = raw.get("assessments", [])
-    if not isinstance(items, list):
-        checker.problem("assessments", f"must be an array, not {_json_type(items)}")
-        items = []
-    records = [
-        _assessment(checker, item, f"assessments[{index}]", indicator_codes)
-        for index, item in enumerate(items)
+        raise ExchangeError([f"the top level must be an object, not {json_type(raw)}"])
+    try:
+        document = ExchangeDocument.model_validate(
+            raw, context={"indicator_codes": indicator_codes}
+        )
+    except ValidationError as exc:
+        raise ExchangeError(problems(exc)) from exc
+    return [
+        _record(entry, f"assessments[{index}]") for index, entry in enumerate(document.assessments)
     ]
-    if problems:
-        raise ExchangeError(problems)
-    return [record for record in records if record is not None]
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
