@@ -292,6 +292,12 @@ def summary_to_dict(summary: EscalationSummary) -> dict[str, Any]:
         "proposed_escalation": summary.proposed_escalation,
         "ready_at": summary.ready_at.isoformat() if summary.ready_at else None,
         "content": summary.content,
+        # Present when the content was restated in a newer shape: what was decided on.
+        **(
+            {"original_content": summary.original_content}
+            if summary.original_content is not None
+            else {}
+        ),
         "decision": (
             {
                 "approved": decision.approved,

@@ -132,6 +132,7 @@ class Assessment(models.Model):
         choices=scales.LEVEL_CHOICES,
         default=scales.Level.INSUFFICIENT_DATA.value,
     )
+    # Reasons are stored as rule + parameters (schema 2), worded when shown.
     result = models.JSONField(_("derived result"), default=dict, blank=True)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -367,6 +368,15 @@ class EscalationSummary(models.Model):
     )
     content = models.JSONField(_("content"), default=dict, blank=True)
     content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64, blank=True)
+    original_content = models.JSONField(
+        _("content as first drafted"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Kept when a later version of the app restated the content in a newer shape "
+            "(same meaning): what a reviewer decided on, under the hash the decision names."
+        ),
+    )
     proposed_escalation = models.CharField(
         _("proposed escalation"), max_length=40, choices=scales.ESCALATION_CHOICES, blank=True
     )

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from weasyprint import HTML
 
 from assessments import scales, selectors
-from assessments.models import EscalationSummary
+from assessments.models import Confidentiality, EscalationSummary
 
 
 def css_string(text: str) -> str:
@@ -25,7 +25,11 @@ def render_summary_pdf(summary: EscalationSummary) -> bytes:
     situation = content["situation"]["name"]
     as_of = content["assessment"]["as_of"]
     level = scales.level_label(content["levels"]["overall"])
-    marking = content["situation"]["confidentiality_label"].upper()
+    marking = str(
+        dict(Confidentiality.choices).get(
+            content["situation"]["confidentiality"], content["situation"]["confidentiality"]
+        )
+    ).upper()
     html = render_to_string(
         "assessments/summary_pdf.html",
         {

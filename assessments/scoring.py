@@ -1,9 +1,10 @@
 """Risk scoring for atrocity-prevention assessments: plain data in, a self-explaining result out.
 
 This module holds the whole scoring logic of an assessment and nothing else: no ORM, no I/O,
-no settings. The caller turns reference data and an analyst's ratings into the frozen
-dataclasses below and gets back results whose every level, score and recommendation carries
-the reason for it, in words.
+no settings, no words. The caller turns reference data and an analyst's ratings into the
+frozen dataclasses below and gets back results whose every level, score and recommendation
+carries the reason for it: a rule identifier with its parameters (:data:`Reason`), which
+``assessments.wording`` puts in words when it is shown, in the reader's language.
 
 - :func:`assess` derives a level for each risk factor of the UN Framework of Analysis for
   Atrocity Crimes (2014), a risk level for each crime and overall (the rules of PRODUCT.md,
@@ -12,8 +13,8 @@ the reason for it, in words.
 - :func:`propose_escalation` proposes how far up the chain the result should go.
 - :func:`compare` lists what changed since the previous approved assessment.
 
-Scales are ordered tuples of plain strings (the ``StrEnum`` members compare equal to them).
-Every human-readable string goes through Django's ``gettext`` with named placeholders.
+Scales are ordered tuples of plain strings (``assessments.scales``; the ``StrEnum`` members
+compare equal to them).
 """
 
 from __future__ import annotations
@@ -24,9 +25,6 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from functools import cached_property
 from typing import Any, Self
-
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from assessments.scales import (
     CONFIDENCES,
@@ -44,11 +42,7 @@ from assessments.scales import (
     Severity,
     Trend,
     check,
-    escalation_label,
-    level_label,
     level_rank,
-    posture_clause,
-    severity_label,
     severity_rank,
 )
 
@@ -100,14 +94,6 @@ def _factor_number(value: int | str) -> int:
     if match is None:
         raise ValueError(f"not a risk factor number or code: {value!r}")
     return int(match.group(1))
-
-
-def _join(items: Iterable[str]) -> str:
-    return ", ".join(items)
-
-
-def _rf(numbers: Iterable[int]) -> str:
-    return _join(f"RF{number}" for number in numbers)
 
 
 # --------------------------------------------------------------------------------------------
@@ -353,6 +339,22 @@ DEFAULT_ESCALATION_THRESHOLDS = EscalationThresholds()
 # Results
 # --------------------------------------------------------------------------------------------
 
+#: The version of the stored shape of results and summaries (2: reasons as rule + parameters).
+RESULT_SCHEMA = 2
+
+#: A reason: a rule identifier and its parameters, all codes and numbers, never words:
+#: ``{"rule": "imminent_conduct_factor", "factor": "RF10", "severity": "moderate",
+#: "indicators": ["10.1"]}``. ``assessments.wording`` words it in the reader's language.
+Reason = dict[str, Any]
+
+
+def reason(rule: str, **params: Any) -> Reason:
+    return {"rule": rule, **params}
+
+
+def _factor_code(number: int) -> str:
+    return f"RF{number}"
+
 
 @dataclass(frozen=True)
 class FactorResult:
@@ -361,12 +363,12 @@ class FactorResult:
     number: int
     level: str | None
     drivers: tuple[str, ...]
-    reason: str
+    reason: Reason
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "number": self.number,
-            "code": f"RF{self.number}",
+            "code": _factor_code(self.number),
             "level": self.level,
             "drivers": list(self.drivers),
             "reason": self.reason,
@@ -379,24 +381,19 @@ class CrimeResult:
 
     key: str
     level: str
-    reasons: tuple[str, ...]
-    name: str = ""
+    reasons: tuple[Reason, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "name": self.name,
-            "level": self.level,
-            "reasons": list(self.reasons),
-        }
+        return {"key": self.key, "level": self.level, "reasons": list(self.reasons)}
 
 
 @dataclass(frozen=True)
 class Recommendation:
     """A recommended tool under one pillar.
 
-    ``rationales`` say why each active link applies; ``explanation`` shows how the score
-    was reached and carries the last-resort note.
+    ``rationales`` say why each active link applies; ``pillar_reasons`` why its pillar
+    applies at this posture and level; ``explanation`` shows how the score was reached and
+    carries the last-resort note.
     """
 
     entry_code: str
@@ -406,11 +403,11 @@ class Recommendation:
     score: int
     rank: int
     drivers: tuple[str, ...]
-    rationales: tuple[str, ...]
-    pillar_reason: str
+    rationales: tuple[Reason, ...]
+    pillar_reasons: tuple[Reason, ...]
     last_resort: bool
     coercive: bool
-    explanation: tuple[str, ...] = ()
+    explanation: tuple[Reason, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -423,7 +420,7 @@ class Recommendation:
             "drivers": list(self.drivers),
             "rationales": list(self.rationales),
             "explanation": list(self.explanation),
-            "pillar_reason": self.pillar_reason,
+            "pillar_reasons": list(self.pillar_reasons),
             "last_resort": self.last_resort,
             "coercive": self.coercive,
         }
@@ -439,7 +436,7 @@ class Withheld:
     pillar: int
     score: int
     drivers: tuple[str, ...]
-    reason: str
+    reason: Reason
     coercive: bool
     last_resort: bool
 
@@ -470,7 +467,7 @@ class AssessmentResult:
     factors: Mapping[int, FactorResult]
     crimes: Mapping[str, CrimeResult]
     overall: str
-    overall_reason: str
+    overall_reason: Reason
     overall_crimes: tuple[str, ...]
     recommendations: Mapping[int, tuple[Recommendation, ...]]
     withheld: tuple[Withheld, ...]
@@ -483,11 +480,12 @@ class AssessmentResult:
     def to_dict(self) -> dict[str, Any]:
         levels: dict[str, str] = {key: crime.level for key, crime in self.crimes.items()}
         levels["overall"] = self.overall
-        reasons: dict[str, list[str]] = {
+        reasons: dict[str, list[Reason]] = {
             key: list(crime.reasons) for key, crime in self.crimes.items()
         }
         reasons["overall"] = [self.overall_reason]
         return {
+            "schema": RESULT_SCHEMA,
             "posture": self.posture,
             "levels": levels,
             "level_reasons": reasons,
@@ -517,35 +515,30 @@ def _factor_result(spec: FactorSpec, ratings: Mapping[str, Rating]) -> FactorRes
         if code in ratings and ratings[code].severity != Severity.NOT_ASSESSED
     ]
     if not assessed:
-        reason = ngettext(
-            "RF%(number)s not assessed: its %(count)d indicator has not been assessed",
-            "RF%(number)s not assessed: none of its %(count)d indicators has been assessed",
-            len(spec.indicator_codes),
-        ) % {"number": spec.number, "count": len(spec.indicator_codes)}
-        return FactorResult(spec.number, None, (), reason)
+        why = reason("factor_not_assessed", factor=spec.code, count=len(spec.indicator_codes))
+        return FactorResult(spec.number, None, (), why)
     level = max((severity for _code, severity in assessed), key=severity_rank)
     drivers = tuple(code for code, severity in assessed if severity == level)
-    reason = ngettext(
-        "RF%(number)s is %(severity)s, the highest severity of its %(count)d assessed "
-        "indicator (%(codes)s)",
-        "RF%(number)s is %(severity)s, the highest severity of its %(count)d assessed "
-        "indicators (%(codes)s)",
-        len(assessed),
-    ) % {
-        "number": spec.number,
-        "severity": severity_label(level),
-        "count": len(assessed),
-        "codes": _join(drivers),
-    }
-    return FactorResult(spec.number, level, drivers, reason)
+    why = reason(
+        "factor_level",
+        factor=spec.code,
+        severity=level,
+        count=len(assessed),
+        indicators=list(drivers),
+    )
+    return FactorResult(spec.number, level, drivers, why)
 
 
-def _factor_phrase(result: FactorResult) -> dict[str, Any]:
+def _factor_state(result: FactorResult) -> dict[str, Any]:
     return {
-        "number": result.number,
-        "severity": severity_label(result.level or Severity.NOT_ASSESSED),
-        "codes": _join(result.drivers),
+        "factor": _factor_code(result.number),
+        "severity": result.level or Severity.NOT_ASSESSED.value,
+        "indicators": list(result.drivers),
     }
+
+
+def _factor_reason(rule: str, result: FactorResult) -> Reason:
+    return reason(rule, **_factor_state(result))
 
 
 def _crime_result(
@@ -559,32 +552,30 @@ def _crime_result(
         return _severity_at_least(factors[number].level, minimum)
 
     if all(factors[number].level is None for number in relevant):
-        reason = _(
-            "insufficient data: no indicator of the factors of %(crime)s (%(factors)s) "
-            "has been assessed"
-        ) % {"crime": crime.name, "factors": _rf(relevant)}
-        return CrimeResult(crime.key, Level.INSUFFICIENT_DATA.value, (reason,), crime.name)
+        why = reason(
+            "crime_insufficient_data",
+            crime=crime.key,
+            factors=[_factor_code(number) for number in relevant],
+        )
+        return CrimeResult(crime.key, Level.INSUFFICIENT_DATA.value, (why,))
 
     # Current crisis: a conduct factor shows the crime itself under way.
     crisis = [
-        _("current crisis: conduct factor RF%(number)s is %(severity)s (%(codes)s)")
-        % _factor_phrase(factors[number])
+        _factor_reason("crisis_conduct_factor", factors[number])
         for number in crime.conduct_factors
         if at(number, t.crisis_conduct_severity)
     ]
     if crisis:
-        return CrimeResult(crime.key, Level.CURRENT_CRISIS.value, tuple(crisis), crime.name)
+        return CrimeResult(crime.key, Level.CURRENT_CRISIS.value, tuple(crisis))
 
     # Imminent risk.
     imminent = [
-        _("imminent risk: conduct factor RF%(number)s is %(severity)s (%(codes)s)")
-        % _factor_phrase(factors[number])
+        _factor_reason("imminent_conduct_factor", factors[number])
         for number in crime.conduct_factors
         if at(number, t.imminent_conduct_severity)
     ]
     imminent += [
-        _("imminent risk: specific factor RF%(number)s is %(severity)s (%(codes)s)")
-        % _factor_phrase(factors[number])
+        _factor_reason("imminent_specific_factor", factors[number])
         for number in crime.specific_factors
         if at(number, t.imminent_specific_severity)
     ]
@@ -593,155 +584,94 @@ def _crime_result(
         number for number in t.imminent_enabling_factors if at(number, t.imminent_enabling_severity)
     ]
     if len(common_hits) >= t.imminent_common_count and enabling_hits:
-        enabling = _join(
-            _("RF%(number)s is %(severity)s (%(codes)s)") % _factor_phrase(factors[number])
-            for number in enabling_hits
-        )
         imminent.append(
-            ngettext(
-                "imminent risk: %(count)d common factor at %(severity)s or higher (%(factors)s), "
-                "at least %(minimum)d, while enabling circumstances or triggers are "
-                "%(enabling_severity)s or higher: %(enabling)s",
-                "imminent risk: %(count)d common factors at %(severity)s or higher "
-                "(%(factors)s), at least %(minimum)d, while enabling circumstances or triggers "
-                "are %(enabling_severity)s or higher: %(enabling)s",
-                len(common_hits),
+            reason(
+                "imminent_common_factors",
+                count=len(common_hits),
+                severity=t.imminent_common_severity,
+                factors=[_factor_code(number) for number in common_hits],
+                minimum=t.imminent_common_count,
+                enabling_severity=t.imminent_enabling_severity,
+                enabling=[_factor_state(factors[n]) for n in enabling_hits],
             )
-            % {
-                "count": len(common_hits),
-                "severity": severity_label(t.imminent_common_severity),
-                "factors": _rf(common_hits),
-                "minimum": t.imminent_common_count,
-                "enabling_severity": severity_label(t.imminent_enabling_severity),
-                "enabling": enabling,
-            }
         )
     if imminent:
-        return CrimeResult(crime.key, Level.IMMINENT_RISK.value, tuple(imminent), crime.name)
+        return CrimeResult(crime.key, Level.IMMINENT_RISK.value, tuple(imminent))
 
     # Serious concern.
-    serious: list[str] = []
+    serious: list[Reason] = []
     common_hits = [number for number in common if at(number, t.serious_common_severity)]
     if len(common_hits) >= t.serious_common_count:
         serious.append(
-            ngettext(
-                "serious concern: %(count)d common factor at %(severity)s or higher "
-                "(%(factors)s), at least %(minimum)d",
-                "serious concern: %(count)d common factors at %(severity)s or higher "
-                "(%(factors)s), at least %(minimum)d",
-                len(common_hits),
+            reason(
+                "serious_common_factors",
+                count=len(common_hits),
+                severity=t.serious_common_severity,
+                factors=[_factor_code(number) for number in common_hits],
+                minimum=t.serious_common_count,
             )
-            % {
-                "count": len(common_hits),
-                "severity": severity_label(t.serious_common_severity),
-                "factors": _rf(common_hits),
-                "minimum": t.serious_common_count,
-            }
         )
     serious += [
-        _("serious concern: specific factor RF%(number)s is %(severity)s (%(codes)s)")
-        % _factor_phrase(factors[number])
+        _factor_reason("serious_specific_factor", factors[number])
         for number in crime.specific_factors
         if at(number, t.serious_specific_severity)
     ]
     if serious:
-        return CrimeResult(crime.key, Level.SERIOUS_CONCERN.value, tuple(serious), crime.name)
+        return CrimeResult(crime.key, Level.SERIOUS_CONCERN.value, tuple(serious))
 
-    low = ngettext(
-        "low: %(count)d common factor at %(severity)s or higher, fewer than %(minimum)d; "
-        "no specific factor at %(specific)s or higher",
-        "low: %(count)d common factors at %(severity)s or higher, fewer than %(minimum)d; "
-        "no specific factor at %(specific)s or higher",
-        len(common_hits),
-    ) % {
-        "count": len(common_hits),
-        "severity": severity_label(t.serious_common_severity),
-        "minimum": t.serious_common_count,
-        "specific": severity_label(t.serious_specific_severity),
-    }
-    return CrimeResult(crime.key, Level.LOW.value, (low,), crime.name)
+    low = reason(
+        "low",
+        count=len(common_hits),
+        severity=t.serious_common_severity,
+        minimum=t.serious_common_count,
+        specific=t.serious_specific_severity,
+    )
+    return CrimeResult(crime.key, Level.LOW.value, (low,))
 
 
-def _overall(crimes: Mapping[str, CrimeResult]) -> tuple[str, tuple[str, ...], str]:
+def _overall(crimes: Mapping[str, CrimeResult]) -> tuple[str, tuple[str, ...], Reason]:
     if not crimes:
-        reason = _(
-            "overall insufficient data: the framework defines no crime with specific factors"
-        )
-        return Level.INSUFFICIENT_DATA.value, (), reason
+        return Level.INSUFFICIENT_DATA.value, (), reason("overall_no_crimes")
     level = max((crime.level for crime in crimes.values()), key=level_rank)
     setters = tuple(key for key, crime in crimes.items() if crime.level == level)
-    reason = _("overall %(level)s: set by %(crimes)s") % {
-        "level": level_label(level),
-        "crimes": _join(crimes[key].name or key for key in setters),
-    }
-    return level, setters, reason
+    return level, setters, reason("overall_set_by", level=level, crimes=list(setters))
 
 
 def _pillar_decision(
     pillar: int, coercive: bool, posture: str, overall: str, t: Thresholds
-) -> tuple[bool, str]:
+) -> tuple[bool, tuple[Reason, ...]]:
     """Whether a tool under ``pillar`` may be recommended, and why (R2P doctrine)."""
-    values = {
-        "posture": posture_clause(posture),
-        "level": level_label(overall),
-    }
+    reasons: list[Reason] = []
     if pillar == 1:
         if posture not in WILLING_POSTURES:
-            return False, _("Pillar I withheld: %(posture)s") % values
-        ok, reason = (
-            True,
-            _("Pillar I: %(posture)s, so the State's own measures come first") % values,
-        )
+            return False, (reason("pillar1_withheld", posture=posture),)
+        reasons.append(reason("pillar1", posture=posture))
     elif pillar == 2:
-        values["minimum"] = level_label(t.pillar2_min_level)
+        minimum = t.pillar2_min_level
         by_posture = posture == Posture.WILLING_LACKS_CAPACITY
-        by_level = _level_at_least(overall, t.pillar2_min_level)
+        by_level = _level_at_least(overall, minimum)
         if not (by_posture or by_level):
-            return False, _(
-                "Pillar II withheld: %(posture)s and overall risk is %(level)s, below %(minimum)s"
-            ) % values
-        parts = []
+            why = reason("pillar2_withheld", posture=posture, level=overall, minimum=minimum)
+            return False, (why,)
         if by_posture:
-            parts.append(
-                _("Pillar II: %(posture)s, so international assistance helps it protect") % values
-            )
+            reasons.append(reason("pillar2_capacity", posture=posture))
         if by_level:
-            parts.append(
-                _(
-                    "Pillar II: overall risk is %(level)s (at least %(minimum)s), so "
-                    "international encouragement and assistance are due"
-                )
-                % values
-            )
-        ok, reason = True, "; ".join(parts)
+            reasons.append(reason("pillar2_level", level=overall, minimum=minimum))
     else:
-        values["minimum"] = level_label(t.pillar3_min_level)
+        minimum = t.pillar3_min_level
         if posture not in FAILING_POSTURES:
-            return False, _("Pillar III withheld: %(posture)s") % values
-        if not _level_at_least(overall, t.pillar3_min_level):
-            return False, _(
-                "Pillar III withheld: overall risk is %(level)s, below %(minimum)s"
-            ) % values
-        ok, reason = (
-            True,
-            _(
-                "Pillar III: %(posture)s and overall risk is %(level)s (at least %(minimum)s), "
-                "calling for a timely and decisive response"
-            )
-            % values,
-        )
+            return False, (reason("pillar3_withheld_posture", posture=posture),)
+        if not _level_at_least(overall, minimum):
+            return False, (reason("pillar3_withheld_level", level=overall, minimum=minimum),)
+        reasons.append(reason("pillar3", posture=posture, level=overall, minimum=minimum))
     if coercive:
-        values["minimum"] = level_label(t.coercive_min_level)
+        minimum = t.coercive_min_level
         if posture not in FAILING_POSTURES:
-            return False, _("coercive measure withheld: %(posture)s") % values
-        if not _level_at_least(overall, t.coercive_min_level):
-            return False, _(
-                "coercive measure withheld: overall risk is %(level)s, below %(minimum)s"
-            ) % values
-        reason += "; " + (
-            _("coercive measure: overall risk is %(level)s (at least %(minimum)s)") % values
-        )
-    return ok, reason
+            return False, (reason("coercive_withheld_posture", posture=posture),)
+        if not _level_at_least(overall, minimum):
+            return False, (reason("coercive_withheld_level", level=overall, minimum=minimum),)
+        reasons.append(reason("coercive", level=overall, minimum=minimum))
+    return True, tuple(reasons)
 
 
 @dataclass(frozen=True)
@@ -749,8 +679,8 @@ class _Candidate:
     first: ToolLink
     score: int
     drivers: tuple[str, ...]
-    rationales: tuple[str, ...]
-    explanation: tuple[str, ...]
+    rationales: tuple[Reason, ...]
+    explanation: tuple[Reason, ...]
 
 
 def _candidate(
@@ -762,12 +692,12 @@ def _candidate(
     score = 0
     all_drivers: set[str] = set()
     # Links that share a rationale (the seed gives one per tool) are explained once.
-    targets_by_rationale: dict[str, list[str]] = {}
-    explanation: list[str] = []
+    targets_by_rationale: dict[str, list[dict[str, Any]]] = {}
+    explanation: list[Reason] = []
     for link in links:
         if link.indicator is None:
             codes = framework.factor_by_number[link.factor].indicator_codes
-            target = f"RF{link.factor}"
+            target = _factor_code(link.factor)
         else:
             codes = (link.indicator,)
             target = link.indicator
@@ -780,49 +710,39 @@ def _candidate(
         score += points
         all_drivers.update(drivers)
         if link.indicator is None:
-            phrase = _("%(target)s (%(drivers)s)") % {
-                "target": target,
-                "drivers": _join(
-                    f"{code} {severity_label(ratings[code].severity)}" for code in drivers
-                ),
+            item: dict[str, Any] = {
+                "factor": target,
+                "drivers": [
+                    {"indicator": code, "severity": ratings[code].severity} for code in drivers
+                ],
             }
         else:
-            phrase = _("%(target)s (%(severity)s)") % {
-                "target": target,
-                "severity": severity_label(strongest),
-            }
-        targets_by_rationale.setdefault(link.rationale, []).append(phrase)
+            item = {"indicator": target, "severity": strongest}
+        targets_by_rationale.setdefault(link.rationale, []).append(item)
         explanation.append(
-            _(
-                "%(target)s: strength %(strength)d x weight %(weight)d (strongest driver "
-                "%(severity)s) = %(points)d"
+            reason(
+                "link_points",
+                target=target,
+                strength=link.strength,
+                weight=weight,
+                severity=strongest,
+                points=points,
             )
-            % {
-                "target": target,
-                "strength": link.strength,
-                "weight": weight,
-                "severity": severity_label(strongest),
-                "points": points,
-            }
         )
     if not all_drivers:
         return None
     rationales = [
-        _("%(targets)s: %(rationale)s") % {"targets": "; ".join(targets), "rationale": text}
-        if text
-        else "; ".join(targets)
+        reason("link_rationale", targets=targets, rationale=text)
         for text, targets in targets_by_rationale.items()
     ]
     ordered = tuple(sorted(all_drivers, key=framework.indicator_sort_key))
     for code in ordered:
         if ratings[code].trend == Trend.WORSENING:
             score += WORSENING_BONUS
-            explanation.append(
-                _("+%(bonus)d: %(code)s is worsening") % {"bonus": WORSENING_BONUS, "code": code}
-            )
-    explanation.append(_("score %(score)d") % {"score": score})
+            explanation.append(reason("worsening_bonus", bonus=WORSENING_BONUS, indicator=code))
+    explanation.append(reason("score_total", score=score))
     if links[0].last_resort:
-        explanation.append(_("last resort: only when peaceful means have failed"))
+        explanation.append(reason("last_resort"))
     return _Candidate(links[0], score, ordered, tuple(rationales), tuple(explanation))
 
 
@@ -835,18 +755,20 @@ def _recommend(
     by_entry: dict[str, list[ToolLink]] = {}
     for link in framework.links:
         by_entry.setdefault(link.entry_code, []).append(link)
-    chosen: dict[int, list[tuple[_Candidate, str]]] = {pillar: [] for pillar in PILLARS}
+    chosen: dict[int, list[tuple[_Candidate, tuple[Reason, ...]]]] = {
+        pillar: [] for pillar in PILLARS
+    }
     withheld: list[Withheld] = []
     for links in by_entry.values():
         candidate = _candidate(framework, links, ratings)
         if candidate is None:
             continue
         tool = candidate.first
-        ok, reason = _pillar_decision(
+        ok, reasons = _pillar_decision(
             tool.pillar, tool.coercive, posture, overall, framework.thresholds
         )
         if ok:
-            chosen[tool.pillar].append((candidate, reason))
+            chosen[tool.pillar].append((candidate, reasons))
         else:
             withheld.append(
                 Withheld(
@@ -856,7 +778,7 @@ def _recommend(
                     pillar=tool.pillar,
                     score=candidate.score,
                     drivers=candidate.drivers,
-                    reason=reason,
+                    reason=reasons[0],
                     coercive=tool.coercive,
                     last_resort=tool.last_resort,
                 )
@@ -877,12 +799,12 @@ def _recommend(
                 rank=rank,
                 drivers=candidate.drivers,
                 rationales=candidate.rationales,
-                pillar_reason=reason,
+                pillar_reasons=reasons,
                 last_resort=candidate.first.last_resort,
                 coercive=candidate.first.coercive,
                 explanation=candidate.explanation,
             )
-            for rank, (candidate, reason) in enumerate(ranked, start=1)
+            for rank, (candidate, reasons) in enumerate(ranked, start=1)
         )
     withheld.sort(key=lambda item: (item.pillar, -item.score, item.tool_code, item.entry_code))
     return recommendations, tuple(withheld)
@@ -935,7 +857,7 @@ class EscalationProposal:
     """The proposed escalation with every rule that fired (highest first)."""
 
     level: str
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
     rise: int
 
     def to_dict(self) -> dict[str, Any]:
@@ -972,86 +894,57 @@ def propose_escalation(
     t = thresholds
     overall = current.overall
     rise = level_rise(previous_overall, overall)
-    fired: dict[str, list[str]] = {level: [] for level in ESCALATIONS}
+    fired: dict[str, list[Reason]] = {level: [] for level in ESCALATIONS}
 
     def by_level(escalation: str, minimum: str) -> None:
         if _level_at_least(overall, minimum):
             fired[escalation].append(
-                _("%(escalation)s: overall risk is %(level)s (at least %(minimum)s)")
-                % {
-                    "escalation": escalation_label(escalation),
-                    "level": level_label(overall),
-                    "minimum": level_label(minimum),
-                }
+                reason("escalation_level", escalation=escalation, level=overall, minimum=minimum)
             )
 
     def by_rise(escalation: str, minimum: int) -> None:
         if rise >= minimum:
             fired[escalation].append(
-                ngettext(
-                    "%(escalation)s: overall risk rose %(rise)d step since the previous "
-                    "approved assessment (at least %(minimum)d), from %(previous)s to %(level)s",
-                    "%(escalation)s: overall risk rose %(rise)d steps since the previous "
-                    "approved assessment (at least %(minimum)d), from %(previous)s to %(level)s",
-                    rise,
+                reason(
+                    "escalation_rise",
+                    escalation=escalation,
+                    rise=rise,
+                    minimum=minimum,
+                    previous=previous_overall or Level.INSUFFICIENT_DATA.value,
+                    level=overall,
                 )
-                % {
-                    "escalation": escalation_label(escalation),
-                    "rise": rise,
-                    "minimum": minimum,
-                    "previous": level_label(previous_overall or Level.INSUFFICIENT_DATA),
-                    "level": level_label(overall),
-                }
             )
 
-    sc = Escalation.REQUEST_SECURITY_COUNCIL_BRIEFING
+    sc = Escalation.REQUEST_SECURITY_COUNCIL_BRIEFING.value
     if _level_at_least(overall, t.sc_briefing_level) and posture in t.sc_briefing_postures:
         fired[sc].append(
-            _("%(escalation)s: overall risk is %(level)s (at least %(minimum)s) and %(posture)s")
-            % {
-                "escalation": escalation_label(sc),
-                "level": level_label(overall),
-                "minimum": level_label(t.sc_briefing_level),
-                "posture": posture_clause(posture),
-            }
+            reason(
+                "escalation_sc_briefing",
+                escalation=sc,
+                level=overall,
+                minimum=t.sc_briefing_level,
+                posture=posture,
+            )
         )
-    by_level(Escalation.BRIEF_SECRETARY_GENERAL, t.brief_sg_level)
-    by_rise(Escalation.BRIEF_SECRETARY_GENERAL, t.brief_sg_rise)
-    by_level(Escalation.ALERT_SPECIAL_ADVISER, t.alert_sa_level)
-    by_rise(Escalation.ALERT_SPECIAL_ADVISER, t.alert_sa_rise)
-    by_level(Escalation.KEEP_MONITORING, t.monitor_level)
+    by_level(Escalation.BRIEF_SECRETARY_GENERAL.value, t.brief_sg_level)
+    by_rise(Escalation.BRIEF_SECRETARY_GENERAL.value, t.brief_sg_rise)
+    by_level(Escalation.ALERT_SPECIAL_ADVISER.value, t.alert_sa_level)
+    by_rise(Escalation.ALERT_SPECIAL_ADVISER.value, t.alert_sa_rise)
+    by_level(Escalation.KEEP_MONITORING.value, t.monitor_level)
     if overall == Level.INSUFFICIENT_DATA and t.monitor_insufficient_data:
         fired[Escalation.KEEP_MONITORING].append(
-            _("%(escalation)s: there is not enough data to assess the risk")
-            % {"escalation": escalation_label(Escalation.KEEP_MONITORING)}
+            reason("escalation_insufficient_data", escalation=Escalation.KEEP_MONITORING.value)
         )
-    reasons = tuple(reason for level in reversed(ESCALATIONS) for reason in fired[level])
+    reasons = tuple(why for level in reversed(ESCALATIONS) for why in fired[level])
     if reasons:
         level = next(level for level in reversed(ESCALATIONS) if fired[level])
         return EscalationProposal(level, reasons, rise)
-    values = {
-        "escalation": escalation_label(Escalation.NONE),
-        "level": level_label(overall),
-        "minimum": level_label(t.monitor_level),
-        "rise": rise,
-    }
+    values = {"escalation": Escalation.NONE.value, "level": overall, "minimum": t.monitor_level}
     if rise:
-        reason = (
-            ngettext(
-                "%(escalation)s: overall risk is %(level)s, below %(minimum)s, and it rose only "
-                "%(rise)d step",
-                "%(escalation)s: overall risk is %(level)s, below %(minimum)s, and it rose only "
-                "%(rise)d steps",
-                rise,
-            )
-            % values
-        )
+        why = reason("escalation_none_rose", rise=rise, **values)
     else:
-        reason = (
-            _("%(escalation)s: overall risk is %(level)s, below %(minimum)s, and it has not risen")
-            % values
-        )
-    return EscalationProposal(Escalation.NONE.value, (reason,), rise)
+        why = reason("escalation_none", **values)
+    return EscalationProposal(Escalation.NONE.value, (why,), rise)
 
 
 # --------------------------------------------------------------------------------------------

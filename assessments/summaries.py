@@ -15,7 +15,8 @@ from assessments import scales, scoring, selectors
 from assessments.models import Assessment, IndicatorRating
 from framework.models import Pillar, RiskFactor
 
-SCHEMA_VERSION = 1
+#: Schema 2: reasons are rule + parameters, worded when shown (``assessments.wording``).
+SCHEMA_VERSION = scoring.RESULT_SCHEMA
 
 
 def content_hash(content: dict[str, Any]) -> str:
@@ -63,19 +64,16 @@ def build_summary_content(assessment: Assessment) -> dict[str, Any]:
             "code": situation.code,
             "name": situation.name,
             "country": str(situation.country),
-            "country_name": str(situation.country.name),
             "region": situation.region,
             "populations_at_risk": situation.populations_at_risk,
             "protected_groups": situation.protected_groups,
             "confidentiality": situation.confidentiality,
-            "confidentiality_label": str(situation.get_confidentiality_display()),
         },
         "assessment": {
             "id": assessment.pk,
             "revision": assessment.revision,
             "as_of": assessment.as_of.isoformat(),
             "posture": assessment.posture,
-            "posture_label": scales.posture_label(assessment.posture),
             "author": assessment.author.get_full_name() or assessment.author.get_username(),
             "narrative": assessment.narrative,
         },

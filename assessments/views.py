@@ -6,11 +6,12 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.roles import User, is_reviewer
-from assessments import permissions, scoring, selectors, services, workflow
+from assessments import permissions, scoring, selectors, services, wording, workflow
 from assessments.exchange import assessment_to_dict, assessments_for_export, summary_to_dict
 from assessments.forms import (
     AssessmentForm,
@@ -437,8 +438,14 @@ def summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def summary_json(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     summary = _summary_for_request(request, assessment)
-    response = JsonResponse(
-        summary_to_dict(summary), json_dumps_params={"indent": 2, "ensure_ascii": False}
-    )
+    data = {
+        **summary_to_dict(summary),
+        # The content keeps rules and parameters; these are its reasons in the reader's words.
+        "words": {
+            "language": get_language(),
+            **wording.summary_words(summary.content, crimes=selectors.crime_names()),
+        },
+    }
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = _summary_attachment(assessment, summary, "json")
     return response

@@ -384,3 +384,31 @@ def reasons_text(
     reasons: Iterable[Reason], *, crimes: Mapping[str, str] | None = None, sep: str = "; "
 ) -> str:
     return sep.join(reason_text(reason, crimes=crimes) for reason in reasons)
+
+
+def summary_words(content: Mapping[str, Any], *, crimes: Mapping[str, str]) -> dict[str, Any]:
+    """Every reason of a summary's content in words, keyed as in the content, for readers of
+    its JSON export (the content itself keeps the rules and their parameters)."""
+    recommendations = [rec for recs in content.get("recommendations", {}).values() for rec in recs]
+    return {
+        "level_reasons": {
+            key: [reason_text(reason, crimes=crimes) for reason in reasons]
+            for key, reasons in content.get("level_reasons", {}).items()
+        },
+        "factors": {
+            f"RF{factor['factor']}": reason_text(factor["reason"], crimes=crimes)
+            for factor in content.get("drivers", [])
+        },
+        "recommendations": {
+            rec["entry"]: {
+                "pillar": reasons_text(rec.get("pillar_reasons", []), crimes=crimes),
+                "rationales": [reason_text(r, crimes=crimes) for r in rec.get("rationales", [])],
+                "explanation": [reason_text(r, crimes=crimes) for r in rec.get("explanation", [])],
+            }
+            for rec in recommendations
+        },
+        "escalation": [
+            reason_text(reason, crimes=crimes)
+            for reason in content.get("escalation", {}).get("reasons", [])
+        ],
+    }

@@ -4,7 +4,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from assessments import scales, wording
-from assessments.models import Transition
+from assessments.models import Confidentiality, Transition
 
 register = template.Library()
 
@@ -54,3 +54,30 @@ def pillar_numeral(number: int) -> str:
 @register.filter
 def transition_text(transition: Transition) -> str:
     return wording.transition_text(transition)
+
+
+@register.filter
+def reason_text(reason: wording.Reason, crimes: Mapping[str, str] | None = None) -> str:
+    """One stored reason (rule + parameters) in words: ``{{ reason|reason_text:crime_names }}``."""
+    return wording.reason_text(reason, crimes=crimes)
+
+
+@register.filter
+def reasons_text(reasons: list[wording.Reason], crimes: Mapping[str, str] | None = None) -> str:
+    """Reasons that read as one sentence (a pillar's), joined by semicolons."""
+    return wording.reasons_text(reasons or [], crimes=crimes)
+
+
+@register.filter
+def posture_label(posture: str) -> str:
+    return scales.posture_label(posture)
+
+
+@register.filter
+def posture_clause(posture: str) -> str:
+    return scales.posture_clause(posture)
+
+
+@register.filter
+def confidentiality_label(code: str) -> str:
+    return str(dict(Confidentiality.choices).get(code, code))

@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from assessments import wording
 from assessments.scoring import (
     CONFIDENCES,
     LEVELS,
@@ -49,6 +50,19 @@ if not django_settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE
 def _english():
     with translation.override("en"):
         yield
+
+
+def words(reasons):
+    """A reason (rule + parameters), or a tuple of them, in English words."""
+    names = {crime.key: crime.name for crime in CRIMES}
+    if isinstance(reasons, dict):
+        return wording.reason_text(reasons, crimes=names)
+    return tuple(wording.reason_text(reason, crimes=names) for reason in reasons)
+
+
+def pillar_words(recommendation):
+    """Why a recommendation's pillar applies, as one sentence."""
+    return "; ".join(words(recommendation.pillar_reasons))
 
 
 # --------------------------------------------------------------------------------------------
@@ -201,7 +215,7 @@ def tools(result: AssessmentResult, pillar: int) -> list[str]:
 
 
 def withheld_tools(result: AssessmentResult) -> dict[str, str]:
-    return {item.entry_code: item.reason for item in result.withheld}
+    return {item.entry_code: words(item.reason) for item in result.withheld}
 
 
 def result_at(level: str, posture: str = "unwilling") -> AssessmentResult:
@@ -232,14 +246,17 @@ def test_factor_level_is_highest_assessed_indicator_with_its_drivers():
     rf7 = result.factors[7]
     assert rf7.level == "high"
     assert rf7.drivers == ("7.2", "7.9")
-    assert rf7.reason == "RF7 is high, the highest severity of its 3 assessed indicators (7.2, 7.9)"
+    assert (
+        words(rf7.reason)
+        == "RF7 is high, the highest severity of its 3 assessed indicators (7.2, 7.9)"
+    )
 
 
 def test_factor_with_only_not_assessed_indicators_is_not_assessed():
     result = run(rate("7.1", severity="not_assessed"))
     assert result.factors[7].level is None
     assert result.factors[7].drivers == ()
-    assert "not assessed" in result.factors[7].reason
+    assert "not assessed" in words(result.factors[7].reason)
 
 
 def test_factor_with_absent_indicators_is_absent_not_unassessed():
@@ -445,11 +462,11 @@ def test_crime_level_rules(ratings, crime, level, reason):
     result = run(ratings)
     assert result.crimes[crime].level == level
     if reason is not None:
-        assert reason in result.crimes[crime].reasons
+        assert reason in words(result.crimes[crime].reasons)
 
 
 def test_insufficient_data_reason_names_the_crime_and_its_factors():
-    reason = run({}).crimes["war_crimes"].reasons[0]
+    reason = words(run({}).crimes["war_crimes"].reasons)[0]
     assert reason == (
         "insufficient data: no indicator of the factors of War crimes "
         "(RF1, RF2, RF3, RF4, RF5, RF6, RF7, RF8, RF13, RF14) has been assessed"
@@ -462,7 +479,7 @@ def test_ethnic_cleansing_has_no_specific_factors_and_is_skipped():
 
 def test_every_rule_that_fired_at_the_chosen_level_is_listed():
     ratings = rate("10.2") | rate("9.1", severity="high") | rate_factors(1, 2, 3, 4, 8)
-    assert run(ratings).crimes["genocide"].reasons == (
+    assert words(run(ratings).crimes["genocide"].reasons) == (
         "imminent risk: conduct factor RF10 is moderate (10.2)",
         "imminent risk: specific factor RF9 is high (9.1)",
         "imminent risk: 5 common factors at moderate or higher (RF1, RF2, RF3, RF4, RF8), "
@@ -473,7 +490,7 @@ def test_every_rule_that_fired_at_the_chosen_level_is_listed():
 
 def test_crisis_lists_only_crisis_rules():
     ratings = rate("13.1", "14.2", severity="high") | rate_factors(1, 2, 3)
-    assert run(ratings).crimes["war_crimes"].reasons == (
+    assert words(run(ratings).crimes["war_crimes"].reasons) == (
         "current crisis: conduct factor RF13 is high (13.1)",
         "current crisis: conduct factor RF14 is high (14.2)",
     )
@@ -489,7 +506,7 @@ def test_overall_is_the_highest_crime_level_and_names_the_crimes():
     result = run(rate("11.1", "13.1", severity="high") | rate("9.1"))
     assert result.overall == "current_crisis"
     assert result.overall_crimes == ("crimes_against_humanity", "war_crimes")
-    assert result.overall_reason == (
+    assert words(result.overall_reason) == (
         "overall current crisis: set by Crimes against humanity, War crimes"
     )
 
@@ -513,12 +530,12 @@ def test_score_is_strength_times_weight_of_strongest_driver():
     assert rec.tool_code == "impartial-oversight-of-political-transitions"
     assert rec.score == 10
     assert rec.drivers == ("1.1", "1.2", "7.1")
-    assert rec.explanation == (
+    assert words(rec.explanation) == (
         "RF1: strength 2 x weight 3 (strongest driver high) = 6",
         "RF7: strength 2 x weight 2 (strongest driver moderate) = 4",
         "score 10",
     )
-    assert rec.rationales[0] == (
+    assert words(rec.rationales)[0] == (
         "RF1 (1.1 low, 1.2 high): Impartial Oversight of Political Transitions addresses RF1"
     )
 
@@ -527,7 +544,7 @@ def test_worsening_driver_adds_one_point_and_says_so():
     steady = run(rate("6.1")).recommendations[1][0]
     worse = run(rate("6.1", trend="worsening")).recommendations[1][0]
     assert worse.score == steady.score + 1
-    assert "+1: 6.1 is worsening" in worse.explanation
+    assert "+1: 6.1 is worsening" in words(worse.explanation)
 
 
 def test_indicator_link_is_active_only_when_that_indicator_is_rated():
@@ -548,7 +565,7 @@ def test_indicator_link_is_active_only_when_that_indicator_is_rated():
     rec = next(r for r in result.recommendations[1] if r.tool_code == "counter-hate-speech")
     assert rec.drivers == ("7.5",)
     assert rec.score == 9
-    assert rec.rationales == ("7.5 (high): answers incitement",)
+    assert words(rec.rationales) == ("7.5 (high): answers incitement",)
 
 
 def test_pillar_one_is_withheld_when_the_state_is_unwilling():
@@ -563,7 +580,7 @@ def test_pillar_two_applies_to_a_willing_state_lacking_capacity_even_at_low_risk
     result = run(rate("1.1"), "willing_lacks_capacity")
     assert result.overall == "low"
     assert result.recommendations[2]
-    assert result.recommendations[2][0].pillar_reason == (
+    assert pillar_words(result.recommendations[2][0]) == (
         "Pillar II: the State is willing but lacks capacity, so international assistance "
         "helps it protect"
     )
@@ -610,8 +627,8 @@ def test_use_of_force_is_always_marked_last_resort():
     result = run(rate("13.1", severity="high"), "perpetrator")
     force = next(r for r in result.recommendations[3] if r.tool_code == USE_OF_FORCE)
     assert force.last_resort and force.coercive
-    assert "last resort: only when peaceful means have failed" in force.explanation
-    assert force.pillar_reason.endswith(
+    assert "last resort: only when peaceful means have failed" in words(force.explanation)
+    assert pillar_words(force).endswith(
         "; coercive measure: overall risk is current crisis (at least current crisis)"
     )
 
@@ -747,7 +764,7 @@ def test_worked_example_low():
     )
     result = run(ratings, "willing_able")
     assert result.overall == "low"
-    assert result.crimes["genocide"].reasons == (
+    assert words(result.crimes["genocide"].reasons) == (
         "low: 1 common factor at moderate or higher, fewer than 3; "
         "no specific factor at moderate or higher",
     )
@@ -760,8 +777,8 @@ def test_worked_example_low():
     ]
     top = result.recommendations[1][0]
     assert top.drivers == ("1.1", "4.2")
-    assert "+1: 1.1 is worsening" in top.explanation
-    assert top.pillar_reason == (
+    assert "+1: 1.1 is worsening" in words(top.explanation)
+    assert pillar_words(top) == (
         "Pillar I: the State is willing and able, so the State's own measures come first"
     )
     assert result.recommendations[2] == result.recommendations[3] == ()
@@ -781,11 +798,11 @@ def test_worked_example_serious_concern():
     ratings = rate("1.1", "2.3", "3.4", "9.2")
     result = run(ratings, "willing_lacks_capacity")
     assert result.overall == "serious_concern"
-    assert result.crimes["genocide"].reasons == (
+    assert words(result.crimes["genocide"].reasons) == (
         "serious concern: 3 common factors at moderate or higher (RF1, RF2, RF3), at least 3",
         "serious concern: specific factor RF9 is moderate (9.2)",
     )
-    assert result.overall_reason == (
+    assert words(result.overall_reason) == (
         "overall serious concern: set by Genocide, Crimes against humanity, War crimes"
     )
     assert [(r.tool_code, r.score) for r in result.recommendations[2][:3]] == [
@@ -794,7 +811,7 @@ def test_worked_example_serious_concern():
         ("dispute-resolution-expertise", 8),
     ]
     assert result.recommendations[2][0].drivers == ("2.3", "3.4", "9.2")
-    assert result.recommendations[2][0].pillar_reason == (
+    assert pillar_words(result.recommendations[2][0]) == (
         "Pillar II: the State is willing but lacks capacity, so international assistance "
         "helps it protect; Pillar II: overall risk is serious concern (at least serious "
         "concern), so international encouragement and assistance are due"
@@ -815,7 +832,7 @@ def test_worked_example_imminent_risk():
     ratings = rate("11.2", "1.1") | rate("8.3", severity="high", trend="worsening")
     result = run(ratings, "unwilling")
     assert result.overall == "imminent_risk"
-    assert result.crimes["crimes_against_humanity"].reasons == (
+    assert words(result.crimes["crimes_against_humanity"].reasons) == (
         "imminent risk: conduct factor RF11 is moderate (11.2)",
     )
     assert result.crimes["genocide"].level == "low"
@@ -828,7 +845,7 @@ def test_worked_example_imminent_risk():
         ("mediation-and-political-dialogue", 4),
     ]
     assert result.recommendations[3][0].drivers == ("1.1", "8.3")
-    assert result.recommendations[3][0].pillar_reason == (
+    assert pillar_words(result.recommendations[3][0]) == (
         "Pillar III: the State is unwilling and overall risk is imminent risk (at least "
         "imminent risk), calling for a timely and decisive response"
     )
@@ -853,10 +870,10 @@ def test_worked_example_current_crisis():
     ratings = rate("10.1", "9.1", severity="high") | rate("7.5")
     result = run(ratings, "perpetrator")
     assert result.overall == "current_crisis"
-    assert result.crimes["genocide"].reasons == (
+    assert words(result.crimes["genocide"].reasons) == (
         "current crisis: conduct factor RF10 is high (10.1)",
     )
-    assert result.overall_reason == "overall current crisis: set by Genocide"
+    assert words(result.overall_reason) == "overall current crisis: set by Genocide"
     assert [(r.tool_code, r.score, r.rank) for r in result.recommendations[3][:4]] == [
         ("public-advocacy", 10, 1),
         ("criminal-investigations-fact-finding-missions-commissions-of-inquiry", 6, 2),
@@ -865,7 +882,7 @@ def test_worked_example_current_crisis():
     ]
     force = result.recommendations[3][3]
     assert force.last_resort
-    assert force.explanation[-1] == "last resort: only when peaceful means have failed"
+    assert words(force.explanation)[-1] == "last resort: only when peaceful means have failed"
     assert (SANCTIONS, 4) in [(r.tool_code, r.score) for r in result.recommendations[3]]
     escalation = propose_escalation(current=result, previous_overall=None, posture="perpetrator")
     assert escalation.level == "request_security_council_briefing"
@@ -989,7 +1006,7 @@ def test_escalation_rules(overall, previous, posture, level, reason):
     )
     assert proposal.level == level
     if reason is not None:
-        assert proposal.reasons[0] == reason
+        assert words(proposal.reasons)[0] == reason
 
 
 def test_escalation_lists_every_rule_that_fired_highest_first():
@@ -997,7 +1014,7 @@ def test_escalation_lists_every_rule_that_fired_highest_first():
         current=result_at("current_crisis"), previous_overall="low", posture="unwilling"
     )
     assert proposal.rise == 3
-    assert [reason.split(":")[0] for reason in proposal.reasons] == [
+    assert [reason.split(":")[0] for reason in words(proposal.reasons)] == [
         "request a Security Council briefing",
         "brief the Secretary-General",
         "brief the Secretary-General",
@@ -1146,3 +1163,56 @@ def test_scales_are_ordered():
         "current_crisis",
     )
     assert SEVERITIES == ("not_assessed", "absent", "low", "moderate", "high")
+
+
+# --------------------------------------------------------------------------------------------
+# Reasons are rules with their parameters, never words
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_reason_is_a_rule_with_its_parameters():
+    result = run(rate("10.1", severity="moderate"))
+
+    assert result.crimes["genocide"].reasons == (
+        {
+            "rule": "imminent_conduct_factor",
+            "factor": "RF10",
+            "severity": "moderate",
+            "indicators": ["10.1"],
+        },
+    )
+    assert result.overall_reason == {
+        "rule": "overall_set_by",
+        "level": "imminent_risk",
+        "crimes": ["genocide"],
+    }
+
+
+def _reasons_in(value):
+    """Every reason (a dict with a "rule") anywhere in a stored result or summary."""
+    if isinstance(value, dict):
+        if "rule" in value:
+            yield value
+        for item in value.values():
+            yield from _reasons_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _reasons_in(item)
+
+
+@given(ratings=some_ratings, posture=a_posture)
+@hypothesis_settings(max_examples=60, deadline=None)
+def test_a_stored_result_holds_codes_and_numbers_and_words_every_reason(ratings, posture):
+    stored = json.loads(json.dumps(assess(FRAMEWORK, ratings, posture).to_dict()))
+
+    reasons = list(_reasons_in(stored))
+
+    assert stored["schema"] == 2
+    assert reasons, "every result explains itself"
+    for reason in reasons:
+        assert reason["rule"] in wording.RULES
+        assert wording.reason_text(reason, crimes={c.key: c.name for c in CRIMES})
+    # No sentence is stored: the words come when the result is shown.
+    text = json.dumps(stored)
+    for phrase in ("imminent risk:", "serious concern:", "withheld:", " x weight ", "set by"):
+        assert phrase not in text
