@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.requests import AuthenticatedHttpRequest
 from accounts.roles import User, is_reviewer
 from assessments import permissions, scoring, selectors, services, wording, workflow
 from assessments.exchange import assessment_to_dict, assessments_for_export, summary_to_dict
@@ -26,7 +27,7 @@ from framework.models import Indicator, PillarTool, RiskFactor
 
 
 @require_safe
-def situation_list(request: HttpRequest) -> HttpResponse:
+def situation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     situations = permissions.visible_situations(request.user)
     return render(
         request,
@@ -38,7 +39,7 @@ def situation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def situation_create(request: HttpRequest) -> HttpResponse:
+def situation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not permissions.can_manage_situations(request.user):
         raise PermissionDenied
     form = SituationForm(request.POST or None)
@@ -51,7 +52,7 @@ def situation_create(request: HttpRequest) -> HttpResponse:
     return render(request, "assessments/situation_form.html", {"form": form})
 
 
-def situation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def situation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     situation = permissions.get_situation_for_user(request.user, pk)
     if not permissions.can_manage_situations(request.user):
         raise PermissionDenied
@@ -69,7 +70,7 @@ def situation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def situation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def situation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     situation = permissions.get_situation_for_user(request.user, pk)
     assessments = list(situation.assessments.select_related("author", "reviewer"))
     can_assess = permissions.can_assess(request.user, situation)
@@ -96,7 +97,7 @@ def situation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def assessment_start(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     situation = permissions.get_situation_for_user(request.user, pk)
     if not permissions.can_assess(request.user, situation):
         raise PermissionDenied
@@ -144,7 +145,7 @@ def _factors_for_form(assessment: Assessment) -> list[RiskFactor]:
     )
 
 
-def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     if not workflow.allowed(assessment, workflow.Action.EDIT, request.user):
         raise PermissionDenied
@@ -192,7 +193,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = selectors.assessment_detail(
         permissions.get_assessment_for_user(request.user, pk).pk
     )
@@ -251,7 +252,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     try:
         workflow.submit_assessment(assessment, by=request.user)
@@ -266,7 +267,7 @@ def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def assessment_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     summary = selectors.current_summary(assessment)
     if summary is None or not summary.is_ready:
@@ -299,7 +300,7 @@ def assessment_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def assessment_respond(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     if not workflow.allowed(assessment, workflow.Action.RESPOND, request.user):
         raise PermissionDenied
@@ -330,7 +331,7 @@ def assessment_respond(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def assessment_export(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visible = permissions.get_assessment_for_user(request.user, pk)
     assessment = assessments_for_export().get(pk=visible.pk)
     data = assessment_to_dict(assessment)
@@ -341,7 +342,7 @@ def assessment_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def review_queue(request: HttpRequest) -> HttpResponse:
+def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not is_reviewer(request.user):
         raise PermissionDenied
     queue = list(selectors.review_queue())
@@ -392,7 +393,7 @@ def _escalation_context(
 
 
 @require_safe
-def summary_status(request: HttpRequest, pk: int) -> HttpResponse:
+def summary_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The polled partial: the escalation section, refreshed until its summary is final."""
     assessment = permissions.get_assessment_for_user(request.user, pk)
     summary = selectors.current_summary(assessment)
@@ -406,7 +407,7 @@ def summary_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def summary_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def summary_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     summary = selectors.current_summary(assessment)
     if summary is None:
@@ -426,7 +427,7 @@ def _summary_attachment(assessment: Assessment, summary: EscalationSummary, ext:
 
 
 @require_safe
-def summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def summary_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     summary = _summary_for_request(request, assessment)
     response = HttpResponse(render_summary_pdf(summary), content_type="application/pdf")
@@ -435,7 +436,7 @@ def summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def summary_json(request: HttpRequest, pk: int) -> HttpResponse:
+def summary_json(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     summary = _summary_for_request(request, assessment)
     data = {
