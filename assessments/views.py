@@ -277,7 +277,7 @@ def assessment_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("assessments:detail", pk=assessment.pk)
     approve = form.cleaned_data["decision"] == "approve"
     try:
