@@ -19,7 +19,7 @@ def sees_all_situations(user: User) -> bool:
 def visible_situations(user: User) -> QuerySet[Situation]:
     if sees_all_situations(user):
         return Situation.objects.all()
-    if is_analyst(user):
+    if user.is_authenticated and is_analyst(user):
         return Situation.objects.filter(analysts=user)
     return Situation.objects.none()
 
