@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -131,9 +131,7 @@ DEMO: tuple[DemoSituation, ...] = (
 
 
 @transaction.atomic
-def seed_demo_situations(
-    *, analysts: list[AbstractBaseUser], reviewer: AbstractBaseUser
-) -> list[tuple[Situation, bool]]:
+def seed_demo_situations(*, analysts: list[User], reviewer: User) -> list[tuple[Situation, bool]]:
     """Create the demo situations with their assessments; existing ones are kept as they are."""
     indicators = dict(Indicator.objects.values_list("code", "pk"))
     today = timezone.localdate()
@@ -163,8 +161,8 @@ def seed_demo_situations(
 def _seed_assessment(
     situation: Situation,
     item: DemoAssessment,
-    analyst: AbstractBaseUser,
-    reviewer: AbstractBaseUser,
+    analyst: User,
+    reviewer: User,
     indicators: dict[str, int],
     today: date,
 ) -> Assessment:

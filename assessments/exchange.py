@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -330,8 +330,8 @@ class ImportReport:
 def _situation_for_import(
     given: SituationRecord,
     *,
-    by: AbstractBaseUser,
-    users: dict[str, AbstractBaseUser],
+    by: User,
+    users: dict[str, User],
     report: ImportReport,
 ) -> Situation:
     """The situation a record names: by code if given, else by name and country; or a new one."""
@@ -381,7 +381,7 @@ def _situation_for_import(
 
 @transaction.atomic
 def import_assessments(
-    records: Iterable[AssessmentRecord], *, by: AbstractBaseUser, source: str = "a file"
+    records: Iterable[AssessmentRecord], *, by: User, source: str = "a file"
 ) -> ImportReport:
     """Import validated records (see ``assessments.exchange``) in one transaction.
 
@@ -408,7 +408,7 @@ def import_assessments(
         for name in (record.author, record.reviewer, *record.situation.analysts)
         if name
     }
-    users: dict[str, AbstractBaseUser] = {
+    users: dict[str, User] = {
         user.get_username(): user
         for user in user_model.objects.filter(**{f"{user_model.USERNAME_FIELD}__in": usernames})
     }

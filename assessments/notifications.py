@@ -11,7 +11,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -29,7 +29,7 @@ SEND_OVERDUE_REMINDER_TASK = "assessments.send_overdue_reminder"
 SEND_REVIEW_DIGEST_EMAIL_TASK = "assessments.send_review_digest_email"
 
 
-def send_once(key: str, recipient: AbstractBaseUser, subject: str, body: str) -> bool:
+def send_once(key: str, recipient: User, subject: str, body: str) -> bool:
     """Send an email unless one with this key was sent already.
 
     The record and the sending are one transaction: an email that fails to go out leaves no
@@ -47,7 +47,7 @@ def send_once(key: str, recipient: AbstractBaseUser, subject: str, body: str) ->
     return True
 
 
-def _active_user(user_id: int) -> AbstractBaseUser | None:
+def _active_user(user_id: int) -> User | None:
     return get_user_model().objects.filter(pk=user_id, is_active=True).first()
 
 

@@ -5,7 +5,7 @@ Every change to an assessment is a step of the workflow (``assessments.workflow`
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -17,9 +17,7 @@ from assessments.workflow import WorkflowError
 
 
 @transaction.atomic
-def create_situation(
-    *, by: AbstractBaseUser, analysts: Iterable[AbstractBaseUser], **values: object
-) -> Situation:
+def create_situation(*, by: User, analysts: Iterable[User], **values: object) -> Situation:
     if not permissions.can_manage_situations(by):
         raise WorkflowError(_("Only reviewers and framework admins create situations."))
     situation = Situation.objects.create(created_by=by, **values)
@@ -31,8 +29,8 @@ def create_situation(
 def update_situation(
     situation: Situation,
     *,
-    by: AbstractBaseUser,
-    analysts: Iterable[AbstractBaseUser],
+    by: User,
+    analysts: Iterable[User],
     **values: object,
 ) -> Situation:
     if not permissions.can_manage_situations(by):

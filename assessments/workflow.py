@@ -18,12 +18,13 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import roles
 from accounts.roles import is_reviewer
 from assessments import jobs, permissions, scales, scoring, selectors
 from assessments.models import (
@@ -45,7 +46,6 @@ logger = logging.getLogger(__name__)
 Status = Assessment.Status
 SummaryStatus = EscalationSummary.Status
 Event = Transition.Event
-User = AbstractBaseUser | AnonymousUser
 
 DRAFT_SUMMARY_TASK = "assessments.draft_summary"
 NOTIFY_SUMMARY_READY_TASK = "assessments.notify_summary_ready"
@@ -117,7 +117,7 @@ def step(action: str, from_status: str) -> Step | None:
     return _STEP.get((Action(action), from_status))
 
 
-def _actor_may(actor: Actor, user: User | None, assessment: Assessment) -> bool:
+def _actor_may(actor: Actor, user: roles.User | None, assessment: Assessment) -> bool:
     if actor == Actor.SYSTEM:
         return user is None
     if user is None:
@@ -131,7 +131,7 @@ def _actor_may(actor: Actor, user: User | None, assessment: Assessment) -> bool:
     return analyst or is_reviewer(user)
 
 
-def allowed(assessment: Assessment, action: str, user: User | None) -> bool:
+def allowed(assessment: Assessment, action: str, user: roles.User | None) -> bool:
     """May ``user`` (None: the system) take ``action`` on ``assessment`` in its status now?"""
     if action in COMPOSITE_ACTIONS:
         return any(allowed(assessment, part, user) for part in COMPOSITE_ACTIONS[action])
@@ -156,7 +156,7 @@ def _status_refusal(action: Action, assessment: Assessment) -> str:
     return _("This cannot be done while the assessment is %(status)s.") % {"status": status}
 
 
-def _actor_refusal(action: Action, user: User, assessment: Assessment) -> str:
+def _actor_refusal(action: Action, user: roles.User, assessment: Assessment) -> str:
     if action in (Action.APPROVE, Action.RETURN):
         if not is_reviewer(user):
             return _("Only reviewers review assessments.")
@@ -168,7 +168,7 @@ def _actor_refusal(action: Action, user: User, assessment: Assessment) -> str:
     return _("Only the analysts assigned to this situation assess it.")
 
 
-def require(assessment: Assessment, action: Action, user: User | None) -> Step:
+def require(assessment: Assessment, action: Action, user: roles.User | None) -> Step:
     """The step ``action`` takes now, or WorkflowError saying why it is not allowed.
 
     Who may act is checked before the status, so that nobody learns more than their role
@@ -191,7 +191,7 @@ def require(assessment: Assessment, action: Action, user: User | None) -> Step:
 def record_transition(
     assessment: Assessment,
     *,
-    by: AbstractBaseUser | None,
+    by: User | None,
     from_status: str,
     event: str,
     params: Mapping[str, object] | None = None,
@@ -214,7 +214,7 @@ def record_transition(
     )
 
 
-def _mark_editor(assessment: Assessment, user: AbstractBaseUser) -> None:
+def _mark_editor(assessment: Assessment, user: User) -> None:
     role = (
         Participation.objects.filter(assessment=assessment, user=user)
         .values_list("role", flat=True)
@@ -228,7 +228,7 @@ def _mark_editor(assessment: Assessment, user: AbstractBaseUser) -> None:
         )
 
 
-def claim_review(assessment: Assessment, by: AbstractBaseUser) -> None:
+def claim_review(assessment: Assessment, by: User) -> None:
     """Record the reviewer; the participation constraint refuses anyone who edited it."""
     if not is_reviewer(by):
         raise WorkflowError(_("Only reviewers review assessments."))
@@ -295,7 +295,7 @@ class RatingInput:
 def start_assessment(
     situation: Situation,
     *,
-    by: AbstractBaseUser,
+    by: User,
     as_of: date,
     posture: str,
     narrative: str = "",
@@ -348,7 +348,7 @@ def start_assessment(
 def save_assessment(
     assessment: Assessment,
     *,
-    by: AbstractBaseUser,
+    by: User,
     expected_version: int,
     as_of: date,
     posture: str,
@@ -434,7 +434,7 @@ def _save_ratings(assessment: Assessment, ratings: dict[int, RatingInput]) -> No
 def respond_to_recommendation(
     assessment: Assessment,
     *,
-    by: AbstractBaseUser,
+    by: User,
     entry: PillarTool,
     accepted: bool,
     reason: str,
@@ -469,7 +469,7 @@ def respond_to_recommendation(
 
 
 @transaction.atomic
-def submit_assessment(assessment: Assessment, *, by: AbstractBaseUser) -> Assessment:
+def submit_assessment(assessment: Assessment, *, by: User) -> Assessment:
     assessment = _locked(assessment)
     taken = require(assessment, Action.SUBMIT, by)
     if not assessment.ratings.exclude(severity=scales.Severity.NOT_ASSESSED).exists():
@@ -611,7 +611,7 @@ def mark_summary_failed(summary_id: int, error: str, *, token: uuid.UUID | None 
 
 
 @transaction.atomic
-def retry_summary(summary: EscalationSummary, *, by: AbstractBaseUser) -> EscalationSummary:
+def retry_summary(summary: EscalationSummary, *, by: User) -> EscalationSummary:
     """An analyst of the situation or a reviewer asks for a failed summary to be drafted again."""
     assessment = _locked(summary.assessment)
     require(assessment, Action.RETRY_SUMMARY, by)
@@ -655,7 +655,7 @@ def sweep_stuck_summaries() -> int:
 def decide_escalation(
     summary: EscalationSummary,
     *,
-    by: AbstractBaseUser,
+    by: User,
     approve: bool,
     level: str,
     reason: str,

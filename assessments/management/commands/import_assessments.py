@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.exchange import (
@@ -33,7 +33,7 @@ class Command(BaseCommand):
             help="the importing user (default: the first superuser)",
         )
 
-    def importing_user(self, username: object) -> AbstractBaseUser:
+    def importing_user(self, username: object) -> User:
         users = get_user_model().objects
         if username is not None:
             user = users.filter(**{users.model.USERNAME_FIELD: username}).first()
