@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
@@ -15,6 +16,9 @@ from assessments.models import (
     Transition,
 )
 from framework.models import Crime, Indicator, RiskFactor, ThresholdSet, ToolMapping
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 DEFAULT_THRESHOLDS_CODE = "default"
 
@@ -101,7 +105,7 @@ def scoring_framework(extra_indicator_ids: set[int] | None = None) -> scoring.Fr
             tool_name=m.entry.tool.name,
             pillar=m.entry.pillar.number,
             factor=m.factor.number,
-            indicator=m.indicator.code if m.indicator_id else None,
+            indicator=m.indicator.code if m.indicator is not None else None,
             strength=m.strength,
             rationale=m.rationale,
             coercive=m.entry.tool.coercive,
@@ -130,7 +134,18 @@ def ratings_for_scoring(ratings: list[IndicatorRating]) -> dict[str, scoring.Rat
     }
 
 
-def situations_with_levels(situations: QuerySet[Situation]) -> QuerySet[Situation]:
+class SituationLevels(TypedDict):
+    """What :func:`situations_with_levels` annotates each situation with."""
+
+    approved_level: str | None
+    approved_as_of: date | None
+    latest_level: str | None
+    latest_as_of: date | None
+
+
+def situations_with_levels(
+    situations: QuerySet[Situation],
+) -> "QuerySet[WithAnnotations[Situation, SituationLevels]]":
     """Annotate each situation with its latest approved and latest assessment (one query)."""
     approved = (
         Assessment.objects.approved().filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
@@ -159,13 +174,13 @@ def situation_rows(
     today = today or timezone.localdate()
     rows = []
     for s in situations_with_levels(situations):
-        level = s.approved_level or s.latest_level  # type: ignore[attr-defined]
-        last = s.latest_as_of  # type: ignore[attr-defined]
+        level = s.approved_level or s.latest_level
+        last = s.latest_as_of
         rows.append(
             SituationRow(
                 situation=s,
                 level=level,
-                approved=s.approved_level is not None,  # type: ignore[attr-defined]
+                approved=s.approved_level is not None,
                 last_assessed=last,
                 overdue=last is None or last + timedelta(days=s.review_cadence_days) < today,
             )
@@ -230,12 +245,12 @@ def previous_approved(assessment: Assessment) -> Assessment | None:
 
 def overdue_situations(today: date) -> list[Situation]:
     """Situations not assessed within their review cadence, with their analysts."""
-    rows = []
+    rows: list[Situation] = []
     situations = Situation.objects.prefetch_related("analysts").annotate(
         last_as_of=Max("assessments__as_of")
     )
     for situation in situations:
-        last = situation.last_as_of or situation.created_at.date()  # type: ignore[attr-defined]  # annotated above
+        last = situation.last_as_of or situation.created_at.date()
         if last + timedelta(days=situation.review_cadence_days) < today:
             rows.append(situation)
     return rows
