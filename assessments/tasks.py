@@ -5,8 +5,9 @@ on its own, and can never change the status of a summary or an assessment.
 """
 
 import logging
+from typing import TypedDict
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
@@ -19,8 +20,21 @@ logger = logging.getLogger(__name__)
 # Errors worth retrying: the database or the broker is briefly unreachable.
 TRANSIENT = (OperationalError, InterfaceError, BrokerError, ConnectionError)
 
+
+class EmailTaskOptions(TypedDict):
+    """The ``shared_task`` options that every email task shares."""
+
+    acks_late: bool
+    reject_on_worker_lost: bool
+    autoretry_for: tuple[type[Exception], ...]
+    retry_backoff: int
+    retry_backoff_max: int
+    retry_jitter: bool
+    max_retries: int
+
+
 #: Emails: retried with exponential backoff (capped), then given up and logged.
-EMAIL_TASK_OPTIONS: dict[str, object] = {
+EMAIL_TASK_OPTIONS: EmailTaskOptions = {
     "acks_late": True,
     "reject_on_worker_lost": True,
     "autoretry_for": (Exception,),
@@ -40,11 +54,11 @@ EMAIL_TASK_OPTIONS: dict[str, object] = {
     soft_time_limit=settings.SUMMARY_SOFT_TIME_LIMIT,
     time_limit=settings.SUMMARY_TIME_LIMIT,
 )
-def draft_summary_task(self, summary_id: int) -> str:  # type: ignore[no-untyped-def]  # Celery's bound task
+def draft_summary_task(self: "Task[[int], str]", summary_id: int) -> str:
     try:
         return workflow.draft_summary(summary_id)
     except TRANSIENT as exc:
-        if self.request.retries >= self.max_retries:
+        if self.max_retries is not None and self.request.retries >= self.max_retries:
             workflow.mark_summary_failed(summary_id, f"gave up after retries: {exc}")
             return "failed"
         countdown = min(2 ** (self.request.retries + 1), 60)
