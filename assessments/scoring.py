@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import Field, asdict, dataclass, field, fields
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from assessments.scales import (
     CONFIDENCES,
@@ -104,8 +104,11 @@ def _factor_number(value: int | str) -> int:
 class _StoredSettings:
     """``to_dict``/``from_dict`` for the threshold dataclasses, so admins can store them."""
 
+    # Set by @dataclass on each subclass; declared here so that asdict() and fields() accept it.
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)  # type: ignore[call-overload]
+        data = asdict(self)
         return {
             key: list(value) if isinstance(value, tuple) else value for key, value in data.items()
         }
@@ -117,7 +120,7 @@ class _StoredSettings:
         Unknown keys raise ``ValueError`` unless ``ignore_unknown`` (e.g. a stored record's
         ``code`` and ``name``).
         """
-        names = {item.name for item in fields(cls)}  # type: ignore[arg-type]
+        names = {item.name for item in fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown and not ignore_unknown:
             raise ValueError(f"unknown {cls.__name__} settings: {', '.join(unknown)}")
