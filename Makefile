@@ -17,7 +17,11 @@ $(STAMP): pyproject.toml requirements.lock
 		-c requirements.lock -e ".[dev]"
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The local trial's settings, so that the README's commands work in a plain shell too.
+.env:
+	printf '# Written by make run for a local trial. A production host sets its own environment.\nDEBUG=true\n' > .env
+
+setup: $(STAMP) .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_framework
 	$(BIN)/python manage.py seed_demo

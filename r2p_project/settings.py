@@ -17,6 +17,25 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def read_env_file(path: Path) -> None:
+    """Take ``KEY=VALUE`` lines of a local env file as defaults: the environment wins.
+
+    ``make run`` writes ``.env`` (DEBUG=true) so that the README's commands work in a plain
+    shell on a trial machine; a production host has no such file and sets its environment.
+    """
+    if not path.is_file():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _sep, value = line.partition("=")
+        os.environ.setdefault(key.strip(), value.strip().strip("\"'"))
+
+
+read_env_file(Path(os.environ.get("R2P_ENV_FILE", BASE_DIR / ".env")))
+
+
 def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 

@@ -58,3 +58,26 @@ def test_a_malformed_boolean_is_refused_with_its_name():
 
     assert result.returncode != 0
     assert "DEBUG must be true or false" in result.stderr
+
+
+def test_a_local_env_file_sets_defaults_and_the_environment_wins(tmp_path):
+    env_file = tmp_path / "local.env"
+    env_file.write_text("# a trial machine\nDEBUG=true\nALLOWED_HOSTS='from-the-file.example'\n")
+    base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "ALLOWED_HOSTS")}
+    script = "from django.conf import settings; print(settings.DEBUG, settings.ALLOWED_HOSTS)"
+
+    def settings_with(**env: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", f"import django; django.setup(); {script}"],
+            cwd=settings.BASE_DIR,
+            env={**base, "DJANGO_SETTINGS_MODULE": "r2p_project.settings", **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert settings_with(R2P_ENV_FILE=str(env_file)) == "True ['from-the-file.example']"
+    production = {**PRODUCTION_ENV, "R2P_ENV_FILE": str(env_file)}
+    assert settings_with(**production) == "False ['r2p.example.org']"
