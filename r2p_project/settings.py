@@ -117,7 +117,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "r2p_project.errors.FriendlyErrorsMiddleware",
 ]
+CSRF_FAILURE_VIEW = "r2p_project.errors.csrf_failure"
 
 ROOT_URLCONF = "r2p_project.urls"
 

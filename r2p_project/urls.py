@@ -11,3 +11,8 @@ urlpatterns = [
     path("framework/", include("framework.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "r2p_project.errors.bad_request"
+handler403 = "r2p_project.errors.permission_denied"
+handler404 = "r2p_project.errors.page_not_found"
+handler500 = "r2p_project.errors.server_error"

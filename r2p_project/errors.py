@@ -1,0 +1,63 @@
+"""Error pages within the app's layout: what happened, in a sentence, and a way back.
+
+Django shows these in production through the ``handler*`` views below. Under ``make run``
+(DEBUG on) Django would show its technical pages instead; ``FriendlyErrorsMiddleware`` shows
+the app's own for a missing page, a refused one and a method not allowed there too.
+"""
+
+import logging
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import render
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/404.html", status=404)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/403.html", status=403)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/400.html", status=400)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No request context: whatever failed may fail again while rendering the page.
+    return HttpResponse(render_to_string("errors/500.html"), status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "errors/csrf.html", status=403)
+
+
+def method_not_allowed(request: HttpRequest, allowed: str) -> HttpResponse:
+    response = render(request, "errors/405.html", {"allowed": allowed}, status=405)
+    response["Allow"] = allowed
+    return response
+
+
+class FriendlyErrorsMiddleware:
+    """The app's error pages for 403, 404 and 405, whatever DEBUG says."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if isinstance(response, HttpResponseNotAllowed) and not response.content:
+            return method_not_allowed(request, response["Allow"])
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        if isinstance(exception, PermissionDenied):
+            return permission_denied(request, exception)
+        return None
