@@ -1,4 +1,5 @@
-"""Small builders for situations and assessments, going through the real services.
+"""Small builders for situations, assessments and their summaries, going through the real
+services. Every test module builds with these; none keeps builders of its own.
 
     situation = build_situation(by=reviewer, analysts=[analyst])
     assessment = build_assessment(
@@ -8,9 +9,11 @@
         status="approved",
         reviewer=reviewer,
     )
+    summary = summary_of(assessment)
 
-Every rating gets an evidence note and one graded source, as the edit form demands for a
-moderate or high severity, so what the builders make is what an analyst could have made.
+A rating given as a severity or a (severity, trend, confidence) tuple gets an evidence note
+and one graded source, as the edit form demands for a moderate or high severity, so what the
+builders make is what an analyst could have made. A ``RatingInput`` is taken as it is.
 """
 
 from collections.abc import Iterable, Mapping
@@ -21,7 +24,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from assessments import services, workflow
 from assessments.forms import format_sources
-from assessments.models import Assessment, EscalationSummary, Situation
+from assessments.models import Assessment, EscalationDecision, EscalationSummary, Situation
 from assessments.workflow import RatingInput
 from framework.models import Indicator
 
@@ -29,9 +32,12 @@ AS_OF = date(2026, 5, 1)
 RETURN_REASON = "The evidence for the triggers is a single unverified report."
 # Three common factors at moderate or higher: serious concern, with tools to recommend.
 SERIOUS_CONCERN = {"1.1": "moderate", "7.5": "high", "8.1": ("high", "worsening", "high")}
+# Incitement at high and two common factors: a current crisis (genocide) under a perpetrator
+# posture, for which a Security Council briefing is proposed.
+CRISIS = {"10.1": "high", "1.1": "moderate", "8.4": "moderate"}
 _numbers = count(1)
 
-RatingSpec = str | tuple[str, ...]
+RatingSpec = str | tuple[str, ...] | RatingInput
 
 
 def build_situation(
@@ -55,7 +61,7 @@ def build_situation(
     )
 
 
-def rating_input(spec: RatingSpec, *, code: str = "") -> RatingInput:
+def rating_input(spec: str | tuple[str, ...], *, code: str = "") -> RatingInput:
     """``"high"`` or ``("high", "worsening", "low")`` as the service's ``RatingInput``."""
     severity, trend, confidence = (spec, "stable", "medium") if isinstance(spec, str) else spec
     assessed = severity != "not_assessed"
@@ -74,7 +80,10 @@ def ratings_by_pk(ratings: Mapping[str, RatingSpec]) -> dict[int, RatingInput]:
     missing = set(ratings) - set(pks)
     if missing:
         raise ValueError(f"unknown indicator codes: {sorted(missing)}")
-    return {pks[code]: rating_input(spec, code=code) for code, spec in ratings.items()}
+    return {
+        pks[code]: spec if isinstance(spec, RatingInput) else rating_input(spec, code=code)
+        for code, spec in ratings.items()
+    }
 
 
 def build_assessment(
@@ -86,19 +95,19 @@ def build_assessment(
     as_of: date = AS_OF,
     status: str = "draft",
     reviewer: AbstractBaseUser | None = None,
+    reason: str = RETURN_REASON,
     narrative: str = "",
     copy_from: Assessment | None = None,
 ) -> Assessment:
     """An assessment by ``by`` brought to ``status`` through the workflow services.
 
-    ``ratings`` maps indicator codes to a severity or a (severity, trend, confidence) tuple.
-    A status past draft needs a rated indicator: when none is given, 7.5 is rated moderate.
-    ``in_review``, ``approved`` and ``returned`` need a ``reviewer``.
+    ``ratings`` maps indicator codes to a severity, a (severity, trend, confidence) tuple or a
+    ``RatingInput``. A status past draft needs a rated indicator: when none is given, 7.5 is
+    rated moderate. ``approved`` and ``returned`` need the ``reviewer`` who decides (a
+    returned one with ``reason``); see :func:`bring_to`.
     """
     if status not in Assessment.Status.values:
         raise ValueError(f"unknown status {status!r}")
-    if status in ("in_review", "approved", "returned") and reviewer is None:
-        raise ValueError(f"a {status} assessment needs a reviewer")
     if ratings is None:
         ratings = {} if status == "draft" else {"7.5": "moderate"}
     assessment = workflow.start_assessment(
@@ -119,27 +128,103 @@ def build_assessment(
             narrative=narrative,
             ratings=ratings_by_pk(ratings),
         )
+    return bring_to(assessment, status, reviewer=reviewer, reason=reason)
+
+
+def build_crisis(
+    situation: Situation, *, by: AbstractBaseUser, status: str = "draft", **kw: object
+) -> Assessment:
+    """An assessment of a current crisis (:data:`CRISIS`, the state a perpetrator) by ``by``,
+    brought to ``status``: its summary proposes a Security Council briefing."""
+    return build_assessment(
+        situation, by=by, ratings=CRISIS, posture="perpetrator", status=status, **kw
+    )
+
+
+def bring_to(
+    assessment: Assessment,
+    status: str,
+    *,
+    reviewer: AbstractBaseUser | None = None,
+    reason: str = RETURN_REASON,
+) -> Assessment:
+    """Take a draft or returned assessment on to ``status`` as its users and the worker do:
+    its author submits it, the worker drafts the summary (``in_review``), and ``reviewer``
+    approves the escalation or rejects it with ``reason`` (``approved``, ``returned``)."""
+    if status in ("approved", "returned") and reviewer is None:
+        raise ValueError(f"a {status} assessment needs a reviewer")
     if status != "draft":
-        assessment = workflow.submit_assessment(assessment, by=by)
+        assessment = workflow.submit_assessment(assessment, by=assessment.author)
     if status in ("in_review", "approved", "returned"):
         assessment = draft_summary_now(assessment)
-    if status in ("approved", "returned"):
+    if reviewer is not None and status in ("approved", "returned"):
         assessment = decide(
             assessment,
             by=reviewer,
             approve=status == "approved",
-            reason="" if status == "approved" else RETURN_REASON,
+            reason="" if status == "approved" else reason,
         )
     return Assessment.objects.get(pk=assessment.pk)
 
 
+def edit_assessment(
+    assessment: Assessment,
+    *,
+    by: AbstractBaseUser,
+    narrative: str = "",
+    ratings: Mapping[str, RatingSpec] | None = None,
+    expected_version: int | None = None,
+) -> Assessment:
+    """``save_assessment`` as the edit form does it: the date and the posture unchanged, the
+    version the user loaded (the stored one unless ``expected_version`` is given)."""
+    assessment = Assessment.objects.get(pk=assessment.pk)
+    return workflow.save_assessment(
+        assessment,
+        by=by,
+        expected_version=assessment.lock_version if expected_version is None else expected_version,
+        as_of=assessment.as_of,
+        posture=assessment.posture,
+        narrative=narrative,
+        ratings=ratings_by_pk(ratings or {}),
+    )
+
+
+def summary_of(assessment: Assessment, revision: int | None = None) -> EscalationSummary:
+    """The escalation summary of the assessment's current version (or of ``revision``)."""
+    assessment = Assessment.objects.get(pk=assessment.pk)
+    return EscalationSummary.objects.get(
+        assessment=assessment, revision=assessment.revision if revision is None else revision
+    )
+
+
 def draft_summary_now(assessment: Assessment) -> Assessment:
     """Do what the worker does on submit: draft the summary; the assessment is then in review."""
-    summary = EscalationSummary.objects.get(assessment=assessment, revision=assessment.revision)
-    outcome = workflow.draft_summary(summary.pk)
+    outcome = workflow.draft_summary(summary_of(assessment).pk)
     if outcome != "drafted":
         raise ValueError(f"the summary was not drafted: {outcome}")
     return Assessment.objects.get(pk=assessment.pk)
+
+
+def decide_on(
+    summary: EscalationSummary,
+    *,
+    by: AbstractBaseUser,
+    approve: bool,
+    reason: str = "",
+    level: str | None = None,
+    hash_read: str | None = None,
+) -> EscalationDecision:
+    """A reviewer's decision on ``summary`` through the service: at the proposed level unless
+    ``level`` is given, on the content whose hash they read (the stored one by default)."""
+    return workflow.decide_escalation(
+        summary,
+        by=by,
+        approve=approve,
+        # A summary that is not ready proposes nothing yet; the service refuses it first.
+        level=level or summary.proposed_escalation or "keep_monitoring",
+        reason=reason,
+        content_hash=summary.content_hash if hash_read is None else hash_read,
+    )
 
 
 def decide(
@@ -151,15 +236,7 @@ def decide(
     level: str | None = None,
 ) -> Assessment:
     """The reviewer's decision on the ready summary of the assessment's current version."""
-    summary = EscalationSummary.objects.get(assessment=assessment, revision=assessment.revision)
-    workflow.decide_escalation(
-        summary,
-        by=by,
-        approve=approve,
-        level=level or summary.proposed_escalation,
-        reason=reason,
-        content_hash=summary.content_hash,
-    )
+    decide_on(summary_of(assessment), by=by, approve=approve, reason=reason, level=level)
     return Assessment.objects.get(pk=assessment.pk)
 
 

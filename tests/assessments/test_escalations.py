@@ -20,35 +20,17 @@ from assessments.models import (
     Notification,
 )
 from assessments.summaries import content_hash
-from tests.assessments.builders import build_assessment, build_situation, ratings_by_pk
+from tests.assessments.builders import (
+    build_assessment,
+    build_crisis,
+    build_situation,
+    decide_on,
+    draft_summary_now,
+    edit_assessment,
+    summary_of,
+)
 
-CRISIS = {"10.1": "high", "1.1": "moderate", "8.4": "moderate"}
 SERIOUS = {"1.1": "moderate", "2.1": "moderate", "3.1": "moderate"}
-
-
-def submitted(situation, analyst, ratings, *, as_of=date(2026, 5, 1), posture="perpetrator"):
-    assessment = build_assessment(
-        situation, by=analyst, ratings=ratings, as_of=as_of, posture=posture
-    )
-    return workflow.submit_assessment(assessment, by=analyst)
-
-
-def drafted(assessment):
-    summary = EscalationSummary.objects.get(assessment=assessment, revision=assessment.revision)
-    assert workflow.draft_summary(summary.pk) == "drafted"
-    summary.refresh_from_db()
-    return summary
-
-
-def approve(summary, reviewer, level=None, reason=""):
-    return workflow.decide_escalation(
-        summary,
-        by=reviewer,
-        approve=True,
-        level=level or summary.proposed_escalation,
-        reason=reason,
-        content_hash=summary.content_hash,
-    )
 
 
 @pytest.fixture
@@ -61,7 +43,7 @@ def test_submitting_creates_one_pending_summary_of_that_version(
     situation, analyst, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assessment = submitted(situation, analyst, CRISIS)
+        assessment = build_crisis(situation, by=analyst, status="submitted")
 
     summary = EscalationSummary.objects.get(assessment=assessment)
     assert summary.revision == assessment.revision == 1
@@ -73,9 +55,9 @@ def test_submitting_creates_one_pending_summary_of_that_version(
 def test_drafting_stores_a_snapshot_with_its_hash_and_moves_the_assessment_into_review(
     situation, analyst, reviewer
 ):
-    assessment = submitted(situation, analyst, CRISIS)
+    assessment = build_crisis(situation, by=analyst, status="submitted")
 
-    summary = drafted(assessment)
+    summary = summary_of(draft_summary_now(assessment))
 
     assessment.refresh_from_db()
     assert assessment.status == "in_review"
@@ -101,7 +83,7 @@ def test_drafting_stores_a_snapshot_with_its_hash_and_moves_the_assessment_into_
 def test_a_second_delivery_makes_no_second_summary_and_no_second_email(
     situation, analyst, reviewer, django_capture_on_commit_callbacks, jobs
 ):
-    assessment = submitted(situation, analyst, CRISIS)
+    assessment = build_crisis(situation, by=analyst, status="submitted")
     summary = EscalationSummary.objects.get(assessment=assessment)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -122,7 +104,7 @@ def test_a_second_delivery_makes_no_second_summary_and_no_second_email(
 
 @pytest.mark.django_db
 def test_the_database_allows_one_summary_per_assessment_version(situation, analyst):
-    assessment = submitted(situation, analyst, CRISIS)
+    assessment = build_crisis(situation, by=analyst, status="submitted")
 
     with pytest.raises(IntegrityError), transaction.atomic():
         EscalationSummary.objects.create(assessment=assessment, revision=assessment.revision)
@@ -132,7 +114,7 @@ def test_the_database_allows_one_summary_per_assessment_version(situation, analy
 def test_a_claim_held_by_a_live_drafter_is_not_taken_but_a_dead_drafters_is(
     situation, analyst, settings
 ):
-    assessment = submitted(situation, analyst, CRISIS)
+    assessment = build_crisis(situation, by=analyst, status="submitted")
     summary = EscalationSummary.objects.get(assessment=assessment)
     assert workflow.claim_summary(summary.pk) is not None
 
@@ -148,9 +130,11 @@ def test_a_claim_held_by_a_live_drafter_is_not_taken_but_a_dead_drafters_is(
 
 @pytest.mark.django_db
 def test_sweeper_enqueues_again_what_is_stuck_and_leaves_the_rest(situation, analyst, settings):
-    stuck = submitted(situation, analyst, CRISIS)
+    stuck = build_crisis(situation, by=analyst, status="submitted")
     fresh_situation = build_situation(by=stuck.situation.created_by, analysts=[analyst])
-    fresh = submitted(fresh_situation, analyst, SERIOUS)
+    fresh = build_assessment(
+        fresh_situation, by=analyst, ratings=SERIOUS, posture="perpetrator", status="submitted"
+    )
     long_ago = timezone.now() - timedelta(seconds=settings.SUMMARY_STUCK_AFTER_SECONDS + 5)
     EscalationSummary.objects.filter(assessment=stuck).update(updated_at=long_ago)
 
@@ -175,7 +159,7 @@ def test_submit_succeeds_when_the_broker_is_down_and_the_summary_stays_pending(
     app._pool = None
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            assessment = submitted(situation, analyst, CRISIS)
+            assessment = build_crisis(situation, by=analyst, status="submitted")
     finally:
         app.conf.broker_url = saved
         app._pool = None
@@ -186,7 +170,7 @@ def test_submit_succeeds_when_the_broker_is_down_and_the_summary_stays_pending(
 
 @pytest.mark.django_db
 def test_a_permanent_failure_is_visible_and_can_be_tried_again(situation, analyst, reviewer):
-    assessment = submitted(situation, analyst, CRISIS)
+    assessment = build_crisis(situation, by=analyst, status="submitted")
     summary = EscalationSummary.objects.get(assessment=assessment)
 
     assert workflow.mark_summary_failed(summary.pk, "the drafter crashed")
@@ -201,7 +185,7 @@ def test_a_permanent_failure_is_visible_and_can_be_tried_again(situation, analys
 
 @pytest.mark.django_db
 def test_an_outsider_cannot_retry_a_failed_summary(situation, analyst, other_analyst):
-    assessment = submitted(situation, analyst, CRISIS)
+    assessment = build_crisis(situation, by=analyst, status="submitted")
     summary = EscalationSummary.objects.get(assessment=assessment)
     workflow.mark_summary_failed(summary.pk, "boom")
 
@@ -213,9 +197,9 @@ def test_an_outsider_cannot_retry_a_failed_summary(situation, analyst, other_ana
 def test_reviewer_approves_at_the_proposed_level_and_the_decision_binds_to_the_hash(
     situation, analyst, reviewer
 ):
-    summary = drafted(submitted(situation, analyst, CRISIS))
+    summary = summary_of(build_crisis(situation, by=analyst, status="in_review"))
 
-    decision = approve(summary, reviewer)
+    decision = decide_on(summary, by=reviewer, approve=True)
 
     assert decision.approved is True
     assert decision.level == summary.proposed_escalation
@@ -227,10 +211,10 @@ def test_reviewer_approves_at_the_proposed_level_and_the_decision_binds_to_the_h
 
 @pytest.mark.django_db
 def test_changing_the_level_or_rejecting_needs_a_reason(situation, analyst, reviewer):
-    summary = drafted(submitted(situation, analyst, CRISIS))
+    summary = summary_of(build_crisis(situation, by=analyst, status="in_review"))
 
     with pytest.raises(workflow.WorkflowError, match="reason for changing"):
-        approve(summary, reviewer, level="brief_secretary_general")
+        decide_on(summary, by=reviewer, approve=True, level="brief_secretary_general")
     with pytest.raises(workflow.WorkflowError, match="reason for rejecting"):
         workflow.decide_escalation(
             summary,
@@ -242,7 +226,9 @@ def test_changing_the_level_or_rejecting_needs_a_reason(situation, analyst, revi
         )
     assert not EscalationDecision.objects.exists()
 
-    decision = approve(summary, reviewer, level="brief_secretary_general", reason="SG first.")
+    decision = decide_on(
+        summary, by=reviewer, approve=True, level="brief_secretary_general", reason="SG first."
+    )
     assert (decision.level, decision.proposed_level) == (
         "brief_secretary_general",
         "request_security_council_briefing",
@@ -253,7 +239,7 @@ def test_changing_the_level_or_rejecting_needs_a_reason(situation, analyst, revi
 def test_rejecting_returns_the_assessment_to_the_analyst_with_the_reason(
     situation, analyst, reviewer
 ):
-    summary = drafted(submitted(situation, analyst, CRISIS))
+    summary = summary_of(build_crisis(situation, by=analyst, status="in_review"))
 
     workflow.decide_escalation(
         summary,
@@ -271,7 +257,7 @@ def test_rejecting_returns_the_assessment_to_the_analyst_with_the_reason(
 
 @pytest.mark.django_db
 def test_a_decision_on_content_the_reviewer_did_not_read_is_refused(situation, analyst, reviewer):
-    summary = drafted(submitted(situation, analyst, CRISIS))
+    summary = summary_of(build_crisis(situation, by=analyst, status="in_review"))
 
     with pytest.raises(workflow.WorkflowError, match="not the one stored"):
         workflow.decide_escalation(
@@ -287,10 +273,10 @@ def test_a_decision_on_content_the_reviewer_did_not_read_is_refused(situation, a
 @pytest.mark.django_db
 def test_the_author_can_never_decide_on_their_own_summary(situation, analyst, reviewer):
     analyst.groups.add(Group.objects.get(name=REVIEWERS))
-    summary = drafted(submitted(situation, analyst, CRISIS))
+    summary = summary_of(build_crisis(situation, by=analyst, status="in_review"))
 
     with pytest.raises(workflow.WorkflowError):
-        approve(summary, analyst)
+        decide_on(summary, by=analyst, approve=True)
     with pytest.raises(IntegrityError), transaction.atomic():
         EscalationDecision.objects.create(
             summary=summary,
@@ -307,45 +293,42 @@ def test_the_author_can_never_decide_on_their_own_summary(situation, analyst, re
 def test_an_edit_after_approval_makes_a_new_version_that_needs_a_new_decision(
     situation, analyst, reviewer
 ):
-    summary = drafted(submitted(situation, analyst, CRISIS))
-    approve(summary, reviewer)
+    summary = summary_of(build_crisis(situation, by=analyst, status="in_review"))
+    decide_on(summary, by=reviewer, approve=True)
     assessment = Assessment.objects.get(pk=summary.assessment_id)
 
-    assessment = workflow.save_assessment(
+    assessment = edit_assessment(
         assessment,
         by=analyst,
-        expected_version=assessment.lock_version,
-        as_of=assessment.as_of,
-        posture=assessment.posture,
         narrative="Corrected after a new report.",
-        ratings=ratings_by_pk({"10.1": "moderate"}),
+        ratings={"10.1": "moderate"},
     )
     assert assessment.status == "draft"
     assessment = workflow.submit_assessment(assessment, by=analyst)
-    second = drafted(assessment)
+    second = summary_of(draft_summary_now(assessment))
 
     assert (summary.revision, second.revision) == (1, 2)
     assert second.content_hash != summary.content_hash
     assert not hasattr(second, "decision")
     with pytest.raises(workflow.WorkflowError):
-        approve(summary, reviewer)  # the old decision's summary cannot be decided again
+        decide_on(summary, by=reviewer, approve=True)  # the old summary cannot be decided again
 
 
 @pytest.mark.django_db
 def test_summary_lists_what_changed_since_the_last_approved_assessment(
     situation, analyst, reviewer
 ):
-    first = drafted(submitted(situation, analyst, SERIOUS, posture="unwilling"))
-    approve(first, reviewer)
+    build_assessment(situation, by=analyst, ratings=SERIOUS, status="approved", reviewer=reviewer)
 
-    later = submitted(
+    later = build_assessment(
         situation,
-        analyst,
-        {**SERIOUS, "10.1": "moderate", "8.1": "low", "2.1": "low"},
+        by=analyst,
+        ratings={**SERIOUS, "10.1": "moderate", "8.1": "low", "2.1": "low"},
         as_of=date(2026, 6, 1),
         posture="unwilling",
+        status="in_review",
     )
-    content = drafted(later).content
+    content = summary_of(later).content
 
     changes = content["changes"]
     assert changes["first_assessment"] is False
@@ -388,7 +371,7 @@ def test_overdue_reminders_go_to_the_analysts_once_a_day(
 def test_reviewers_get_one_digest_a_day_of_summaries_awaiting_decision(
     situation, analyst, reviewer, django_capture_on_commit_callbacks, jobs
 ):
-    drafted(submitted(situation, analyst, CRISIS))
+    build_crisis(situation, by=analyst, status="in_review")
     jobs.published.clear()  # the summary-ready emails: not what this test is about
 
     def digest(day):
@@ -406,7 +389,7 @@ def test_reviewers_get_one_digest_a_day_of_summaries_awaiting_decision(
 
 @pytest.mark.django_db
 def test_summary_pdf_is_a_real_pdf_marked_on_every_page(client, situation, analyst, reviewer):
-    summary = drafted(submitted(situation, analyst, CRISIS))
+    summary = summary_of(build_crisis(situation, by=analyst, status="in_review"))
     client.force_login(reviewer)
 
     response = client.get(reverse("assessments:summary_pdf", args=[summary.assessment_id]))
@@ -429,8 +412,10 @@ def test_summary_pdf_is_a_real_pdf_marked_on_every_page(client, situation, analy
 def test_summary_json_is_the_stored_snapshot_with_its_hash_and_decision(
     client, situation, analyst, reviewer
 ):
-    summary = drafted(submitted(situation, analyst, CRISIS))
-    approve(summary, reviewer, level="brief_secretary_general", reason="SG first.")
+    summary = summary_of(build_crisis(situation, by=analyst, status="in_review"))
+    decide_on(
+        summary, by=reviewer, approve=True, level="brief_secretary_general", reason="SG first."
+    )
     client.force_login(analyst)
 
     response = client.get(reverse("assessments:summary_json", args=[summary.assessment_id]))
@@ -449,7 +434,7 @@ def test_summary_json_is_the_stored_snapshot_with_its_hash_and_decision(
 def test_an_unassigned_analyst_gets_404_on_the_pdf_and_the_json(
     client, situation, analyst, other_analyst
 ):
-    summary = drafted(submitted(situation, analyst, CRISIS))
+    summary = summary_of(build_crisis(situation, by=analyst, status="in_review"))
     client.force_login(other_analyst)
 
     for name in ("assessments:summary_pdf", "assessments:summary_json"):

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from assessments import services, wording, workflow
+from assessments import wording
 from assessments.exchange import (
     ExchangeError,
     assessments_for_export,
@@ -34,52 +34,26 @@ from assessments.models import (
 )
 from assessments.workflow import RatingInput
 from framework.models import Indicator
-from tests.assessments.builders import decide, draft_summary_now
+from tests.assessments.builders import (
+    bring_to,
+    build_assessment,
+    build_situation,
+    draft_summary_now,
+)
 
-# Builders ----------------------------------------------------------------------------------
-
-
-def make_situation(by, analysts, code="darfur", name="Darfur", country="SD", **extra):
-    return services.create_situation(
-        by=by, analysts=analysts, code=code, name=name, country=country, **extra
-    )
-
-
-def make_assessment(
-    situation,
-    analyst,
-    as_of=date(2026, 1, 15),
-    ratings: dict[str, RatingInput] | None = None,
-    posture="perpetrator",
-    narrative="Militias attack villages.",
-):
-    assessment = workflow.start_assessment(
-        situation, by=analyst, as_of=as_of, posture=posture, narrative=narrative
-    )
-    ratings = ratings or {"7.5": RatingInput("high")}
-    ids = dict(Indicator.objects.filter(code__in=ratings).values_list("code", "pk"))
-    return workflow.save_assessment(
-        assessment,
-        by=analyst,
-        expected_version=assessment.lock_version,
-        as_of=as_of,
-        posture=posture,
-        narrative=narrative,
-        ratings={ids[code]: rating for code, rating in ratings.items()},
-    )
+# What the tests here assess unless they say otherwise: the ratings as a file from another
+# office may carry them, a bare severity without a note or a source.
+ASSESSED: dict[str, Any] = {
+    "as_of": date(2026, 1, 15),
+    "posture": "perpetrator",
+    "narrative": "Militias attack villages.",
+    "ratings": {"7.5": RatingInput("high")},
+}
 
 
-def in_review(assessment):
-    """Submitted, and its escalation summary drafted (what the worker does)."""
-    return draft_summary_now(workflow.submit_assessment(assessment, by=assessment.author))
-
-
-def approved(assessment, reviewer):
-    return decide(in_review(assessment), by=reviewer, approve=True)
-
-
-def returned(assessment, reviewer, reason):
-    return decide(in_review(assessment), by=reviewer, approve=False, reason=reason)
+def assessment_in(situation, *, by, **given):
+    """``build_assessment`` with the values above, unless ``given`` says otherwise."""
+    return build_assessment(situation, by=by, **{**ASSESSED, **given})
 
 
 def export(*args: str) -> dict[str, Any]:
@@ -179,7 +153,7 @@ def valid_document() -> dict[str, Any]:
 
 @pytest.fixture
 def darfur(reviewer, analyst):
-    return make_situation(reviewer, [analyst])
+    return build_situation(by=reviewer, analysts=[analyst], code="darfur", name="Darfur")
 
 
 # Export ------------------------------------------------------------------------------------
@@ -187,10 +161,12 @@ def darfur(reviewer, analyst):
 
 @pytest.mark.django_db
 def test_export_of_one_situation_lists_only_its_assessments(tmp_path, reviewer, analyst, darfur):
-    other = make_situation(reviewer, [analyst], code="rakhine", name="Rakhine", country="MM")
-    make_assessment(darfur, analyst, as_of=date(2026, 1, 15))
-    make_assessment(darfur, analyst, as_of=date(2026, 2, 15))
-    make_assessment(other, analyst)
+    other = build_situation(
+        by=reviewer, analysts=[analyst], code="rakhine", name="Rakhine", country="MM"
+    )
+    assessment_in(darfur, by=analyst, as_of=date(2026, 1, 15))
+    assessment_in(darfur, by=analyst, as_of=date(2026, 2, 15))
+    assessment_in(other, by=analyst)
     output = tmp_path / "darfur.json"
 
     err = StringIO()
@@ -215,9 +191,9 @@ def test_export_of_an_unknown_situation_is_refused(darfur):
 
 @pytest.mark.django_db
 def test_export_holds_the_spec_fields_and_the_stored_levels(reviewer, analyst, darfur):
-    assessment = make_assessment(
+    assessment = assessment_in(
         darfur,
-        analyst,
+        by=analyst,
         ratings={
             "7.5": RatingInput(
                 "high", "worsening", "high", "Arms flows.", (("B", "Panel of Experts"),)
@@ -225,8 +201,9 @@ def test_export_holds_the_spec_fields_and_the_stored_levels(reviewer, analyst, d
             "13.1": RatingInput("high", confidence="low"),
             "1.1": RatingInput("not_assessed", note="No access."),
         },
+        status="approved",
+        reviewer=reviewer,
     )
-    assessment = approved(assessment, reviewer)
     assessment.refresh_from_db()
     summary = EscalationSummary.objects.get(assessment=assessment)
 
@@ -291,17 +268,17 @@ def test_export_reads_a_fixed_number_of_queries(
     django_assert_num_queries, reviewer, analyst, darfur
 ):
     made = [
-        make_assessment(
+        assessment_in(
             darfur,
-            analyst,
+            by=analyst,
             as_of=date(2026, 1, day),
             ratings={"7.5": RatingInput("low", sources=(("A", "x"),)), "8.1": RatingInput("low")},
         )
         for day in (1, 2, 3, 4)
     ]
-    approved(made[0], reviewer)
-    returned(made[1], reviewer, "More sources.")
-    in_review(made[2])
+    bring_to(made[0], "approved", reviewer=reviewer)
+    bring_to(made[1], "returned", reviewer=reviewer, reason="More sources.")
+    bring_to(made[2], "in_review")
     # assessments with situation, author and reviewer; ratings; sources; analysts; summaries
     # with their decisions and the decisions' reviewers
     with django_assert_num_queries(5):
@@ -317,7 +294,7 @@ def test_export_reads_a_fixed_number_of_queries(
 
 @pytest.mark.django_db
 def test_single_assessment_export_view_still_serves_the_assessment(client, analyst, darfur):
-    assessment = make_assessment(darfur, analyst)
+    assessment = assessment_in(darfur, by=analyst)
     client.force_login(analyst)
 
     response = client.get(reverse("assessments:export", args=[assessment.pk]))
@@ -335,19 +312,23 @@ def test_single_assessment_export_view_still_serves_the_assessment(client, analy
 def test_export_import_export_round_trip_is_identical(
     tmp_path, reviewer, analyst, other_analyst, admin
 ):
-    darfur = make_situation(
-        reviewer,
-        [analyst, other_analyst],
+    darfur = build_situation(
+        by=reviewer,
+        analysts=[analyst, other_analyst],
+        code="darfur",
+        name="Darfur",
         region="North Darfur",
         populations_at_risk="Masalit civilians",
         protected_groups="Masalit",
         review_cadence_days=30,
         confidentiality="strictly_confidential",
     )
-    rakhine = make_situation(reviewer, [analyst], code="rakhine", name="Rakhine", country="MM")
-    draft = make_assessment(
+    rakhine = build_situation(
+        by=reviewer, analysts=[analyst], code="rakhine", name="Rakhine", country="MM"
+    )
+    draft = assessment_in(
         darfur,
-        analyst,
+        by=analyst,
         as_of=date(2026, 3, 1),
         posture="unwilling",
         ratings={
@@ -357,23 +338,23 @@ def test_export_import_export_round_trip_is_identical(
             "13.2": RatingInput("absent"),
         },
     )
-    approved(
-        make_assessment(
-            darfur,
-            other_analyst,
-            as_of=date(2026, 1, 1),
-            ratings={"8.1": RatingInput("high", note="Elections.")},
-        ),
-        reviewer,
+    assessment_in(
+        darfur,
+        by=other_analyst,
+        as_of=date(2026, 1, 1),
+        ratings={"8.1": RatingInput("high", note="Elections.")},
+        status="approved",
+        reviewer=reviewer,
     )
-    returned(
-        make_assessment(rakhine, analyst, posture="willing_lacks_capacity"),
-        reviewer,
-        "More sources.",
+    assessment_in(
+        rakhine,
+        by=analyst,
+        posture="willing_lacks_capacity",
+        status="returned",
+        reviewer=reviewer,
+        reason="More sources.",
     )
-    workflow.submit_assessment(
-        make_assessment(rakhine, analyst, as_of=date(2026, 4, 1)), by=analyst
-    )
+    assessment_in(rakhine, by=analyst, as_of=date(2026, 4, 1), status="submitted")
     first = tmp_path / "first.json"
     call_command("export_assessments", "--output", str(first), stderr=StringIO())
     before = json.loads(first.read_text(encoding="utf-8"))
@@ -528,8 +509,8 @@ def test_import_ignores_the_summaries_of_the_file_and_drafts_its_own_for_review(
 def test_import_adds_to_an_existing_situation_matched_by_name_and_country(
     tmp_path, admin, reviewer, analyst
 ):
-    existing = make_situation(
-        reviewer, [analyst], code="myanmar-rakhine", name="Rakhine", country="MM"
+    existing = build_situation(
+        by=reviewer, analysts=[analyst], code="myanmar-rakhine", name="Rakhine", country="MM"
     )
 
     import_file(write(tmp_path, valid_document()))

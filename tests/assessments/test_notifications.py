@@ -6,9 +6,8 @@ from django.core import mail
 
 from assessments import tasks
 from assessments.models import Assessment, EscalationSummary
-from tests.assessments.builders import build_assessment, build_situation
+from tests.assessments.builders import CRISIS, build_assessment, build_situation
 
-CRISIS = {"10.1": "high", "1.1": "moderate", "8.4": "moderate"}
 FAILING_EMAIL = "tests.support.email.FailingBackend"
 
 

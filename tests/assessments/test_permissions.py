@@ -17,7 +17,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments import workflow
 from assessments.models import Assessment, EscalationSummary, RecommendationResponse, Situation
-from tests.assessments.builders import build_assessment, build_situation, edit_form_data
+from tests.assessments.builders import (
+    build_assessment,
+    build_situation,
+    edit_form_data,
+    summary_of,
+)
 
 ROLES = ("anonymous", "assigned", "unassigned", "reviewer", "admin", "outsider")
 ROLE_FIXTURES = {
@@ -205,10 +210,10 @@ def world(analyst, other_analyst, reviewer, admin, outsider) -> World:
         situation, by=analyst, ratings={"8.1": "high"}, status="in_review", reviewer=reviewer
     )
     failed = build_assessment(situation, by=analyst, ratings={"1.1": "low"}, status="submitted")
-    assert workflow.mark_summary_failed(summary(failed).pk, "the drafter crashed")
+    assert workflow.mark_summary_failed(summary_of(failed).pk, "the drafter crashed")
     assert draft.result["recommendations"], "the draft needs a recommendation to respond to"
-    assert summary(submitted).status == "pending"
-    assert summary(in_review).status == "ready"
+    assert summary_of(submitted).status == "pending"
+    assert summary_of(in_review).status == "ready"
     return World(
         situation,
         draft,
@@ -217,12 +222,6 @@ def world(analyst, other_analyst, reviewer, admin, outsider) -> World:
         failed,
         draft.result["recommendations"][0]["entry"],
     )
-
-
-def summary(assessment: Assessment) -> EscalationSummary:
-    """The summary of the assessment's current version."""
-    assessment = Assessment.objects.get(pk=assessment.pk)
-    return EscalationSummary.objects.get(assessment=assessment, revision=assessment.revision)
 
 
 # Which assessment of the world each URL about one assessment is asked about.
@@ -275,9 +274,9 @@ def _post_data(name: str, world: World) -> dict[str, object]:
         "assessments:edit": edit_form_data(world.draft, narrative="Edited by the table test."),
         "assessments:decide": {
             "decision": "approve",
-            "level": summary(world.in_review).proposed_escalation,
+            "level": summary_of(world.in_review).proposed_escalation,
             "reason": "",
-            "content_hash": summary(world.in_review).content_hash,
+            "content_hash": summary_of(world.in_review).content_hash,
         },
         "assessments:respond": {
             "entry": world.recommended_entry,
@@ -304,7 +303,7 @@ EFFECTS: dict[str, Callable[[World, Client, str], bool]] = {
     ),
     "assessments:submit": lambda w, c, r: w.refreshed(w.draft).status == "submitted",
     "assessments:decide": lambda w, c, r: w.refreshed(w.in_review).status == "approved",
-    "assessments:summary_retry": lambda w, c, r: summary(w.failed).status == "pending",
+    "assessments:summary_retry": lambda w, c, r: summary_of(w.failed).status == "pending",
     "assessments:respond": lambda w, c, r: RecommendationResponse.objects.filter(
         assessment=w.draft
     ).exists(),
@@ -364,7 +363,7 @@ def test_each_role_gets_the_answer_the_table_gives_for_each_url_and_method(
     if expected == 200 and name == "assessments:summary_json":
         assert response["Content-Type"] == "application/json"
         data = response.json()
-        assert data["content_hash"] == summary(world.in_review).content_hash
+        assert data["content_hash"] == summary_of(world.in_review).content_hash
         assert data["content"]["situation"]["name"] == SITUATION_NAME
     if expected == 200 and name == "assessments:summary_pdf":
         assert response["Content-Type"] == "application/pdf"
@@ -483,7 +482,7 @@ def test_summary_exports_serve_the_latest_ready_summary_or_the_revision_asked_fo
     client, world, reviewer
 ):
     client.force_login(reviewer)
-    ready = summary(world.in_review)
+    ready = summary_of(world.in_review)
 
     def get(name: str, assessment: Assessment, query: str = "") -> int:
         url = reverse(name, kwargs={"pk": assessment.pk}) + query

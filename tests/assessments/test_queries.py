@@ -6,6 +6,7 @@ written, signed in, with the session already warm; they include the session, the
 the user's groups.
 """
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -131,22 +132,11 @@ def many_ratings(count, *, situation, analyst):
             ("low", "medium", "high")[n % 3],
         )
         given = rating_input(spec, code=indicator.code)
-        ratings[indicator.pk] = type(given)(
-            severity=given.severity,
-            trend=given.trend,
-            confidence=given.confidence,
-            note=given.note,
-            sources=(*given.sources, ("C", f"Local radio on {indicator.code}")),
+        ratings[indicator.code] = replace(
+            given, sources=(*given.sources, ("C", f"Local radio on {indicator.code}"))
         )
-    assessment = build_assessment(situation, by=analyst)
-    assessment = workflow.save_assessment(
-        assessment,
-        by=analyst,
-        expected_version=assessment.lock_version,
-        as_of=assessment.as_of,
-        posture=assessment.posture,
-        narrative="Many indicators rated.",
-        ratings=ratings,
+    assessment = build_assessment(
+        situation, by=analyst, ratings=ratings, narrative="Many indicators rated."
     )
     entries = PillarTool.objects.filter(
         code__in=[r["entry"] for r in assessment.result["recommendations"]]

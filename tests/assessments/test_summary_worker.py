@@ -14,13 +14,11 @@ import psycopg
 import pytest
 from django.db import connection
 
-from assessments import workflow
 from assessments.models import Assessment, EscalationSummary, Notification
 from r2p_project.celery import app
-from tests.assessments.builders import build_assessment, build_situation
+from tests.assessments.builders import build_crisis, build_situation, summary_of
 from tests.conftest import IN_CI, wait_for
 
-CRISIS = {"10.1": "high", "1.1": "moderate", "8.4": "moderate"}
 FAST = {
     "CELERY_VISIBILITY_TIMEOUT": "6",
     "CELERY_UNACKED_RESTORE_INTERVAL": "1",
@@ -35,8 +33,7 @@ FAST = {
 
 def submit_one(analyst, reviewer, name="Delta Region (test)"):
     situation = build_situation(by=reviewer, analysts=[analyst], name=name)
-    assessment = build_assessment(situation, by=analyst, ratings=CRISIS, posture="perpetrator")
-    return workflow.submit_assessment(assessment, by=analyst)
+    return build_crisis(situation, by=analyst, status="submitted")
 
 
 def assert_emailed_once(summary, settle: float = 1.0):
@@ -46,10 +43,6 @@ def assert_emailed_once(summary, settle: float = 1.0):
     wait_for(lambda: notified.count() >= 1, 15, "the reviewer was not emailed")
     time.sleep(settle)
     assert notified.count() == 1
-
-
-def summary_of(assessment):
-    return EscalationSummary.objects.get(assessment=assessment)
 
 
 def is_ready(assessment):

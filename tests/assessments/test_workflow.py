@@ -42,10 +42,12 @@ from tests.assessments.builders import (
     build_assessment,
     build_situation,
     decide,
+    decide_on,
     draft_summary_now,
+    edit_assessment,
     edit_form_data,
     field_name,
-    ratings_by_pk,
+    summary_of,
 )
 from tests.conftest import make_user
 
@@ -92,40 +94,6 @@ def steps(assessment):
         )
         for t in Transition.objects.filter(assessment=assessment).select_related("actor")
     ]
-
-
-def save(assessment, *, by, narrative="", ratings=None, expected_version=None):
-    """save_assessment with the header unchanged unless given."""
-    assessment = Assessment.objects.get(pk=assessment.pk)
-    return workflow.save_assessment(
-        assessment,
-        by=by,
-        expected_version=assessment.lock_version if expected_version is None else expected_version,
-        as_of=assessment.as_of,
-        posture=assessment.posture,
-        narrative=narrative,
-        ratings=ratings_by_pk(ratings or {}),
-    )
-
-
-def summary_of(assessment, revision=None):
-    """The escalation summary of the assessment's current version (or of ``revision``)."""
-    assessment = Assessment.objects.get(pk=assessment.pk)
-    return EscalationSummary.objects.get(
-        assessment=assessment, revision=assessment.revision if revision is None else revision
-    )
-
-
-def decide_on(summary, *, by, approve, reason="", level=None, hash_read=None):
-    """A reviewer's decision on ``summary`` through the service, with the hash they read."""
-    return workflow.decide_escalation(
-        summary,
-        by=by,
-        approve=approve,
-        level=level or summary.proposed_escalation or "keep_monitoring",
-        reason=reason,
-        content_hash=summary.content_hash if hash_read is None else hash_read,
-    )
 
 
 def decision_data(summary, **overrides):
@@ -175,7 +143,9 @@ def at_status(situation, analyst, reviewer, status):
         return assessment
     if status == "voided":
         assessment = build_assessment(situation, by=analyst, status="approved", reviewer=reviewer)
-        save(assessment, by=analyst, narrative="Edited after approval.", ratings={"7.5": "high"})
+        edit_assessment(
+            assessment, by=analyst, narrative="Edited after approval.", ratings={"7.5": "high"}
+        )
         return Assessment.objects.get(pk=assessment.pk)
     needs_reviewer = status in ("in_review", "approved", "returned")
     return build_assessment(
@@ -305,7 +275,7 @@ def test_returned_assessment_keeps_the_reason_and_is_resubmitted_as_the_next_rev
     rejection = EscalationDecision.objects.get(summary=first)
     assert (rejection.approved, rejection.reason) == (False, "Source 7.5 is a single blog post.")
 
-    save(returned, by=analyst, narrative="Second source found.", ratings={"7.5": "high"})
+    edit_assessment(returned, by=analyst, narrative="Second source found.", ratings={"7.5": "high"})
     resubmitted = workflow.submit_assessment(returned, by=analyst)
 
     assert (resubmitted.status, resubmitted.revision, resubmitted.reviewer) == (
@@ -336,7 +306,9 @@ def test_editing_an_approved_assessment_returns_it_to_draft_and_voids_the_approv
     )
     assert assessment.reviewer == reviewer
 
-    edited = save(assessment, by=analyst, narrative="New clashes.", ratings={"7.5": "high"})
+    edited = edit_assessment(
+        assessment, by=analyst, narrative="New clashes.", ratings={"7.5": "high"}
+    )
 
     stored = Assessment.objects.get(pk=edited.pk)
     assert stored.status == "draft"
@@ -423,7 +395,7 @@ def test_invalid_transition_is_refused_with_a_clear_message_and_changes_nothing(
         "submit": lambda: workflow.submit_assessment(assessment, by=analyst),
         "approve": lambda: decide_on(latest, by=reviewer, approve=True),
         "reject": lambda: decide_on(latest, by=reviewer, approve=False, reason="Why not."),
-        "edit": lambda: save(assessment, by=analyst, narrative="Late change."),
+        "edit": lambda: edit_assessment(assessment, by=analyst, narrative="Late change."),
     }
 
     with pytest.raises(WorkflowError) as refused:
@@ -661,7 +633,9 @@ def test_analyst_who_edited_someone_elses_assessment_cannot_review_it_even_as_a_
     situation, analyst, analyst_reviewer
 ):
     assessment = build_assessment(situation, by=analyst, ratings={"7.5": "moderate"})
-    save(assessment, by=analyst_reviewer, narrative="Added the curfew.", ratings={"8.1": "high"})
+    edit_assessment(
+        assessment, by=analyst_reviewer, narrative="Added the curfew.", ratings={"8.1": "high"}
+    )
     assessment = workflow.submit_assessment(assessment, by=analyst)
     summary = summary_of(draft_summary_now(assessment))
 
@@ -684,7 +658,9 @@ def test_claim_review_refuses_the_author_and_the_editors_and_records_a_reviewer(
     situation, analyst, other_analyst, reviewer, analyst_reviewer
 ):
     assessment = build_assessment(situation, by=analyst, ratings={"7.5": "moderate"})
-    save(assessment, by=analyst_reviewer, narrative="Added the curfew.", ratings={"8.1": "high"})
+    edit_assessment(
+        assessment, by=analyst_reviewer, narrative="Added the curfew.", ratings={"8.1": "high"}
+    )
     assessment = Assessment.objects.get(pk=assessment.pk)
 
     with pytest.raises(WorkflowError, match=r"Only reviewers review assessments\."):
@@ -741,7 +717,7 @@ def test_reviewer_who_reviewed_an_assessment_cannot_then_edit_it(
     with pytest.raises(
         WorkflowError, match=r"You reviewed this assessment, so you cannot edit it\."
     ):
-        save(assessment, by=analyst_reviewer, narrative="Fixing it myself.")
+        edit_assessment(assessment, by=analyst_reviewer, narrative="Fixing it myself.")
 
     stored = Assessment.objects.get(pk=assessment.pk)
     assert (stored.narrative, stored.lock_version) == (
@@ -755,7 +731,9 @@ def test_decide_page_refuses_an_editor_who_is_a_reviewer_with_the_message_and_no
     client, situation, analyst, analyst_reviewer
 ):
     assessment = build_assessment(situation, by=analyst, ratings={"7.5": "moderate"})
-    save(assessment, by=analyst_reviewer, narrative="Added the curfew.", ratings={"8.1": "high"})
+    edit_assessment(
+        assessment, by=analyst_reviewer, narrative="Added the curfew.", ratings={"8.1": "high"}
+    )
     assessment = workflow.submit_assessment(assessment, by=analyst)
     summary = summary_of(draft_summary_now(assessment))
     before = record(assessment)
@@ -904,10 +882,10 @@ def test_saving_a_stale_version_raises_an_edit_conflict_and_changes_nothing(
 ):
     assessment = build_assessment(situation, by=analyst, ratings={"7.5": "moderate"})
     loaded = assessment.lock_version
-    save(assessment, by=analyst, narrative="First.", ratings={"7.5": "high"})
+    edit_assessment(assessment, by=analyst, narrative="First.", ratings={"7.5": "high"})
 
     with pytest.raises(EditConflict, match=CONFLICT_MESSAGE):
-        save(
+        edit_assessment(
             assessment,
             by=other_analyst,
             narrative="Second.",

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.roles import ANALYSTS, REVIEWERS
-from assessments import services
+from tests.assessments.builders import build_situation
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
@@ -37,7 +37,7 @@ def rate(page: Page, code: str, severity: str, note: str = "", sources: str = ""
 def cast(framework_data):
     analyst = make_user("analyst", ANALYSTS)
     reviewer = make_user("reviewer", REVIEWERS)
-    situation = services.create_situation(
+    situation = build_situation(
         by=reviewer,
         analysts=[analyst],
         code="lakeside",
