@@ -9,13 +9,12 @@ directly.
 
 import html
 import re
-import threading
 from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -50,6 +49,7 @@ from tests.assessments.builders import (
     summary_of,
 )
 from tests.conftest import make_user
+from tests.races import race
 
 CONFLICT_MESSAGE = "Someone else saved this assessment while you were editing it."
 FOUR_EYES_MESSAGE = "You wrote or edited this assessment, so you cannot review it."
@@ -809,22 +809,6 @@ def test_database_refuses_a_decision_by_the_author(situation, analyst, reviewer)
 DECISION_ROUNDS = 5
 
 
-def decide_in_thread(summary_pk, user_pk, *, approve, barrier, outcomes):
-    """One reviewer's decision, on this thread's own database connection, closed at the end."""
-    try:
-        user = get_user_model().objects.get(pk=user_pk)
-        summary = EscalationSummary.objects.get(pk=summary_pk)
-        barrier.wait()  # both threads call the service at the same moment
-        decide_on(summary, by=user, approve=approve, reason="" if approve else "Too early.")
-        outcomes[user.username] = "decided"
-    except WorkflowError as refused:
-        outcomes[user.username] = str(refused)
-    except Exception as exc:  # reported by the assertion on the outcomes
-        outcomes[f"user {user_pk}"] = repr(exc)
-    finally:
-        connection.close()
-
-
 @pytest.mark.postgres
 def test_two_reviewers_deciding_at_once_make_exactly_one_decision(
     transactional_db, framework_data, reviewer, analyst, monkeypatch
@@ -835,31 +819,28 @@ def test_two_reviewers_deciding_at_once_make_exactly_one_decision(
     situation = build_situation(by=reviewer, analysts=[analyst])
     choices = {"reviewer": True, "second_reviewer": False}
 
+    def decision_by(user, summary):
+        """One reviewer's decision: approval or rejection, as ``choices`` says."""
+        approve = choices[user.username]
+
+        def decide_now():
+            decide_on(summary, by=user, approve=approve, reason="" if approve else "Too early.")
+            return "decided"
+
+        return decide_now
+
     for round_ in range(DECISION_ROUNDS):
         assessment = build_assessment(
             situation, by=analyst, as_of=AS_OF + timedelta(days=round_), status="submitted"
         )
         summary = summary_of(draft_summary_now(assessment))
-        barrier = threading.Barrier(2, timeout=30)
-        outcomes: dict[str, str] = {}
-        threads = [
-            threading.Thread(
-                target=decide_in_thread,
-                args=(summary.pk, user.pk),
-                kwargs={
-                    "approve": choices[user.username],
-                    "barrier": barrier,
-                    "outcomes": outcomes,
-                },
-            )
-            for user in (reviewer, second)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
 
-        assert sorted(outcomes.values()) == [ALREADY_DECIDED_MESSAGE, "decided"], outcomes
+        outcomes = race({user.username: decision_by(user, summary) for user in (reviewer, second)})
+
+        assert sorted(outcomes.values()) == [
+            f"WorkflowError: {ALREADY_DECIDED_MESSAGE}",
+            "decided",
+        ], outcomes
         winner = next(name for name, outcome in outcomes.items() if outcome == "decided")
         decision = EscalationDecision.objects.get(summary=summary)
         assert decision.reviewer.username == winner
@@ -982,31 +963,6 @@ def test_validation_failure_keeps_everything_typed_and_names_the_field(client, s
 ROUNDS = 20
 
 
-def save_in_thread(assessment_pk, user_pk, *, version, severity, barrier, outcomes):
-    """One editor's save, on this thread's own database connection, closed at the end."""
-    try:
-        user = get_user_model().objects.get(pk=user_pk)
-        mine = Assessment.objects.select_related("situation").get(pk=assessment_pk)
-        indicator = Indicator.objects.get(code="7.5").pk
-        barrier.wait()  # both threads call the service at the same moment
-        workflow.save_assessment(
-            mine,
-            by=user,
-            expected_version=version,
-            as_of=mine.as_of,
-            posture=mine.posture,
-            narrative=f"version {version} by {user.username}",
-            ratings={indicator: RatingInput(severity=severity, note="Seen at the camp.")},
-        )
-        outcomes[user.username] = "saved"
-    except EditConflict:
-        outcomes[user.username] = "conflict"
-    except Exception as exc:  # reported by the assertion on the outcomes
-        outcomes[f"user {user_pk}"] = repr(exc)
-    finally:
-        connection.close()
-
-
 @pytest.mark.postgres
 def test_two_simultaneous_saves_of_the_same_version_never_lose_an_update(
     transactional_db, framework_data, reviewer, analyst, other_analyst
@@ -1015,32 +971,42 @@ def test_two_simultaneous_saves_of_the_same_version_never_lose_an_update(
     assessment = build_assessment(situation, by=analyst)
     assert assessment.lock_version == 1
     severities = {"analyst": "moderate", "other_analyst": "high"}
+    indicator = Indicator.objects.get(code="7.5").pk
     saves = 0
+
+    def save_as(user, version):
+        """One editor's save of the version both loaded."""
+        mine = Assessment.objects.select_related("situation").get(pk=assessment.pk)
+
+        def save():
+            workflow.save_assessment(
+                mine,
+                by=user,
+                expected_version=version,
+                as_of=mine.as_of,
+                posture=mine.posture,
+                narrative=f"version {version} by {user.username}",
+                ratings={
+                    indicator: RatingInput(
+                        severity=severities[user.username], note="Seen at the camp."
+                    )
+                },
+            )
+            return "saved"
+
+        return save
 
     for _round in range(ROUNDS):
         version = Assessment.objects.get(pk=assessment.pk).lock_version
-        barrier = threading.Barrier(2, timeout=30)
-        outcomes: dict[str, str] = {}
-        threads = [
-            threading.Thread(
-                target=save_in_thread,
-                args=(assessment.pk, user.pk),
-                kwargs={
-                    "version": version,
-                    "severity": severities[user.username],
-                    "barrier": barrier,
-                    "outcomes": outcomes,
-                },
-            )
-            for user in (analyst, other_analyst)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+
+        outcomes = race(
+            {user.username: save_as(user, version) for user in (analyst, other_analyst)}
+        )
 
         saves += list(outcomes.values()).count("saved")
-        assert sorted(outcomes.values()) == ["conflict", "saved"], outcomes
+        assert list(outcomes.values()).count("saved") == 1, outcomes
+        [refused] = [outcome for outcome in outcomes.values() if outcome != "saved"]
+        assert refused.startswith(f"EditConflict: {CONFLICT_MESSAGE}"), outcomes
         winner = next(name for name, outcome in outcomes.items() if outcome == "saved")
         stored = Assessment.objects.get(pk=assessment.pk)
         assert stored.narrative == f"version {version} by {winner}"
