@@ -29,8 +29,11 @@ from tests.assessments.builders import (
     edit_assessment,
     summary_of,
 )
+from tests.database import violates
 
 SERIOUS = {"1.1": "moderate", "2.1": "moderate", "3.1": "moderate"}
+FOUR_EYES_MESSAGE = "You wrote or edited this assessment, so you cannot review it."
+ALREADY_DECIDED_MESSAGE = "This summary has already been decided on."
 
 
 @pytest.fixture
@@ -105,9 +108,22 @@ def test_a_second_delivery_makes_no_second_summary_and_no_second_email(
 @pytest.mark.django_db
 def test_the_database_allows_one_summary_per_assessment_version(situation, analyst):
     assessment = build_crisis(situation, by=analyst, status="submitted")
+    pending = summary_of(assessment)
 
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with (
+        pytest.raises(
+            IntegrityError,
+            match=violates(
+                "summary_one_per_version",
+                "assessments_escalationsummary.assessment_id",
+                "assessments_escalationsummary.revision",
+            ),
+        ),
+        transaction.atomic(),
+    ):
         EscalationSummary.objects.create(assessment=assessment, revision=assessment.revision)
+
+    assert list(EscalationSummary.objects.filter(assessment=assessment)) == [pending]
 
 
 @pytest.mark.django_db
@@ -269,15 +285,21 @@ def test_a_decision_on_content_the_reviewer_did_not_read_is_refused(situation, a
             content_hash="0" * 64,
         )
 
+    assert Assessment.objects.get(pk=summary.assessment_id).status == "in_review"
+    assert not EscalationDecision.objects.exists()
+
 
 @pytest.mark.django_db
 def test_the_author_can_never_decide_on_their_own_summary(situation, analyst, reviewer):
     analyst.groups.add(Group.objects.get(name=REVIEWERS))
     summary = summary_of(build_crisis(situation, by=analyst, status="in_review"))
 
-    with pytest.raises(workflow.WorkflowError):
+    with pytest.raises(workflow.WorkflowError, match=FOUR_EYES_MESSAGE):
         decide_on(summary, by=analyst, approve=True)
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with (
+        pytest.raises(IntegrityError, match=violates("decision_reviewer_is_not_author")),
+        transaction.atomic(),
+    ):
         EscalationDecision.objects.create(
             summary=summary,
             reviewer=analyst,
@@ -288,13 +310,18 @@ def test_the_author_can_never_decide_on_their_own_summary(situation, analyst, re
             content_hash=summary.content_hash,
         )
 
+    assessment = Assessment.objects.get(pk=summary.assessment_id)
+    assert (assessment.status, assessment.reviewer) == ("in_review", None)
+    assert not EscalationDecision.objects.exists()
+    assert not assessment.participations.filter(role="reviewer").exists()
+
 
 @pytest.mark.django_db
 def test_an_edit_after_approval_makes_a_new_version_that_needs_a_new_decision(
     situation, analyst, reviewer
 ):
     summary = summary_of(build_crisis(situation, by=analyst, status="in_review"))
-    decide_on(summary, by=reviewer, approve=True)
+    first_decision = decide_on(summary, by=reviewer, approve=True)
     assessment = Assessment.objects.get(pk=summary.assessment_id)
 
     assessment = edit_assessment(
@@ -310,8 +337,12 @@ def test_an_edit_after_approval_makes_a_new_version_that_needs_a_new_decision(
     assert (summary.revision, second.revision) == (1, 2)
     assert second.content_hash != summary.content_hash
     assert not hasattr(second, "decision")
-    with pytest.raises(workflow.WorkflowError):
-        decide_on(summary, by=reviewer, approve=True)  # the old summary cannot be decided again
+    # The old decision's summary cannot be decided again.
+    with pytest.raises(workflow.WorkflowError, match=ALREADY_DECIDED_MESSAGE):
+        decide_on(summary, by=reviewer, approve=True)
+    assessment = Assessment.objects.get(pk=assessment.pk)
+    assert (assessment.status, assessment.revision, assessment.reviewer) == ("in_review", 2, None)
+    assert list(EscalationDecision.objects.all()) == [first_decision]
 
 
 @pytest.mark.django_db

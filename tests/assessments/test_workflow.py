@@ -49,6 +49,7 @@ from tests.assessments.builders import (
     summary_of,
 )
 from tests.conftest import make_user
+from tests.database import violates
 from tests.races import race
 
 CONFLICT_MESSAGE = "Someone else saved this assessment while you were editing it."
@@ -57,6 +58,11 @@ NOT_READY_MESSAGE = "Only a ready summary can be decided on."
 ALREADY_DECIDED_MESSAGE = "This summary has already been decided on."
 NO_SUMMARY_PAGE_MESSAGE = "There is no ready escalation summary to decide on yet."
 DRAFTED_REASON = "escalation summary drafted"
+ONE_ROLE_PER_PERSON = violates(
+    "participation_one_role_per_person",
+    "assessments_participation.assessment_id",
+    "assessments_participation.user_id",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -551,7 +557,16 @@ def test_database_allows_one_decision_per_summary(situation, analyst, reviewer):
     assessment = build_assessment(situation, by=analyst, status="approved", reviewer=reviewer)
     summary = summary_of(assessment)
 
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with (
+        pytest.raises(
+            IntegrityError,
+            match=violates(
+                "assessments_escalationdecision_summary_id_key",
+                "assessments_escalationdecision.summary_id",
+            ),
+        ),
+        transaction.atomic(),
+    ):
         EscalationDecision.objects.create(
             summary=summary,
             reviewer=second,
@@ -767,7 +782,7 @@ def test_decide_page_refuses_an_editor_who_is_a_reviewer_with_the_message_and_no
 def test_database_refuses_a_reviewer_row_for_someone_who_edited_the_assessment(situation, analyst):
     assessment = build_assessment(situation, by=analyst, status="submitted")
 
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError, match=ONE_ROLE_PER_PERSON), transaction.atomic():
         Participation.objects.create(assessment=assessment, user=analyst, role="reviewer")
 
     assert list(assessment.participations.values_list("role", flat=True)) == ["editor"]
@@ -780,8 +795,13 @@ def test_database_refuses_an_editor_row_for_someone_who_reviewed_the_assessment(
     assessment = build_assessment(situation, by=analyst, status="approved", reviewer=reviewer)
     assert assessment.participations.filter(user=reviewer, role="reviewer").exists()
 
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError, match=ONE_ROLE_PER_PERSON), transaction.atomic():
         Participation.objects.create(assessment=assessment, user=reviewer, role="editor")
+
+    assert sorted(assessment.participations.values_list("user__username", "role")) == [
+        ("analyst", "editor"),
+        ("reviewer", "reviewer"),
+    ]
 
 
 @pytest.mark.django_db
@@ -789,7 +809,10 @@ def test_database_refuses_the_author_as_the_reviewer(situation, analyst, reviewe
     assessment = build_assessment(situation, by=analyst, status="approved", reviewer=reviewer)
 
     assessment.reviewer = assessment.author
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with (
+        pytest.raises(IntegrityError, match=violates("assessment_reviewer_is_not_author")),
+        transaction.atomic(),
+    ):
         assessment.save(update_fields=["reviewer"])
 
     assert Assessment.objects.get(pk=assessment.pk).reviewer == reviewer
@@ -800,7 +823,10 @@ def test_database_refuses_a_decision_by_the_author(situation, analyst, reviewer)
     assessment = build_assessment(situation, by=analyst, status="approved", reviewer=reviewer)
     decision = summary_of(assessment).decision
 
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with (
+        pytest.raises(IntegrityError, match=violates("decision_reviewer_is_not_author")),
+        transaction.atomic(),
+    ):
         EscalationDecision.objects.filter(pk=decision.pk).update(reviewer=analyst)
 
     assert EscalationDecision.objects.get(pk=decision.pk).reviewer == reviewer
@@ -1076,13 +1102,17 @@ def test_accepting_or_dismissing_a_recommendation_without_a_reason_is_refused(
 def test_database_refuses_a_recommendation_response_without_a_reason(analyst, recommended):
     assessment, entry = recommended
 
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with (
+        pytest.raises(IntegrityError, match=violates("response_reason_required")),
+        transaction.atomic(),
+    ):
         RecommendationResponse.objects.create(
             assessment=assessment, entry=entry, accepted=True, reason="", by=analyst
         )
 
+    assert not RecommendationResponse.objects.filter(assessment=assessment).exists()
 
-@pytest.mark.django_db
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("status", ["submitted", "in_review", "approved"])
 def test_recommendations_cannot_be_answered_unless_the_assessment_is_a_draft_or_returned(
