@@ -34,11 +34,19 @@ from tests.database import violates
 SERIOUS = {"1.1": "moderate", "2.1": "moderate", "3.1": "moderate"}
 FOUR_EYES_MESSAGE = "You wrote or edited this assessment, so you cannot review it."
 ALREADY_DECIDED_MESSAGE = "This summary has already been decided on."
+RETRY_REFUSED_MESSAGE = r"Only the situation's analysts or a reviewer can retry a summary\."
 
 
 @pytest.fixture
 def situation(reviewer, analyst):
     return build_situation(by=reviewer, analysts=[analyst], name="Lake District (test)")
+
+
+def failed_summary(situation, analyst, error="the drafter crashed"):
+    """The summary of a submitted crisis assessment whose drafting failed for good."""
+    summary = summary_of(build_crisis(situation, by=analyst, status="submitted"))
+    assert workflow.mark_summary_failed(summary.pk, error)
+    return summary
 
 
 @pytest.mark.django_db
@@ -200,13 +208,39 @@ def test_a_permanent_failure_is_visible_and_can_be_tried_again(situation, analys
 
 
 @pytest.mark.django_db
-def test_an_outsider_cannot_retry_a_failed_summary(situation, analyst, other_analyst):
-    assessment = build_crisis(situation, by=analyst, status="submitted")
-    summary = EscalationSummary.objects.get(assessment=assessment)
-    workflow.mark_summary_failed(summary.pk, "boom")
+def test_an_unassigned_analyst_cannot_retry_a_failed_summary(
+    situation, analyst, other_analyst, jobs, django_capture_on_commit_callbacks
+):
+    summary = failed_summary(situation, analyst, "boom")
 
-    with pytest.raises(workflow.WorkflowError):
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(workflow.WorkflowError, match=RETRY_REFUSED_MESSAGE),
+    ):
         workflow.retry_summary(summary, by=other_analyst)
+
+    summary.refresh_from_db()
+    assert (summary.status, summary.error, summary.attempts) == ("failed", "boom", 0)
+    assert Assessment.objects.get(pk=summary.assessment_id).status == "submitted"
+    assert jobs.names() == []  # nothing queued to draft it again
+
+
+@pytest.mark.django_db
+def test_an_outsider_cannot_retry_a_failed_summary(
+    situation, analyst, outsider, jobs, django_capture_on_commit_callbacks
+):
+    summary = failed_summary(situation, analyst, "boom")
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(workflow.WorkflowError, match=RETRY_REFUSED_MESSAGE),
+    ):
+        workflow.retry_summary(summary, by=outsider)
+
+    summary.refresh_from_db()
+    assert (summary.status, summary.error, summary.attempts) == ("failed", "boom", 0)
+    assert Assessment.objects.get(pk=summary.assessment_id).status == "submitted"
+    assert jobs.names() == []
 
 
 @pytest.mark.django_db
