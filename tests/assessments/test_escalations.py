@@ -21,6 +21,7 @@ from assessments.models import (
 )
 from assessments.summaries import content_hash
 from tests.assessments.builders import (
+    AS_OF,
     build_assessment,
     build_crisis,
     build_situation,
@@ -415,14 +416,17 @@ def test_summary_lists_what_changed_since_the_last_approved_assessment(
 def test_overdue_reminders_go_to_the_analysts_once_a_day(
     situation, analyst, django_capture_on_commit_callbacks, jobs
 ):
-    Assessment.objects.all().delete()
-    today = timezone.localdate() + timedelta(days=situation.review_cadence_days + 1)
+    last = build_assessment(situation, by=analyst, as_of=AS_OF)
+    due = last.as_of + timedelta(days=situation.review_cadence_days)
+    today = due + timedelta(days=1)
 
-    def remind(day):
+    def remind(day, analysts=1):
         with django_capture_on_commit_callbacks(execute=True):
-            assert notifications.send_overdue_reminders(day) == 1  # one analyst to remind
+            assert notifications.send_overdue_reminders(day) == analysts  # whom to remind
         return [sent for _name, sent in jobs.run()]
 
+    assert remind(due, analysts=0) == []  # the cadence counts from the last assessment
+    assert mail.outbox == []
     assert remind(today) == [True]
     assert remind(today) == [False]  # the same day again: nothing sent twice
     assert len(mail.outbox) == 1

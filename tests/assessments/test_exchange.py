@@ -373,6 +373,7 @@ def test_export_import_export_round_trip_is_identical(
 
     wipe_assessments_and_situations()
     assert row_counts()["Assessment"] == 0
+    assert set(row_counts().values()) == {0}
 
     output = import_file(first)
 

@@ -22,6 +22,7 @@ from framework.models import (
     ToolMapping,
 )
 from framework.services import load_framework, retire
+from tests.assessments.builders import build_assessment, build_situation
 
 BUNDLED = json.loads(Path(DEFAULT_PATH).read_text(encoding="utf-8"))
 FRAMEWORK_MODELS = (
@@ -217,14 +218,40 @@ def test_missing_file_is_refused_with_its_name(tmp_path):
 @pytest.mark.django_db
 def test_reference_object_in_use_cannot_be_deleted_only_retired():
     factor = RiskFactor.objects.get(code="RF7")
+    indicators = sorted(factor.indicators.values_list("code", flat=True))
+    assert "7.5" in indicators
+    before = snapshot()
 
-    with pytest.raises(ProtectedError):
+    with pytest.raises(ProtectedError, match=r"protected foreign keys: .*'Indicator\.factor'"):
         factor.delete()
 
+    assert snapshot() == before  # the factor, its indicators and mappings are all still there
+    assert sorted(factor.indicators.values_list("code", flat=True)) == indicators
     retire(factor, reason="superseded")
     factor.refresh_from_db()
     assert factor.is_active is False
     assert RiskFactor.objects.active().filter(code="RF7").exists() is False
+    assert RiskFactor.objects.filter(code="RF7").exists()
+
+
+@pytest.mark.django_db
+def test_indicator_rated_in_an_assessment_cannot_be_deleted_and_the_rating_is_kept(
+    reviewer, analyst
+):
+    situation = build_situation(by=reviewer, analysts=[analyst])
+    assessment = build_assessment(situation, by=analyst, ratings={"7.5": "high"})
+    indicator = Indicator.objects.get(code="7.5")
+    rating = assessment.ratings.get()
+
+    with pytest.raises(
+        ProtectedError, match=r"protected foreign keys: .*'IndicatorRating\.indicator'"
+    ) as refused:
+        indicator.delete()
+
+    assert rating in refused.value.protected_objects
+    assert Indicator.objects.filter(code="7.5").exists()
+    rating = assessment.ratings.get()
+    assert (rating.indicator_id, rating.severity) == (indicator.pk, "high")
 
 
 def test_every_reference_to_framework_data_is_protected():
