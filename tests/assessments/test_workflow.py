@@ -361,9 +361,13 @@ def test_detail_page_does_not_present_a_voided_approval_as_the_current_escalatio
     assert assessment.status == "draft"
     client.force_login(analyst)
 
-    body = client.get(reverse("assessments:detail", kwargs={"pk": assessment.pk})).content
+    response = client.get(reverse("assessments:detail", kwargs={"pk": assessment.pk}))
 
-    assert "Escalation approved" not in body.decode()
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Escalation approved" not in body
+    shown = response.context["assessment"]
+    assert (shown.pk, shown.status, shown.reviewer) == (assessment.pk, "draft", None)
 
 
 INVALID_TRANSITIONS = [
@@ -762,6 +766,7 @@ def test_decide_page_refuses_an_editor_who_is_a_reviewer_with_the_message_and_no
         follow=True,
     )
 
+    assert page.status_code == 200
     assert "another reviewer must decide on it" in page.content.decode()
     assert page.context["decision_form"] is None
     decide_url = reverse("assessments:decide", kwargs={"pk": assessment.pk})
@@ -1197,8 +1202,13 @@ def test_detail_page_of_an_approved_assessment_offers_no_answer_that_would_be_re
 
     page = client.get(reverse("assessments:detail", kwargs={"pk": assessment.pk}))
 
+    assert page.status_code == 200
     respond = reverse("assessments:respond", kwargs={"pk": assessment.pk})
-    assert f'action="{respond}"' not in page.content.decode()
+    body = page.content.decode()
+    assert f'action="{respond}"' not in body
+    # The recommendations are shown, only without the form to answer them.
+    entry = PillarTool.objects.get(code=assessment.result["recommendations"][0]["entry"])
+    assert entry.tool.name in html.unescape(body)
 
 
 # Starting from the previous assessment -----------------------------------------------------
@@ -1322,5 +1332,7 @@ def test_detail_page_says_the_data_is_insufficient_when_nothing_is_assessed_not_
     assert ">low</span>" not in body
     assert "text-bg-success" not in body
     listed = client.get(reverse("assessments:situations"))
+    assert listed.status_code == 200
     assert [row.level for row in listed.context["rows"]] == ["insufficient_data"]
     assert ">low</span>" not in listed.content.decode()
+    assert ">insufficient data</span>" in listed.content.decode()
