@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -183,6 +184,41 @@ def jobs(monkeypatch: pytest.MonkeyPatch) -> Jobs:
     return kept
 
 
+@contextmanager
+def broker_at(url: str, transport_options: dict[str, object] | None = None) -> Iterator[None]:
+    """Publish from this process to the broker at ``url`` (down, or a test's own) in the block.
+
+    Celery reads the broker from the CELERY_BROKER_URL environment variable before its
+    configuration, and keeps its connections and producers in pools: the variable is set too,
+    and both pools are dropped on the way in and out, or a publish would still reach the
+    broker of the settings.
+    """
+    saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
+    saved_variable = os.environ.get("CELERY_BROKER_URL")
+    celery_app.conf.broker_url = url
+    if saved_variable is not None:
+        os.environ["CELERY_BROKER_URL"] = url
+    if transport_options is not None:
+        celery_app.conf.broker_transport_options = transport_options
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    try:
+        assert celery_app.connection_for_write().as_uri(include_password=True) == url
+        yield
+    finally:
+        celery_app.conf.broker_url, celery_app.conf.broker_transport_options = saved
+        if saved_variable is not None:
+            os.environ["CELERY_BROKER_URL"] = saved_variable
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+
+def purge_broker() -> int:
+    """Drop the messages that earlier tests or runs left on the configured broker, so that a
+    test's worker runs only what the test publishes."""
+    return celery_app.control.purge()
+
+
 def worker_database_url() -> str:
     """The DATABASE_URL of the test database, for a worker process to share it."""
     db = connection.settings_dict
@@ -261,7 +297,8 @@ class WorkerProcess:
 
 @pytest.fixture
 def celery_worker_process(tmp_path: Path) -> Iterator[WorkerProcess]:
-    """A started worker (solo pool) on the configured broker."""
+    """A started worker (solo pool) on the configured broker, its queue emptied first."""
+    purge_broker()
     worker = WorkerProcess(str(tmp_path / "worker.log"))
     worker.start()
     try:
@@ -272,7 +309,11 @@ def celery_worker_process(tmp_path: Path) -> Iterator[WorkerProcess]:
 
 @pytest.fixture
 def worker_factory(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
-    """Start workers with their own options; every one is stopped at the end."""
+    """Start workers with their own options; every one is stopped at the end.
+
+    The queue is emptied when the test starts: what the test publishes before it starts a
+    worker is kept for that worker."""
+    purge_broker()
     started: list[WorkerProcess] = []
 
     def start(**options: object) -> WorkerProcess:

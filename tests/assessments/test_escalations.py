@@ -1,6 +1,7 @@
 """Escalation summaries through the services: drafting, idempotence, decisions, reminders."""
 
 import io
+import logging
 from datetime import date, timedelta
 
 import pytest
@@ -30,6 +31,7 @@ from tests.assessments.builders import (
     edit_assessment,
     summary_of,
 )
+from tests.conftest import broker_at
 from tests.database import violates
 
 SERIOUS = {"1.1": "moderate", "2.1": "moderate", "3.1": "moderate"}
@@ -154,7 +156,9 @@ def test_a_claim_held_by_a_live_drafter_is_not_taken_but_a_dead_drafters_is(
 
 
 @pytest.mark.django_db
-def test_sweeper_enqueues_again_what_is_stuck_and_leaves_the_rest(situation, analyst, settings):
+def test_sweeper_enqueues_again_what_is_stuck_and_leaves_the_rest(
+    situation, analyst, settings, jobs
+):
     stuck = build_crisis(situation, by=analyst, status="submitted")
     fresh_situation = build_situation(by=stuck.situation.created_by, analysts=[analyst])
     fresh = build_assessment(
@@ -164,6 +168,7 @@ def test_sweeper_enqueues_again_what_is_stuck_and_leaves_the_rest(situation, ana
     EscalationSummary.objects.filter(assessment=stuck).update(updated_at=long_ago)
 
     assert workflow.sweep_stuck_summaries() == 1
+    assert jobs.published == [("assessments.draft_summary", {"summary_id": summary_of(stuck).pk})]
 
     dead = timezone.now() - timedelta(seconds=settings.SUMMARY_LEASE_SECONDS + 5)
     EscalationSummary.objects.filter(assessment=fresh).update(
@@ -171,26 +176,29 @@ def test_sweeper_enqueues_again_what_is_stuck_and_leaves_the_rest(situation, ana
     )
     assert workflow.sweep_stuck_summaries() == 1
     assert EscalationSummary.objects.get(assessment=fresh).status == "pending"
+    assert jobs.published[1:] == [
+        ("assessments.draft_summary", {"summary_id": summary_of(fresh).pk})
+    ]
 
 
 @pytest.mark.django_db
 def test_submit_succeeds_when_the_broker_is_down_and_the_summary_stays_pending(
-    situation, analyst, django_capture_on_commit_callbacks
+    situation, analyst, django_capture_on_commit_callbacks, caplog
 ):
-    from r2p_project.celery import app
+    # Nothing listens on the discard port.
+    with (
+        broker_at("redis://127.0.0.1:9/0"),
+        caplog.at_level(logging.WARNING, logger="assessments.jobs"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assessment = build_crisis(situation, by=analyst, status="submitted")
 
-    saved = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
-    app._pool = None
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            assessment = build_crisis(situation, by=analyst, status="submitted")
-    finally:
-        app.conf.broker_url = saved
-        app._pool = None
-
+    summary = EscalationSummary.objects.get(assessment=assessment)
+    assert f"could not publish assessments.draft_summary {{'summary_id': {summary.pk}}}" in (
+        caplog.text
+    )
     assert assessment.status == "submitted"
-    assert EscalationSummary.objects.get(assessment=assessment).status == "pending"
+    assert summary.status == "pending"
 
 
 @pytest.mark.django_db

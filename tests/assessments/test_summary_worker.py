@@ -4,6 +4,7 @@ The fault tests run against the real PostgreSQL and Redis (CI); they shorten the
 visibility timeout, the drafting limits and the sweeper so that each takes seconds.
 """
 
+import logging
 import shutil
 import socket
 import subprocess
@@ -15,9 +16,8 @@ import pytest
 from django.db import connection
 
 from assessments.models import Assessment, EscalationSummary, Notification
-from r2p_project.celery import app
 from tests.assessments.builders import build_crisis, build_situation, summary_of
-from tests.conftest import IN_CI, wait_for
+from tests.conftest import IN_CI, broker_at, wait_for
 
 FAST = {
     "CELERY_VISIBILITY_TIMEOUT": "6",
@@ -179,31 +179,24 @@ def own_redis() -> Iterator[RedisServer]:
             pytest.fail(message, pytrace=False)
         pytest.skip(f"service test skipped: {message}")
     server = RedisServer(_free_port())
-    saved = (
-        app.conf.broker_url,
-        app.conf.result_backend,
-        app.conf.broker_transport_options,
-    )
-    app.conf.broker_url = server.url
-    app.conf.broker_transport_options = {"visibility_timeout": 6}
-    app._pool = None
     try:
-        yield server
+        with broker_at(server.url, {"visibility_timeout": 6}):
+            yield server
     finally:
         server.stop()
-        (
-            app.conf.broker_url,
-            app.conf.result_backend,
-            app.conf.broker_transport_options,
-        ) = saved
-        app._pool = None
 
 
 @pytest.mark.worker
 def test_with_the_broker_down_at_submit_the_sweeper_later_makes_exactly_one_summary(
-    framework_data, analyst, reviewer, worker_factory, own_redis
+    framework_data, analyst, reviewer, worker_factory, own_redis, caplog
 ):
-    assessment = submit_one(analyst, reviewer)  # the broker is not running: nothing queued
+    with caplog.at_level(logging.WARNING, logger="assessments.jobs"):
+        assessment = submit_one(analyst, reviewer)  # the broker is not running: nothing queued
+
+    summary = summary_of(assessment)
+    assert f"could not publish assessments.draft_summary {{'summary_id': {summary.pk}}}" in (
+        caplog.text
+    )
     assert Assessment.objects.get(pk=assessment.pk).status == "submitted"
     assert summary_of(assessment).status == "pending"
 
