@@ -6,6 +6,7 @@ in CI (``CI=true``) a missing service fails the run instead.
 """
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -230,6 +231,14 @@ def worker_database_url() -> str:
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
+# The worker's log at INFO: a line when a task is received, and one when it has run.
+_RECEIVED = re.compile(r"Task (?P<name>[\w.]+)\[(?P<id>[^\]]+)\] received")
+_FINISHED = re.compile(
+    r"Task (?P<name>[\w.]+)\[(?P<id>[^\]]+)\] "
+    r"(?:succeeded in [\d.e-]+s: (?P<result>.*)|raised unexpected: .*|retry: .*)"
+)
+
+
 class WorkerProcess:
     """A real ``celery worker`` process on the configured broker, sharing the test database."""
 
@@ -293,6 +302,26 @@ class WorkerProcess:
     def log(self) -> str:
         with open(self.log_path, encoding="utf-8", errors="replace") as handle:
             return handle.read()
+
+    def runs(self, name: str, task_id: str | None = None) -> list[str]:
+        """What each finished run of task ``name`` (of that id) returned, in the order they
+        ran, as the log shows it (``"'drafted'"``, ``"True"``); a run that raised or was
+        retried shows as ``"raised"`` or ``"retry"``."""
+        outcomes = []
+        for found in _FINISHED.finditer(self.log()):
+            if found["name"] == name and task_id in (None, found["id"]):
+                text = found[0]
+                outcomes.append(
+                    found["result"]
+                    if found["result"] is not None
+                    else ("retry" if " retry: " in text else "raised")
+                )
+        return outcomes
+
+    def idle(self) -> bool:
+        """Has every task this worker received finished running?"""
+        log = self.log()
+        return len(_RECEIVED.findall(log)) == len(_FINISHED.findall(log))
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import logging
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 
 import psycopg
@@ -17,8 +16,12 @@ from django.db import connection
 
 from assessments.models import Assessment, EscalationSummary, Notification
 from tests.assessments.builders import build_crisis, build_situation, summary_of
-from tests.conftest import IN_CI, broker_at, wait_for
+from tests.conftest import IN_CI, WorkerProcess, broker_at, wait_for
 
+DRAFT = "assessments.draft_summary"
+SWEEP = "assessments.sweep_stuck_summaries"
+NOTIFY = "assessments.notify_summary_ready"
+EMAIL = "assessments.send_summary_ready_email"
 FAST = {
     "CELERY_VISIBILITY_TIMEOUT": "6",
     "CELERY_UNACKED_RESTORE_INTERVAL": "1",
@@ -36,12 +39,18 @@ def submit_one(analyst, reviewer, name="Delta Region (test)"):
     return build_crisis(situation, by=analyst, status="submitted")
 
 
-def assert_emailed_once(summary, settle: float = 1.0):
-    """Reviewers are emailed just after the drafting commits: wait for it, then make sure
-    that no second email follows."""
+def assert_emailed_once(summary, worker: WorkerProcess):
+    """Reviewers are emailed just after the drafting commits, by a task of its own: wait
+    until the worker has sent the email and has nothing left to run, then make sure that
+    one email went out, from one notification."""
+    wait_for(
+        lambda: worker.runs(EMAIL) and worker.idle(),
+        30,
+        f"the worker did not email the reviewer; its log:\n{worker.log()[-3000:]}",
+    )
+    assert worker.runs(NOTIFY) == ["1"]  # one reviewer to tell
+    assert worker.runs(EMAIL) == ["True"]
     notified = Notification.objects.filter(key__startswith=f"summary-ready:{summary.pk}:")
-    wait_for(lambda: notified.count() >= 1, 15, "the reviewer was not emailed")
-    time.sleep(settle)
     assert notified.count() == 1
 
 
@@ -61,27 +70,41 @@ def test_a_worker_drafts_the_summary_once_the_analyst_submits(
     assert summary.content["levels"]["overall"] == "current_crisis"
     assert Assessment.objects.get(pk=assessment.pk).status == "in_review"
     # Reviewers are emailed just after the drafting commits.
-    assert_emailed_once(summary)
+    assert_emailed_once(summary, celery_worker_process)
+    assert celery_worker_process.runs(DRAFT) == ["'drafted'"]
 
 
 @pytest.mark.worker
 @pytest.mark.redis
 def test_a_task_delivered_twice_yields_one_summary_and_one_email(
-    framework_data, analyst, reviewer, worker_factory
+    framework_data, analyst, reviewer, worker_factory, jobs
 ):
     from assessments.tasks import draft_summary_task
 
+    # The submit's own message is kept back (``jobs``): the one message that drafts this
+    # summary is the one below, delivered twice.
     assessment = submit_one(analyst, reviewer)
+    assert jobs.names() == [DRAFT]
     summary = summary_of(assessment)
-    draft_summary_task.apply_async(args=[summary.pk], task_id=f"duplicate-{summary.pk}")
-    draft_summary_task.apply_async(args=[summary.pk], task_id=f"duplicate-{summary.pk}")
-    worker_factory(env=FAST, pool="prefork")
+    task_id = f"duplicate-{summary.pk}"
+    draft_summary_task.apply_async(args=[summary.pk], task_id=task_id)
+    draft_summary_task.apply_async(args=[summary.pk], task_id=task_id)
+    worker = worker_factory(env=FAST, pool="prefork")
 
     wait_for(is_ready(assessment), 60, "the summary was not drafted")
-    time.sleep(2)  # let every delivery run
+    wait_for(
+        lambda: len(worker.runs(DRAFT, task_id)) == 2,
+        30,
+        f"the second delivery did not run; the worker's log:\n{worker.log()[-3000:]}",
+    )
 
+    # Both deliveries ran: the first drafted the summary, the second found it drafted.
+    assert worker.runs(DRAFT, task_id) == ["'drafted'", "'skipped'"]
+    assert worker.runs(DRAFT) == ["'drafted'", "'skipped'"]
     assert EscalationSummary.objects.filter(assessment=assessment).count() == 1
-    assert_emailed_once(summary)
+    summary.refresh_from_db()
+    assert (summary.status, summary.attempts) == ("ready", 1)
+    assert_emailed_once(summary, worker)
     assert (
         Assessment.objects.get(pk=assessment.pk).transitions.filter(to_status="in_review").count()
         == 1
@@ -116,13 +139,14 @@ def test_kill_9_of_the_worker_while_drafting_ends_after_restart_in_exactly_one_s
         blocker.close()
     assert summary_of(assessment).status == "drafting"
 
-    worker_factory(env=FAST, pool="prefork")
+    second = worker_factory(env=FAST, pool="prefork")
     wait_for(is_ready(assessment), 60, "no summary after the worker was killed and restarted")
 
     summary.refresh_from_db()
     assert summary.attempts >= 2
     assert EscalationSummary.objects.filter(assessment=assessment).count() == 1
-    assert_emailed_once(summary)
+    assert_emailed_once(summary, second)
+    assert second.runs(DRAFT).count("'drafted'") == 1
     assert Assessment.objects.get(pk=assessment.pk).status == "in_review"
 
 
@@ -194,22 +218,28 @@ def test_with_the_broker_down_at_submit_the_sweeper_later_makes_exactly_one_summ
         assessment = submit_one(analyst, reviewer)  # the broker is not running: nothing queued
 
     summary = summary_of(assessment)
-    assert f"could not publish assessments.draft_summary {{'summary_id': {summary.pk}}}" in (
-        caplog.text
-    )
+    assert f"could not publish {DRAFT} {{'summary_id': {summary.pk}}}" in caplog.text
     assert Assessment.objects.get(pk=assessment.pk).status == "submitted"
     assert summary_of(assessment).status == "pending"
 
     own_redis.start()
-    worker_factory(
+    worker = worker_factory(
         env={**FAST, "CELERY_BROKER_URL": own_redis.url, "CELERY_RESULT_BACKEND": own_redis.url},
         pool="prefork",
         beat=True,
     )
     wait_for(is_ready(assessment), 60, "the sweeper did not bring the summary through")
-    time.sleep(3)  # more sweeps: they must not draft it again
+    # More sweeps after the summary is ready: they must not draft it again.
+    swept = len(worker.runs(SWEEP))
+    wait_for(
+        lambda: len(worker.runs(SWEEP)) >= swept + 3,
+        30,
+        f"the sweeper stopped; the worker's log:\n{worker.log()[-3000:]}",
+    )
 
     summary = summary_of(assessment)
     assert EscalationSummary.objects.filter(assessment=assessment).count() == 1
     assert summary.attempts == 1
-    assert_emailed_once(summary)
+    assert worker.runs(SWEEP)[swept:] == ["0"] * (len(worker.runs(SWEEP)) - swept)
+    assert worker.runs(DRAFT).count("'drafted'") == 1
+    assert_emailed_once(summary, worker)
