@@ -1,0 +1,224 @@
+"""A situation over time: its history as plain data and its charts."""
+
+import xml.etree.ElementTree as ET
+from datetime import date
+
+import pytest
+
+from assessments import charts, trends
+from assessments.models import Assessment
+
+SVG = "{http://www.w3.org/2000/svg}"
+CRIMES = {
+    "genocide": "Genocide",
+    "crimes_against_humanity": "Crimes against humanity",
+    "war_crimes": "War crimes",
+}
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def levels(genocide, humanity, war, overall):
+    return {
+        "genocide": genocide,
+        "crimes_against_humanity": humanity,
+        "war_crimes": war,
+        "overall": overall,
+    }
+
+
+def unsaved(pk, as_of, status, result_levels, factor_levels):
+    """An assessment as the history reads it: its date, its status and its stored result."""
+    return Assessment(
+        pk=pk,
+        as_of=as_of,
+        status=status,
+        overall_level=result_levels["overall"],
+        result={"levels": result_levels, "factor_levels": factor_levels},
+    )
+
+
+@pytest.fixture
+def hand_built_history():
+    """Three assessments, given newest first as the situation's relation lists them."""
+    return [
+        unsaved(
+            3,
+            date(2026, 3, 5),
+            "draft",
+            levels("low", "imminent_risk", "serious_concern", "imminent_risk"),
+            {"1": "moderate", "7": "high", "8": "low"},
+        ),
+        unsaved(
+            2,
+            date(2026, 2, 1),
+            "approved",
+            levels("low", "serious_concern", "serious_concern", "serious_concern"),
+            {"1": "moderate", "7": "moderate", "8": None},
+        ),
+        unsaved(
+            1,
+            date(2026, 1, 10),
+            "approved",
+            levels("insufficient_data", "low", "low", "low"),
+            {"1": "low", "7": None, "8": None},
+        ),
+    ]
+
+
+# The history as plain data -------------------------------------------------------------------
+
+
+def test_history_lists_each_assessment_oldest_first_with_its_levels(hand_built_history):
+    history = trends.situation_history(hand_built_history, factor_numbers=[1, 2])
+
+    assert history.level_keys == ("genocide", "crimes_against_humanity", "war_crimes", "overall")
+    assert history.factor_numbers == (1, 2, 7, 8)
+    assert history.rows == (
+        trends.HistoryRow(
+            assessment_id=1,
+            as_of=date(2026, 1, 10),
+            approved=True,
+            status="approved",
+            levels=("insufficient_data", "low", "low", "low"),
+            factor_levels=("low", None, None, None),
+        ),
+        trends.HistoryRow(
+            assessment_id=2,
+            as_of=date(2026, 2, 1),
+            approved=True,
+            status="approved",
+            levels=("low", "serious_concern", "serious_concern", "serious_concern"),
+            factor_levels=("moderate", None, "moderate", None),
+        ),
+        trends.HistoryRow(
+            assessment_id=3,
+            as_of=date(2026, 3, 5),
+            approved=False,
+            status="draft",
+            levels=("low", "imminent_risk", "serious_concern", "imminent_risk"),
+            factor_levels=("moderate", None, "high", "low"),
+        ),
+    )
+
+
+def test_history_takes_the_overall_level_of_an_assessment_without_a_stored_result():
+    bare = Assessment(pk=9, as_of=date(2026, 4, 1), status="draft", overall_level="low")
+
+    history = trends.situation_history([bare])
+
+    assert history.level_keys == ("overall",)
+    assert history.rows[0].levels == ("low",)
+    assert history.rows[0].factor_levels == ()
+
+
+# The charts ---------------------------------------------------------------------------------
+
+
+def parse(markup):
+    """The chart as XML: it must be well-formed."""
+    return ET.fromstring(str(markup))  # noqa: S314 - the app's own output
+
+
+def texts(svg):
+    return [element.text for element in svg.iter(f"{SVG}text")]
+
+
+def test_level_chart_is_an_svg_image_titled_and_described_with_one_point_per_assessment(
+    hand_built_history,
+):
+    history = trends.situation_history(hand_built_history)
+
+    svg = parse(trends.level_chart(history, crime_names=CRIMES, situation="North Darfur"))
+
+    assert svg.tag == f"{SVG}svg"
+    assert svg.get("role") == "img"
+    assert svg.get("aria-labelledby") == "levels-chart-title levels-chart-desc"
+    assert svg.find(f"{SVG}title").text == "Risk levels of North Darfur over time"
+    assert svg.find(f"{SVG}title").get("id") == "levels-chart-title"
+    assert svg.find(f"{SVG}desc").get("id") == "levels-chart-desc"
+    assert "3 assessments" in svg.find(f"{SVG}desc").text
+    for key in history.level_keys:
+        series = svg.find(f".//{SVG}g[@data-series='{key}']")
+        points = [p for p in series if p.get("class") == "point"]
+        assert [p.get("data-ref") for p in points] == ["1", "2", "3"]
+        assert [p.get("data-approved") for p in points] == ["true", "true", "false"]
+    overall = svg.find(f".//{SVG}g[@data-series='overall']")
+    assert [p.find(f"{SVG}title").text for p in overall if p.get("class") == "point"] == [
+        "Overall, 2026-01-10, approved: low",
+        "Overall, 2026-02-01, approved: serious concern",
+        "Overall, 2026-03-05, unapproved (draft): imminent risk",
+    ]
+    words = texts(svg)
+    for label in ["insufficient data", "low", "serious concern", "imminent risk"]:
+        assert label in words
+    assert "current crisis" in words
+    assert {"2026-01-10", "2026-03-05", "As of", "Risk level"} <= set(words)
+    assert {"Genocide", "Overall", "approved", "unapproved"} <= set(words)
+
+
+def test_level_chart_draws_approved_steps_solid_and_steps_to_an_unapproved_one_dotted(
+    hand_built_history,
+):
+    history = trends.situation_history(hand_built_history)
+
+    svg = parse(trends.level_chart(history, crime_names=CRIMES, situation="North Darfur"))
+
+    paths = svg.find(f".//{SVG}g[@data-series='overall']").findall(f"{SVG}path")
+    solid = [p for p in paths if p.get("stroke-dasharray") is None]
+    dotted = [p for p in paths if p.get("stroke-dasharray") is not None]
+    assert [p.get("d").count("M") for p in solid] == [1]  # 2026-01-10 to 2026-02-01
+    assert [p.get("d").count("M") for p in dotted] == [1]  # 2026-02-01 to the draft
+
+
+def test_charts_escape_the_words_they_are_given(hand_built_history):
+    history = trends.situation_history(hand_built_history)
+    name = 'Kordofan <script>alert("x")</script> & Blue Nile'
+
+    markup = str(trends.level_chart(history, crime_names=CRIMES, situation=name))
+
+    assert "<script>" not in markup
+    assert parse(markup).find(f"{SVG}title").text == f"Risk levels of {name} over time"
+    strip = parse(trends.factor_chart(history, situation=name))
+    assert strip.find(f"{SVG}title").text == f"Risk factor levels of {name} over time"
+
+
+def test_factor_chart_has_a_cell_per_factor_and_assessment_and_marks_the_approved(
+    hand_built_history,
+):
+    history = trends.situation_history(hand_built_history)
+
+    svg = parse(trends.factor_chart(history, situation="North Darfur"))
+
+    assert svg.get("role") == "img"
+    assert svg.find(f"{SVG}title").get("id") == "factors-chart-title"
+    rows = svg.findall(f".//{SVG}g[@class='row']")
+    assert [row.get("data-series") for row in rows] == ["1", "7", "8"]
+    assert [cell.find(f"{SVG}title").text for cell in rows[1]] == [
+        "RF7, 2026-01-10, approved: not assessed",
+        "RF7, 2026-02-01, approved: moderate",
+        "RF7, 2026-03-05, unapproved (draft): high",
+    ]
+    marked = svg.find(f".//{SVG}g[@class='status']")
+    assert [mark.get("data-ref") for mark in marked] == ["1", "2"]
+    assert {"RF1", "RF7", "RF8", "2026-01-10", "As of"} <= set(texts(svg))
+
+
+def test_time_ticks_spread_evenly_between_the_first_and_the_last_date():
+    assert charts.time_ticks(date(2026, 1, 1), date(2026, 1, 1)) == [date(2026, 1, 1)]
+    assert charts.time_ticks(date(2026, 1, 1), date(2026, 1, 3)) == [
+        date(2026, 1, 1),
+        date(2026, 1, 2),
+        date(2026, 1, 3),
+    ]
+    assert charts.time_ticks(date(2026, 1, 1), date(2026, 1, 11)) == [
+        date(2026, 1, 1),
+        date(2026, 1, 3),
+        date(2026, 1, 5),
+        date(2026, 1, 7),
+        date(2026, 1, 9),
+        date(2026, 1, 11),
+    ]
