@@ -267,3 +267,7 @@ def summaries_awaiting_decision() -> list[EscalationSummary]:
         .order_by("ready_at", "pk")
         if summary.revision == summary.assessment.summary_revision
     ]
+
+
+def factor_titles() -> dict[int, str]:
+    return dict(RiskFactor.objects.values_list("number", "title"))

@@ -12,7 +12,15 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.roles import User, is_reviewer
-from assessments import permissions, scoring, selectors, services, wording, workflow
+from assessments import (
+    permissions,
+    scoring,
+    selectors,
+    services,
+    trends,
+    wording,
+    workflow,
+)
 from assessments.exchange import assessment_to_dict, assessments_for_export, summary_to_dict
 from assessments.forms import (
     AssessmentForm,
@@ -21,7 +29,7 @@ from assessments.forms import (
     SituationForm,
     StartAssessmentForm,
 )
-from assessments.models import Assessment, EscalationSummary, Transition
+from assessments.models import Assessment, EscalationSummary, Situation, Transition
 from assessments.pdf import render_summary_pdf
 from framework.models import Indicator, PillarTool, RiskFactor
 
@@ -92,8 +100,25 @@ def situation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             "can_manage": permissions.can_manage_situations(request.user),
             "start_form": start_form if can_assess else None,
             "has_previous": bool(assessments),
+            **_history_context(situation, assessments),
         },
     )
+
+
+def _history_context(situation: Situation, assessments: list[Assessment]) -> dict[str, object]:
+    """The situation over time: its charts and their data tables (two queries)."""
+    titles = selectors.factor_titles()
+    crime_names = selectors.crime_names()
+    history = trends.situation_history(assessments, factor_numbers=titles)
+    return {
+        "history": history,
+        "level_columns": [trends.level_name(key, crime_names) for key in history.level_keys],
+        "factor_columns": [(number, titles.get(number, "")) for number in history.factor_numbers],
+        "level_chart": trends.level_chart(
+            history, crime_names=crime_names, situation=situation.name
+        ),
+        "factor_chart": trends.factor_chart(history, situation=situation.name),
+    }
 
 
 @require_POST
@@ -114,6 +139,7 @@ def assessment_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
                 "can_assess": True,
                 "start_form": form,
                 "has_previous": bool(assessments),
+                **_history_context(situation, assessments),
             },
             status=400,
         )

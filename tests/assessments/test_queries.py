@@ -39,7 +39,8 @@ SIZES = [10, 200]
 # user and the user's groups (3 queries).
 SITUATION_LIST_QUERIES = 5  # + situations with their levels, their analysts
 REVIEW_QUEUE_QUERIES = 5  # + assessments awaiting review, their participations
-SITUATION_DETAIL_QUERIES = 7  # + situation, assessments, is-assigned check, analysts
+SITUATION_DETAIL_QUERIES = 9  # + situation, assessments, is-assigned check, analysts, factor
+# titles and crime names (for the charts of the situation over time)
 # + visibility, assessment, ratings, sources, transitions, responses, their authors,
 # participations, the situation's analysts, the summaries (with their decisions and
 # reviewers, in one query), factor titles, recommended tools; and the is-assigned check

@@ -1,12 +1,14 @@
-"""A situation over time: its history as plain data and its charts."""
+"""A situation over time: its history as plain data, its charts and its page."""
 
 import xml.etree.ElementTree as ET
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.urls import reverse
 
 from assessments import charts, trends
 from assessments.models import Assessment
+from tests.assessments.builders import build_assessment, build_situation
 
 SVG = "{http://www.w3.org/2000/svg}"
 CRIMES = {
@@ -14,6 +16,9 @@ CRIMES = {
     "crimes_against_humanity": "Crimes against humanity",
     "war_crimes": "War crimes",
 }
+# Three common factors moderate: serious concern for every crime.
+SERIOUS = {"1.1": "moderate", "2.1": "moderate", "3.1": "moderate"}
+SITUATION_PAGE_QUERIES = 9  # see tests/assessments/test_queries.py, + factor titles, crimes
 
 
 @pytest.fixture(autouse=True)
@@ -222,3 +227,155 @@ def test_time_ticks_spread_evenly_between_the_first_and_the_last_date():
         date(2026, 1, 9),
         date(2026, 1, 11),
     ]
+
+
+# The situation page ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def situation(reviewer, analyst):
+    return build_situation(by=reviewer, analysts=[analyst], name="North Darfur")
+
+
+@pytest.fixture
+def history_of_three(situation, analyst, reviewer):
+    """Approved in January (serious concern), approved in February (genocide in crisis),
+    a draft in March (every crime low)."""
+    january = build_assessment(
+        situation,
+        by=analyst,
+        ratings=SERIOUS,
+        as_of=date(2026, 1, 10),
+        status="approved",
+        reviewer=reviewer,
+    )
+    february = build_assessment(
+        situation,
+        by=analyst,
+        ratings={**SERIOUS, "10.1": "high"},
+        as_of=date(2026, 2, 1),
+        status="approved",
+        reviewer=reviewer,
+    )
+    march = build_assessment(situation, by=analyst, ratings={"1.1": "low"}, as_of=date(2026, 3, 5))
+    return january, february, march
+
+
+@pytest.mark.django_db
+def test_situation_page_shows_the_level_chart_and_its_data_table(
+    client, analyst, situation, history_of_three
+):
+    client.force_login(analyst)
+
+    response = client.get(reverse("assessments:situation", kwargs={"pk": situation.pk}))
+
+    assert response.status_code == 200
+    history = response.context["history"]
+    assert [(row.as_of, row.approved, row.levels) for row in history.rows] == [
+        (
+            date(2026, 1, 10),
+            True,
+            ("serious_concern", "serious_concern", "serious_concern", "serious_concern"),
+        ),
+        (
+            date(2026, 2, 1),
+            True,
+            ("current_crisis", "serious_concern", "serious_concern", "current_crisis"),
+        ),
+        (date(2026, 3, 5), False, ("low", "low", "low", "low")),
+    ]
+    assert response.context["level_columns"] == [
+        "Genocide",
+        "Crimes against humanity",
+        "War crimes",
+        "Overall",
+    ]
+    body = response.content.decode()
+    table = body[
+        body.index('id="levels-table"') : body.index("</table>", body.index("levels-table"))
+    ]
+    rows = table.split("<tr>")[2:]
+    assert len(rows) == 3
+    assert "2026-01-10" in rows[0] and "approved" in rows[0]
+    assert rows[2].count("<td>low</td>") == 4
+    assert "unapproved (draft)" in rows[2]
+    assert body.count('class="point"') == 3 * 4  # three assessments, three crimes and overall
+    assert 'aria-labelledby="levels-table-caption"' in body
+    assert 'id="factors-table"' in body
+
+
+@pytest.mark.django_db
+def test_situation_page_without_assessments_says_there_is_nothing_to_chart(
+    client, analyst, situation
+):
+    client.force_login(analyst)
+
+    response = client.get(reverse("assessments:situation", kwargs={"pk": situation.pk}))
+
+    assert "there is nothing to show over time" in response.content.decode()
+    assert "<svg" not in response.content.decode()
+
+
+# Who may see what --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_unassigned_analyst_gets_not_found_for_the_situation_page(
+    client, other_analyst, situation, history_of_three
+):
+    client.force_login(other_analyst)
+
+    response = client.get(reverse("assessments:situation", kwargs={"pk": situation.pk}))
+
+    assert response.status_code == 404
+
+
+# A fixed number of queries -----------------------------------------------------------------
+
+
+def many_assessments(count, *, situation, analyst, reviewer):
+    """``count`` assessments of ``situation``: two through the services, the rest in bulk
+    with stored results, approved and drafts alternating."""
+    first = build_assessment(
+        situation, by=analyst, ratings=SERIOUS, status="approved", reviewer=reviewer
+    )
+    second = build_assessment(
+        situation, by=analyst, ratings={**SERIOUS, "10.1": "high"}, as_of=date(2026, 6, 1)
+    )
+    steps = ("low", "serious_concern", "imminent_risk", "current_crisis")
+    Assessment.objects.bulk_create(
+        Assessment(
+            situation=situation,
+            author=analyst,
+            as_of=date(2025, 1, 1) + timedelta(days=n),
+            posture="unwilling",
+            status=("draft", "approved")[n % 2],
+            reviewer=reviewer if n % 2 else None,
+            revision=n % 2,
+            overall_level=steps[n % 4],
+            result={
+                "levels": levels(steps[n % 4], "low", steps[n % 3], steps[n % 4]),
+                "factor_levels": {str(f): ("low", "high", None)[(n + f) % 3] for f in range(1, 15)},
+            },
+        )
+        for n in range(count - 2)
+    )
+    assert situation.assessments.count() == count
+    return first, second
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [10, 200])
+def test_situation_page_runs_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries, analyst, reviewer, situation, count
+):
+    many_assessments(count, situation=situation, analyst=analyst, reviewer=reviewer)
+    client.force_login(analyst)
+    url = reverse("assessments:situation", kwargs={"pk": situation.pk})
+    client.get(url)
+
+    with django_assert_max_num_queries(SITUATION_PAGE_QUERIES):
+        response = client.get(url)
+
+    assert len(response.context["history"].rows) == count
+    assert response.content.decode().count('class="point"') == 4 * count
