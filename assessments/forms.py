@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from accounts.roles import ANALYSTS
 from assessments import scales
 from assessments.models import (
+    Assessment,
     EvidenceSource,
     IndicatorRating,
     Situation,
@@ -312,3 +313,27 @@ class DecisionForm(forms.Form):
         ):
             self.add_error("reason", _("Give a reason for changing the proposed escalation."))
         return cleaned
+
+
+def assessment_choice_label(assessment: Assessment) -> str:
+    author = assessment.author.get_full_name() or assessment.author.get_username()
+    return _("%(date)s · %(status)s · %(author)s") % {
+        "date": assessment.as_of.isoformat(),
+        "status": assessment.get_status_display(),
+        "author": author,
+    }
+
+
+class CompareForm(forms.Form):
+    """Two assessments of one situation to compare (read from the query string)."""
+
+    a = forms.TypedChoiceField(label=gettext_lazy("Earlier assessment"), coerce=int)
+    b = forms.TypedChoiceField(label=gettext_lazy("Later assessment"), coerce=int)
+
+    def __init__(self, *args: Any, assessments: Iterable[Assessment], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(a.pk, assessment_choice_label(a)) for a in assessments]
+        for name in ("a", "b"):
+            field = self.fields[name]
+            assert isinstance(field, forms.TypedChoiceField)
+            field.choices = choices

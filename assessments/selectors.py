@@ -269,5 +269,32 @@ def summaries_awaiting_decision() -> list[EscalationSummary]:
     ]
 
 
+def assessment_choices(situation: Situation) -> list[Assessment]:
+    """A situation's assessments to choose from, newest first, with their authors (one
+    query; results and narratives are left out)."""
+    return list(situation.assessments.select_related("author").defer("result", "narrative"))
+
+
+def assessments_for_comparison(
+    situation: Situation, first: int, second: int
+) -> tuple[Assessment, Assessment]:
+    """Two assessments of ``situation``, the earlier first, with their ratings, the ratings'
+    indicators and factors, and their sources (three queries). Raises ``Assessment.DoesNotExist``
+    if either is not an assessment of the situation."""
+    ratings = IndicatorRating.objects.select_related("indicator__factor").prefetch_related(
+        "sources"
+    )
+    found = {
+        a.pk: a
+        for a in Assessment.objects.filter(situation=situation, pk__in=[first, second])
+        .select_related("author")
+        .prefetch_related(Prefetch("ratings", queryset=ratings))
+    }
+    if first not in found or second not in found:
+        raise Assessment.DoesNotExist
+    before, after = sorted((found[first], found[second]), key=lambda a: (a.as_of, a.pk))
+    return before, after
+
+
 def factor_titles() -> dict[int, str]:
     return dict(RiskFactor.objects.values_list("number", "title"))

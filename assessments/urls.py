@@ -9,6 +9,7 @@ urlpatterns = [
     path("situations/new/", views.situation_create, name="situation_create"),
     path("situations/<int:pk>/", views.situation_detail, name="situation"),
     path("situations/<int:pk>/edit/", views.situation_edit, name="situation_edit"),
+    path("situations/<int:pk>/compare/", views.assessment_compare, name="compare"),
     path("situations/<int:pk>/assessments/new/", views.assessment_start, name="start"),
     path("assessments/<int:pk>/", views.assessment_detail, name="detail"),
     path("assessments/<int:pk>/edit/", views.assessment_edit, name="edit"),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.roles import User, is_reviewer
 from assessments import (
+    comparison,
     permissions,
     scoring,
     selectors,
@@ -24,6 +25,7 @@ from assessments import (
 from assessments.exchange import assessment_to_dict, assessments_for_export, summary_to_dict
 from assessments.forms import (
     AssessmentForm,
+    CompareForm,
     DecisionForm,
     RecommendationResponseForm,
     SituationForm,
@@ -119,6 +121,46 @@ def _history_context(situation: Situation, assessments: list[Assessment]) -> dic
         ),
         "factor_chart": trends.factor_chart(history, situation=situation.name),
     }
+
+
+def _id_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Http404
+    return int(value)
+
+
+@require_safe
+def assessment_compare(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Two assessments of a situation side by side (``?a=<pk>&b=<pk>``, the earlier first;
+    by default the latest and the approved one before it). Any other answers 404."""
+    situation = permissions.get_situation_for_user(request.user, pk)
+    assessments = selectors.assessment_choices(situation)
+    named = {a.pk for a in assessments}
+    a, b = _id_param(request, "a"), _id_param(request, "b")
+    if any(given is not None and given not in named for given in (a, b)):
+        raise Http404
+    a, b = comparison.default_pair(assessments, a=a, b=b)
+    compared = None
+    if a is not None and b is not None:
+        before, after = selectors.assessments_for_comparison(situation, a, b)
+        compared = comparison.compare_assessments(
+            before, after, factor_titles=selectors.factor_titles()
+        )
+        a, b = before.pk, after.pk
+    return render(
+        request,
+        "assessments/compare.html",
+        {
+            "situation": situation,
+            "form": CompareForm(initial={"a": a, "b": b}, assessments=assessments),
+            "comparison": compared,
+            "can_choose": len(assessments) > 1,
+            "crime_names": selectors.crime_names(),
+        },
+    )
 
 
 @require_POST

@@ -33,6 +33,16 @@ def severity_label(severity: str | None) -> str:
 
 
 @register.filter
+def trend_label(trend: str | None) -> str:
+    return str(scales.trend_label(trend)) if trend else ""
+
+
+@register.filter
+def confidence_label(confidence: str | None) -> str:
+    return str(scales.confidence_label(confidence)) if confidence else ""
+
+
+@register.filter
 def level_class(level: str | None) -> str:
     return LEVEL_CLASSES.get(level or "", "text-bg-light border")
 

@@ -79,6 +79,9 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
         "POST": per_role(LOGIN, 403, 403, DONE, DONE, 403),
     },
     "assessments:situation": read_only(per_role(LOGIN, 200, 404, 200, 200, 404)),
+    # Two assessments of a situation side by side (by default its latest and the approved one
+    # before it).
+    "assessments:compare": read_only(per_role(LOGIN, 200, 404, 200, 200, 404)),
     "assessments:situation_edit": {
         "GET": per_role(LOGIN, 403, 404, 200, 200, 404),
         "POST": per_role(LOGIN, 403, 404, DONE, DONE, 404),
@@ -130,6 +133,7 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
 # The URLs about one situation or one of its assessments: the unassigned see none of them.
 SITUATION_URLS = [
     "assessments:situation",
+    "assessments:compare",
     "assessments:situation_edit",
     "assessments:start",
     "assessments:detail",
@@ -235,7 +239,12 @@ ASSESSMENT_OF_URL = {
 
 
 def _kwargs(name: str, world: World) -> dict[str, object]:
-    if name in ("assessments:situation", "assessments:situation_edit", "assessments:start"):
+    if name in (
+        "assessments:situation",
+        "assessments:situation_edit",
+        "assessments:start",
+        "assessments:compare",
+    ):
         return {"pk": world.situation.pk}
     if name in ASSESSMENT_OF_URL:
         return {"pk": getattr(world, ASSESSMENT_OF_URL[name]).pk}

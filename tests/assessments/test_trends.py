@@ -1,4 +1,4 @@
-"""A situation over time: its history as plain data, its charts and its page."""
+"""A situation over time (its charts and their tables) and two assessments compared."""
 
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
@@ -6,8 +6,9 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from assessments import charts, trends
-from assessments.models import Assessment
+from assessments import charts, comparison, selectors, trends
+from assessments.comparison import RatingState
+from assessments.models import Assessment, IndicatorRating
 from tests.assessments.builders import build_assessment, build_situation
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -19,6 +20,10 @@ CRIMES = {
 # Three common factors moderate: serious concern for every crime.
 SERIOUS = {"1.1": "moderate", "2.1": "moderate", "3.1": "moderate"}
 SITUATION_PAGE_QUERIES = 9  # see tests/assessments/test_queries.py, + factor titles, crimes
+# + the session, the user, the groups; the situation; the assessments to choose from; the two
+# compared, their ratings with indicators and factors, the ratings' sources; factor titles;
+# crime names
+COMPARE_PAGE_QUERIES = 10
 
 
 @pytest.fixture(autouse=True)
@@ -316,26 +321,276 @@ def test_situation_page_without_assessments_says_there_is_nothing_to_chart(
     assert "<svg" not in response.content.decode()
 
 
+# Comparing two assessments ------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_assessments(situation, analyst, reviewer):
+    before = build_assessment(
+        situation,
+        by=analyst,
+        ratings={
+            "1.1": "moderate",
+            "2.1": "moderate",
+            "3.1": "moderate",
+            "7.5": ("high", "stable", "medium"),
+        },
+        as_of=date(2026, 1, 10),
+        posture="unwilling",
+        narrative="Sieges of the camps.",
+        status="approved",
+        reviewer=reviewer,
+    )
+    after = build_assessment(
+        situation,
+        by=analyst,
+        ratings={
+            "1.1": "moderate",
+            "2.1": ("moderate", "worsening", "medium"),
+            "3.1": ("moderate", "stable", "high"),
+            "10.1": "high",
+        },
+        as_of=date(2026, 2, 1),
+        posture="perpetrator",
+        narrative="Sieges of the camps.\n",
+    )
+    IndicatorRating.objects.filter(assessment=after, indicator__code="1.1").update(
+        note="New field reports."
+    )
+    return before, after
+
+
+def source(code):
+    return (("B", f"OHCHR press briefing on {code}"),)
+
+
+@pytest.mark.django_db
+def test_comparison_lists_exactly_what_changed(situation, two_assessments):
+    before, after = selectors.assessments_for_comparison(
+        situation, two_assessments[1].pk, two_assessments[0].pk
+    )
+
+    compared = comparison.compare_assessments(before, after, factor_titles={7: "Enabling"})
+
+    assert (compared.before.pk, compared.after.pk) == (two_assessments[0].pk, two_assessments[1].pk)
+    assert [(r.key, r.before, r.after, r.direction) for r in compared.levels] == [
+        ("genocide", "serious_concern", "current_crisis", "up"),
+        ("crimes_against_humanity", "serious_concern", "serious_concern", "same"),
+        ("war_crimes", "serious_concern", "serious_concern", "same"),
+        ("overall", "serious_concern", "current_crisis", "up"),
+    ]
+    assert [r["rule"] for r in compared.levels[0].after_reasons] == ["crisis_conduct_factor"]
+    assert [(f.number, f.before, f.after) for f in compared.factors if f.changed] == [
+        (7, "high", None),
+        (10, None, "high"),
+    ]
+    assert next(f.title for f in compared.factors if f.number == 7) == "Enabling"
+    note = "Field reports on {}."
+    assert [(c.code, c.changed, c.before, c.after) for c in compared.indicators] == [
+        (
+            "1.1",
+            ("note",),
+            RatingState("moderate", "stable", "medium", note.format("1.1"), source("1.1")),
+            RatingState("moderate", "stable", "medium", "New field reports.", source("1.1")),
+        ),
+        (
+            "2.1",
+            ("trend",),
+            RatingState("moderate", "stable", "medium", note.format("2.1"), source("2.1")),
+            RatingState("moderate", "worsening", "medium", note.format("2.1"), source("2.1")),
+        ),
+        (
+            "3.1",
+            ("confidence",),
+            RatingState("moderate", "stable", "medium", note.format("3.1"), source("3.1")),
+            RatingState("moderate", "stable", "high", note.format("3.1"), source("3.1")),
+        ),
+        (
+            "7.5",
+            ("severity", "note", "sources"),
+            RatingState("high", "stable", "medium", note.format("7.5"), source("7.5")),
+            RatingState(),
+        ),
+        (
+            "10.1",
+            ("severity", "note", "sources"),
+            RatingState(),
+            RatingState("high", "stable", "medium", note.format("10.1"), source("10.1")),
+        ),
+    ]
+    assert compared.posture_changed
+    assert not compared.narrative_changed  # only a trailing line break differs
+    old = {rec["entry"] for rec in before.result["recommendations"]}
+    new = {rec["entry"] for rec in after.result["recommendations"]}
+    assert [rec.entry for rec in compared.added] == ADDED
+    assert [rec.entry for rec in compared.dropped] == DROPPED
+    assert set(ADDED) == new - old and set(DROPPED) == old - new
+
+
+# Unwilling at serious concern, then a perpetrator at current crisis: Pillar II help gives way
+# to the international response of Pillar III, its coercive tools included.
+ADDED = [
+    "P3-criminal-investigations-fact-finding-missions-and-commissions-of-inquiry",
+    "P3-mediation-and-political-dialogue",
+    "P3-preventive-diplomacy",
+    "P3-protection-of-civilians-in-humanitarian-emergencies",
+    "P3-protection-of-refugees-and-internally-displaced",
+    "P3-public-advocacy",
+    "P3-referral-to-the-icc",
+    "P3-un-charter-chapter-vii-authorised-use-of-force",
+]
+DROPPED = [
+    "P2-building-early-warning-and-atrocity-prevention-capacity",
+    "P2-denying-the-means-to-commit-atrocity-crimes",
+    "P2-monitoring-or-observer-missions",
+]
+
+
+def test_default_pair_is_the_latest_and_the_approved_one_before_it():
+    def a(pk, status):
+        return Assessment(pk=pk, status=status)
+
+    newest_first = [a(5, "draft"), a(4, "returned"), a(3, "approved"), a(2, "approved")]
+
+    assert comparison.default_pair(newest_first) == (3, 5)
+    assert comparison.default_pair(newest_first, b=3) == (2, 3)
+    assert comparison.default_pair(newest_first, b=2) == (None, 2)
+    assert comparison.default_pair([a(2, "draft"), a(1, "draft")]) == (1, 2)
+    assert comparison.default_pair(newest_first, a=5) == (4, 5)
+    assert comparison.default_pair(newest_first, a=2, b=4) == (2, 4)
+    assert comparison.default_pair([a(1, "draft")]) == (None, 1)
+    assert comparison.default_pair([]) == (None, None)
+
+
+def compare_url(situation, **params):
+    query = "&".join(f"{name}={value}" for name, value in params.items())
+    url = reverse("assessments:compare", kwargs={"pk": situation.pk})
+    return f"{url}?{query}" if query else url
+
+
+@pytest.mark.django_db
+def test_compare_page_shows_the_latest_against_the_approved_one_before_it_by_default(
+    client, analyst, situation, history_of_three
+):
+    _january, february, march = history_of_three
+    client.force_login(analyst)
+
+    response = client.get(compare_url(situation))
+
+    assert response.status_code == 200
+    compared = response.context["comparison"]
+    assert (compared.before.pk, compared.after.pk) == (february.pk, march.pk)
+    assert response.context["form"].initial == {"a": february.pk, "b": march.pk}
+    body = response.content.decode()
+    assert "<title>North Darfur: compare two assessments" in body
+    assert 'id="indicator-changes"' in body
+
+
+@pytest.mark.django_db
+def test_compare_page_shows_the_earlier_assessment_first_whatever_the_order_asked(
+    client, reviewer, situation, two_assessments
+):
+    before, after = two_assessments
+    client.force_login(reviewer)
+
+    response = client.get(compare_url(situation, a=after.pk, b=before.pk))
+
+    compared = response.context["comparison"]
+    assert (compared.before.pk, compared.after.pk) == (before.pk, after.pk)
+    body = response.content.decode()
+    assert "moderate → moderate" not in body
+    assert "stable → worsening" in body
+    assert "medium → high" in body
+    assert "high → not assessed" in body
+    assert "New field reports." in body
+    assert "current crisis: conduct factor RF10 is high (10.1)" in body  # a reason in words
+    assert "unwilling to protect" in body and "itself a perpetrator" in body
+
+
+@pytest.mark.django_db
+def test_compare_page_with_a_single_assessment_says_there_is_nothing_to_compare(
+    client, analyst, situation, reviewer
+):
+    build_assessment(situation, by=analyst, status="approved", reviewer=reviewer)
+    client.force_login(analyst)
+
+    response = client.get(compare_url(situation))
+
+    assert response.status_code == 200
+    assert response.context["comparison"] is None
+    assert "fewer than two assessments" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_summary_and_assessment_page_link_to_the_comparison(client, analyst, reviewer, situation):
+    approved = build_assessment(
+        situation, by=analyst, ratings=SERIOUS, status="approved", reviewer=reviewer
+    )
+    in_review = build_assessment(
+        situation,
+        by=analyst,
+        ratings={**SERIOUS, "7.5": "high"},
+        as_of=date(2026, 6, 1),
+        status="in_review",
+        reviewer=reviewer,
+    )
+    client.force_login(reviewer)
+
+    body = client.get(reverse("assessments:detail", kwargs={"pk": in_review.pk})).content.decode()
+
+    assert f"{compare_url(situation)}?a={approved.pk}&amp;b={in_review.pk}" in body
+    assert f"{compare_url(situation)}?b={in_review.pk}" in body
+
+
 # Who may see what --------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_unassigned_analyst_gets_not_found_for_the_situation_page(
-    client, other_analyst, situation, history_of_three
+@pytest.mark.parametrize("page", ["assessments:situation", "assessments:compare"])
+def test_unassigned_analyst_gets_not_found_for_both_pages(
+    client, other_analyst, situation, history_of_three, page
 ):
     client.force_login(other_analyst)
 
-    response = client.get(reverse("assessments:situation", kwargs={"pk": situation.pk}))
+    response = client.get(reverse(page, kwargs={"pk": situation.pk}))
 
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_comparing_assessments_of_two_different_situations_is_not_found(
+    client, analyst, reviewer, situation, history_of_three
+):
+    elsewhere = build_situation(by=reviewer, analysts=[analyst])
+    foreign = build_assessment(elsewhere, by=analyst)
+    january, _february, march = history_of_three
+    client.force_login(analyst)
+
+    assert client.get(compare_url(situation, a=january.pk, b=foreign.pk)).status_code == 404
+    assert client.get(compare_url(situation, a=foreign.pk, b=march.pk)).status_code == 404
+    assert client.get(compare_url(elsewhere, a=january.pk, b=march.pk)).status_code == 404
+    assert client.get(compare_url(situation, b=foreign.pk)).status_code == 404
+    assert client.get(compare_url(situation, a="x", b=march.pk)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_analyst_cannot_compare_an_assessment_of_a_situation_not_assigned_to_them(
+    client, analyst, other_analyst, reviewer, situation, history_of_three
+):
+    theirs = build_situation(by=reviewer, analysts=[other_analyst])
+    hidden = build_assessment(theirs, by=other_analyst)
+    client.force_login(analyst)
+
+    assert client.get(compare_url(theirs, b=hidden.pk)).status_code == 404
+    assert client.get(compare_url(situation, b=hidden.pk)).status_code == 404
 
 
 # A fixed number of queries -----------------------------------------------------------------
 
 
 def many_assessments(count, *, situation, analyst, reviewer):
-    """``count`` assessments of ``situation``: two through the services, the rest in bulk
-    with stored results, approved and drafts alternating."""
+    """``count`` assessments of ``situation``: two through the services (compared on the
+    compare page), the rest in bulk with stored results, approved and drafts alternating."""
     first = build_assessment(
         situation, by=analyst, ratings=SERIOUS, status="approved", reviewer=reviewer
     )
@@ -379,3 +634,21 @@ def test_situation_page_runs_a_fixed_number_of_queries(
 
     assert len(response.context["history"].rows) == count
     assert response.content.decode().count('class="point"') == 4 * count
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [10, 200])
+def test_compare_page_runs_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries, analyst, reviewer, situation, count
+):
+    first, second = many_assessments(count, situation=situation, analyst=analyst, reviewer=reviewer)
+    client.force_login(analyst)
+    url = compare_url(situation, a=first.pk, b=second.pk)
+    client.get(url)
+
+    with django_assert_max_num_queries(COMPARE_PAGE_QUERIES):
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert [i.code for i in response.context["comparison"].indicators] == ["10.1"]
+    assert response.content.decode().count("<option") == 2 * count
