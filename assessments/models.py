@@ -93,6 +93,12 @@ class AssessmentQuerySet(models.QuerySet["Assessment"]):
     def awaiting_review(self) -> "AssessmentQuerySet":
         return self.filter(status__in=AWAITING_REVIEW)
 
+    def drafts(self) -> "AssessmentQuerySet":
+        return self.filter(status=AssessmentStatus.DRAFT)
+
+    def returned(self) -> "AssessmentQuerySet":
+        return self.filter(status=AssessmentStatus.RETURNED)
+
 
 class Assessment(models.Model):
     Status = AssessmentStatus

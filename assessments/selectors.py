@@ -1,15 +1,20 @@
 """Reads for situations and assessments, each a fixed number of queries."""
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import TYPE_CHECKING, TypedDict
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, Max, OuterRef, Prefetch, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from assessments import scoring
+from accounts.roles import User, is_analyst, is_reviewer
+from assessments import permissions, scales, scoring
 from assessments.models import (
     Assessment,
+    EscalationDecision,
     EscalationSummary,
     IndicatorRating,
     Situation,
@@ -298,3 +303,273 @@ def assessments_for_comparison(
 
 def factor_titles() -> dict[int, str]:
     return dict(RiskFactor.objects.values_list("number", "title"))
+
+
+# The watch ---------------------------------------------------------------------------------
+
+#: The levels the watch counts, from the top of the scale down; None: not assessed yet.
+WATCH_LEVELS: tuple[str | None, ...] = (*reversed(scales.LEVELS), None)
+#: The ``level`` parameter of the situation list for the situations not assessed yet.
+NOT_ASSESSED = "none"
+
+
+@dataclass(frozen=True)
+class LevelCount:
+    level: str | None  # None: not assessed yet
+    count: int
+
+    @property
+    def code(self) -> str:
+        """The ``level`` parameter that filters the situation list to these situations."""
+        return self.level or NOT_ASSESSED
+
+
+def _situation_level() -> Coalesce:
+    """A situation's level: its latest approved assessment's, else its latest assessment's."""
+    approved = (
+        Assessment.objects.approved().filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
+    )
+    latest = Assessment.objects.filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
+    return Coalesce(
+        Subquery(approved.values("overall_level")[:1]),
+        Subquery(latest.values("overall_level")[:1]),
+    )
+
+
+def watch_counts(situations: QuerySet[Situation]) -> list[LevelCount]:
+    """How many of ``situations`` sit at each level, the top of the scale first (one query)."""
+    found = Counter(
+        situations.order_by()
+        .annotate(watch_level=_situation_level())
+        .values_list("watch_level", flat=True)
+    )
+    return [LevelCount(level=level, count=found.get(level, 0)) for level in WATCH_LEVELS]
+
+
+@dataclass(frozen=True)
+class LevelChange:
+    """A level (of a crime, or overall) between two approved assessments."""
+
+    key: str  # a crime's code, or "overall"
+    before: str
+    after: str
+
+    @property
+    def rise(self) -> int:
+        """Steps up the level scale (negative: down)."""
+        return scales.level_rank(self.after) - scales.level_rank(self.before)
+
+
+@dataclass(frozen=True)
+class FactorChange:
+    """A risk factor's level (the highest severity of its indicators; None: not assessed)."""
+
+    number: int
+    title: str
+    before: str | None
+    after: str | None
+
+    @property
+    def rise(self) -> int:
+        return _severity_rank(self.after) - _severity_rank(self.before)
+
+
+def _severity_rank(severity: str | None) -> int:
+    return scales.severity_rank(severity or scales.Severity.NOT_ASSESSED)
+
+
+@dataclass(frozen=True)
+class Mover:
+    """A situation whose levels moved between its last two approved assessments."""
+
+    situation_id: int
+    situation_name: str
+    assessment_id: int  # the latest approved assessment
+    before_as_of: date
+    after_as_of: date
+    overall: LevelChange
+    crimes: tuple[LevelChange, ...]  # the crimes whose level moved
+    factors: tuple[FactorChange, ...]  # the factors whose level moved
+
+    @property
+    def rise(self) -> int:
+        return self.overall.rise
+
+    @property
+    def crime_rise(self) -> int:
+        """The crimes' moves added up: orders movers whose overall level rose alike."""
+        return sum(change.rise for change in self.crimes)
+
+
+def _level_changes(before: dict[str, str], after: dict[str, str]) -> tuple[LevelChange, ...]:
+    keys = [key for key in after if key != "overall"]
+    keys += [key for key in before if key != "overall" and key not in after]
+    changes = (
+        LevelChange(
+            key=key,
+            before=before.get(key, scales.Level.INSUFFICIENT_DATA),
+            after=after.get(key, scales.Level.INSUFFICIENT_DATA),
+        )
+        for key in keys
+    )
+    return tuple(change for change in changes if change.rise)
+
+
+def _factor_changes(
+    before: dict[str, str | None], after: dict[str, str | None], titles: dict[int, str]
+) -> tuple[FactorChange, ...]:
+    numbers = sorted({int(n) for n in (*before, *after)})
+    changes = (
+        FactorChange(
+            number=n, title=titles.get(n, ""), before=before.get(str(n)), after=after.get(str(n))
+        )
+        for n in numbers
+    )
+    return tuple(change for change in changes if change.rise)
+
+
+def movers(situations: QuerySet[Situation]) -> list[Mover]:
+    """Situations whose overall or a crime's level moved between their last two approved
+    assessments: the biggest rise of the overall level first, then of the crimes' levels
+    added up, the biggest fall last (two queries)."""
+    last_two = (
+        Assessment.objects.approved()
+        .filter(situation__in=situations)
+        .annotate(
+            recency=Window(
+                RowNumber(),
+                partition_by=F("situation_id"),
+                order_by=[F("as_of").desc(), F("pk").desc()],
+            )
+        )
+        .filter(recency__lte=2)
+        .order_by("situation_id", "recency")
+        .values(
+            "pk",
+            "situation_id",
+            "situation__name",
+            "as_of",
+            "overall_level",
+            "result__levels",
+            "result__factor_levels",
+        )
+    )
+    by_situation: dict[int, list[Mapping[str, Any]]] = {}
+    for row in last_two:
+        by_situation.setdefault(row["situation_id"], []).append(row)
+    titles = dict(RiskFactor.objects.values_list("number", "title"))
+    found = []
+    for after, *earlier in by_situation.values():
+        if not earlier:
+            continue
+        before = earlier[0]
+        overall = LevelChange("overall", before["overall_level"], after["overall_level"])
+        crimes = _level_changes(before["result__levels"] or {}, after["result__levels"] or {})
+        if not overall.rise and not crimes:
+            continue
+        found.append(
+            Mover(
+                situation_id=after["situation_id"],
+                situation_name=after["situation__name"],
+                assessment_id=after["pk"],
+                before_as_of=before["as_of"],
+                after_as_of=after["as_of"],
+                overall=overall,
+                crimes=crimes,
+                factors=_factor_changes(
+                    before["result__factor_levels"] or {},
+                    after["result__factor_levels"] or {},
+                    titles,
+                ),
+            )
+        )
+    return sorted(found, key=lambda m: (-m.rise, -m.crime_rise, m.situation_name))
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    situation_id: int
+    situation_name: str
+    due: date
+    days_overdue: int
+
+
+def overdue_rows(situations: QuerySet[Situation], today: date) -> list[OverdueRow]:
+    """The situations due for reassessment before ``today``, the longest overdue first: due
+    their review cadence after their last assessment's date, or their creation (one query)."""
+    latest = Assessment.objects.filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
+    rows = []
+    for pk, name, cadence, created_at, last in (
+        situations.order_by()
+        .annotate(last_as_of=Subquery(latest.values("as_of")[:1]))
+        .values_list("pk", "name", "review_cadence_days", "created_at", "last_as_of")
+    ):
+        due = (last or timezone.localdate(created_at)) + timedelta(days=cadence)
+        if due < today:
+            rows.append(OverdueRow(pk, name, due, (today - due).days))
+    return sorted(rows, key=lambda r: (-r.days_overdue, r.situation_name))
+
+
+@dataclass(frozen=True)
+class OpenAssessment:
+    """An assessment waiting for its analyst: a draft, or returned with the reviewer's reason."""
+
+    assessment: Assessment
+    returned_reason: str
+
+
+@dataclass(frozen=True)
+class AwaitingDecision:
+    summary: EscalationSummary
+    age: timedelta
+
+    @property
+    def age_days(self) -> int:
+        return self.age.days
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """What awaits a user: their open assessments (analysts), the summaries awaiting a decision
+    (reviewers)."""
+
+    drafts: list[OpenAssessment]
+    returned: list[OpenAssessment]
+    decisions: list[AwaitingDecision]
+
+
+def awaiting_for(user: User, now: datetime | None = None) -> Awaiting:
+    """What awaits ``user`` on the watch (one query per role the user holds)."""
+    now = now or timezone.now()
+    drafts: list[OpenAssessment] = []
+    returned: list[OpenAssessment] = []
+    if is_analyst(user):
+        reason = Transition.objects.filter(
+            assessment=OuterRef("pk"), event=Transition.Event.RETURNED
+        ).order_by("-at", "-pk")
+        mine = (
+            (Assessment.objects.drafts() | Assessment.objects.returned())
+            .filter(situation__in=permissions.visible_situations(user), author_id=user.pk)
+            .annotate(returned_reason=Subquery(reason.values("reason")[:1]))
+            .select_related("situation", "reviewer")
+            .order_by("as_of", "pk")
+        )
+        for assessment in mine:
+            row = OpenAssessment(assessment, assessment.returned_reason or "")
+            (returned if assessment.is_returned else drafts).append(row)
+    decisions = []
+    if is_reviewer(user):
+        decisions = [
+            AwaitingDecision(summary, now - (summary.ready_at or summary.created_at))
+            for summary in summaries_awaiting_decision()
+        ]
+    return Awaiting(drafts=drafts, returned=returned, decisions=decisions)
+
+
+def recent_decisions(situations: QuerySet[Situation], limit: int = 10) -> list[EscalationDecision]:
+    """The latest escalation decisions on ``situations``, the latest first (one query)."""
+    return list(
+        EscalationDecision.objects.filter(summary__assessment__situation__in=situations)
+        .select_related("summary__assessment__situation", "reviewer")
+        .order_by("-decided_at", "-pk")[:limit]
+    )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.requests import AuthenticatedHttpRequest
-from accounts.roles import User, is_reviewer
+from accounts.roles import User, is_analyst, is_reviewer
 from assessments import (
     comparison,
     permissions,
@@ -34,6 +34,28 @@ from assessments.forms import (
 from assessments.models import Assessment, EscalationSummary, Situation, Transition
 from assessments.pdf import render_summary_pdf
 from framework.models import Indicator, PillarTool, RiskFactor
+
+
+@require_safe
+def watch(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The home page: where risk sits and moves, what awaits the user, what was decided."""
+    situations = permissions.visible_situations(request.user)
+    now = timezone.now()
+    return render(
+        request,
+        "assessments/watch.html",
+        {
+            "counts": selectors.watch_counts(situations),
+            "movers": selectors.movers(situations),
+            "awaiting": selectors.awaiting_for(request.user, now=now),
+            "overdue": selectors.overdue_rows(situations, timezone.localdate(now)),
+            "decisions": selectors.recent_decisions(situations),
+            "crime_names": selectors.crime_names(),
+            "is_analyst": is_analyst(request.user),
+            "is_reviewer": is_reviewer(request.user),
+            "now": now,
+        },
+    )
 
 
 @require_safe

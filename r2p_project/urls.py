@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from assessments import views as assessment_views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="assessments:situations"), name="home"),
+    path("", assessment_views.watch, name="home"),
     path("", include("assessments.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

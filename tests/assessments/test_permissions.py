@@ -37,18 +37,12 @@ ROLE_FIXTURES = {
 LOGIN = "302 to login"
 DONE = "302, done"  # a successful POST: the change is in the database
 REFUSED = "302, refused"  # sent back to the page with an error message: nothing changed
-ELSEWHERE = "302 elsewhere"  # a redirect that changes nothing (the home page, signing out)
 
 SITUATION_NAME = "North Darfur, El Fasher and Zamzam"
 
 
 def per_role(*outcomes: int | str) -> dict[str, int | str]:
     return dict(zip(ROLES, outcomes, strict=True))
-
-
-def same(outcomes: dict[str, int | str]) -> dict[str, dict[str, int | str]]:
-    """GET and POST answer alike (the home page redirects whatever the method)."""
-    return {"GET": outcomes, "POST": outcomes}
 
 
 #                     anonymous assigned unassigned reviewer admin outsider
@@ -64,7 +58,8 @@ def read_only(outcomes: dict[str, int | str]) -> dict[str, dict[str, int | str]]
 
 
 TABLE: dict[str, dict[str, dict[str, int | str]]] = {
-    "home": same(per_role(LOGIN, ELSEWHERE, ELSEWHERE, ELSEWHERE, ELSEWHERE, ELSEWHERE)),
+    # The watch: each sees what they may; an outsider, like on the situation list, an empty one.
+    "home": read_only(SIGNED_IN_READ),
     "login": {
         "GET": per_role(200, 200, 200, 200, 200, 200),
         "POST": per_role(200, 200, 200, 200, 200, 200),  # wrong password: the form again
@@ -351,7 +346,7 @@ def test_each_role_gets_the_answer_the_table_gives_for_each_url_and_method(
         assert response.url.startswith(reverse("login")), shown
     elif expected == DONE:
         assert response.status_code == 302, shown
-    elif expected in (REFUSED, ELSEWHERE):
+    elif expected == REFUSED:
         assert response.status_code == 302, shown
         assert not response.url.startswith(reverse("login")), shown
     else:
@@ -383,13 +378,13 @@ def test_each_role_gets_the_answer_the_table_gives_for_each_url_and_method(
 
 
 @pytest.mark.django_db
-def test_home_page_sends_a_signed_in_user_to_the_situations(client, analyst):
+def test_home_page_is_the_watch(client, analyst):
     client.force_login(analyst)
 
     response = client.get(reverse("home"))
 
-    assert response.status_code == 302
-    assert response.url == reverse("assessments:situations")
+    assert response.status_code == 200
+    assert response.templates[0].name == "assessments/watch.html"
 
 
 # The unassigned analyst sees nothing of a situation ----------------------------------------

@@ -17,7 +17,9 @@ def sign_in(page: Page, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Situations")).to_be_visible()
+    expect(page.get_by_role("heading", name="Watch", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Situations", exact=True).click()
+    expect(page.get_by_role("heading", name="Situations", exact=True)).to_be_visible()
 
 
 def sign_out(page: Page) -> None:

@@ -19,7 +19,7 @@ def test_analyst_browses_pillars_factors_and_matrix_then_signs_out(page, framewo
     page.get_by_label("Username").fill("analyst")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Situations")).to_be_visible()
+    expect(page.get_by_role("heading", name="Watch", exact=True)).to_be_visible()
 
     page.get_by_role("link", name="Framework", exact=True).click()
     expect(page.get_by_role("heading", name="The R2P framework")).to_be_visible()
