@@ -23,7 +23,9 @@ class DemoAssessment:
     posture: str
     narrative: str
     ratings: dict[str, R]
-    outcome: str  # draft, submitted, approved, returned
+    outcome: str  # draft, submitted, in_review, approved, returned
+    analyst: int = 0  # which of the demo analysts wrote it
+    reason: str = ""  # the reviewer's reason for returning it
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ def _common(severity: str, numbers: range | tuple[int, ...]) -> dict[str, R]:
     return {f"{n}.1": (severity, "worsening", "medium") for n in numbers}
 
 
+# A year of history: River Province and Coastal Districts rise, Capital Region and Highlands
+# fall, Delta Region holds steady with a rise awaiting a decision, Northern Plateau waits for
+# its first assessment. Returned, submitted, in-review and draft assessments are mixed in.
 DEMO: tuple[DemoSituation, ...] = (
     DemoSituation(
         code="demo-river-province",
@@ -52,6 +57,28 @@ DEMO: tuple[DemoSituation, ...] = (
         groups="An ethnic minority of the province",
         cadence=30,
         assessments=(
+            DemoAssessment(
+                330,
+                "willing_lacks_capacity",
+                "Fictional demo: a disputed land reform, tense but calm.",
+                _common("low", (1, 3)),
+                "approved",
+            ),
+            DemoAssessment(
+                240,
+                "unwilling",
+                "Fictional demo: hate speech on local radio and arrests of community leaders.",
+                _common("moderate", (1, 2, 4)),
+                "approved",
+            ),
+            DemoAssessment(
+                150,
+                "unwilling",
+                "Fictional demo: militias said to be arming before the elections.",
+                {**_common("moderate", (1, 2, 4, 5, 7)), "8.4": ("moderate", "worsening", "low")},
+                "returned",
+                reason="Demo: the arming rests on a single unverified report; add sources.",
+            ),
             DemoAssessment(
                 60,
                 "unwilling",
@@ -83,6 +110,36 @@ DEMO: tuple[DemoSituation, ...] = (
         cadence=60,
         assessments=(
             DemoAssessment(
+                300,
+                "willing_lacks_capacity",
+                "Fictional demo: restrictions on movement, no violence reported.",
+                _common("low", (1, 2, 3)),
+                "approved",
+            ),
+            DemoAssessment(
+                200,
+                "unwilling",
+                "Fictional demo: citizenship rules tightened against the minority.",
+                _common("moderate", (1, 2, 3, 4)),
+                "approved",
+            ),
+            DemoAssessment(
+                100,
+                "unwilling",
+                "Fictional demo: shelling of fishing villages by the armed forces.",
+                {**_common("moderate", (1, 2, 3, 4)), "13.2": ("moderate", "worsening", "medium")},
+                "approved",
+            ),
+            DemoAssessment(
+                45,
+                "unwilling",
+                "Fictional demo: a calmer month, according to officials.",
+                _common("low", (1, 2, 3, 4)),
+                "returned",
+                analyst=1,
+                reason="Demo: officials are the only source; what do the communities report?",
+            ),
+            DemoAssessment(
                 10,
                 "unwilling",
                 "Fictional demo: emergency laws and militia mobilisation ahead of a census.",
@@ -101,11 +158,41 @@ DEMO: tuple[DemoSituation, ...] = (
         cadence=90,
         assessments=(
             DemoAssessment(
+                360,
+                "unwilling",
+                "Fictional demo: a crackdown on protests after a contested vote.",
+                {**_common("moderate", (1, 3, 6)), "11.2": ("moderate", "worsening", "medium")},
+                "approved",
+            ),
+            DemoAssessment(
+                250,
+                "perpetrator",
+                "Fictional demo: mass arrests and disappearances of opponents.",
+                {**_common("moderate", (1, 3, 6)), "11.2": ("high", "worsening", "high")},
+                "approved",
+            ),
+            DemoAssessment(
+                130,
+                "willing_lacks_capacity",
+                "Fictional demo: a transitional government released detainees.",
+                _common("low", (1, 3, 6)),
+                "returned",
+                reason="Demo: the weak institutions are still there; rate factor 3 again.",
+            ),
+            DemoAssessment(
                 40,
                 "willing_lacks_capacity",
                 "Fictional demo: a fragile transition with weak institutions.",
                 _common("moderate", (1, 3, 6)),
                 "approved",
+            ),
+            DemoAssessment(
+                3,
+                "willing_lacks_capacity",
+                "Fictional demo: first steps of a national dialogue.",
+                _common("low", (1, 3)),
+                "draft",
+                analyst=1,
             ),
         ),
     ),
@@ -119,6 +206,20 @@ DEMO: tuple[DemoSituation, ...] = (
         cadence=90,
         assessments=(
             DemoAssessment(
+                365,
+                "willing_able",
+                "Fictional demo: quiet seasons, courts settle grazing disputes.",
+                {"1.5": ("low", "stable", "medium")},
+                "approved",
+            ),
+            DemoAssessment(
+                290,
+                "unwilling",
+                "Fictional demo: clashes over pastures and a language law.",
+                {**_common("moderate", (1, 4, 5)), "9.2": ("moderate", "worsening", "medium")},
+                "approved",
+            ),
+            DemoAssessment(
                 200,
                 "willing_able",
                 "Fictional demo: isolated land disputes, handled by local courts.",
@@ -126,6 +227,51 @@ DEMO: tuple[DemoSituation, ...] = (
                 "approved",
             ),
         ),
+    ),
+    DemoSituation(
+        code="demo-delta-region",
+        name="Delta Region (demo)",
+        country="ML",
+        region="Inner delta",
+        populations="Fishing and herding communities",
+        groups="A pastoralist minority",
+        cadence=60,
+        assessments=(
+            DemoAssessment(
+                180,
+                "willing_lacks_capacity",
+                "Fictional demo: armed groups tax the river trade.",
+                _common("moderate", (1, 2, 5)),
+                "approved",
+                analyst=1,
+            ),
+            DemoAssessment(
+                90,
+                "willing_lacks_capacity",
+                "Fictional demo: self-defence militias form in the villages.",
+                _common("moderate", (1, 2, 5, 6)),
+                "approved",
+                analyst=1,
+            ),
+            DemoAssessment(
+                20,
+                "unwilling",
+                "Fictional demo: lists of pastoralist families circulate among militias.",
+                {**_common("moderate", (1, 2, 5, 6)), "12.1": ("high", "worsening", "medium")},
+                "in_review",
+                analyst=1,
+            ),
+        ),
+    ),
+    DemoSituation(
+        code="demo-northern-plateau",
+        name="Northern Plateau (demo)",
+        country="NE",
+        region="Northern plateau",
+        populations="Nomadic communities and returnees",
+        groups="A nomadic minority",
+        cadence=90,
+        assessments=(),
     ),
 )
 
@@ -153,7 +299,8 @@ def seed_demo_situations(*, analysts: list[User], reviewer: User) -> list[tuple[
             review_cadence_days=spec.cadence,
         )
         for item in spec.assessments:
-            _seed_assessment(situation, item, analysts[0], reviewer, indicators, today)
+            analyst = analysts[min(item.analyst, len(analysts) - 1)]
+            _seed_assessment(situation, item, analyst, reviewer, indicators, today)
         done.append((situation, True))
     return done
 
@@ -192,18 +339,20 @@ def _seed_assessment(
     if item.outcome == "draft":
         return assessment
     assessment = workflow.submit_assessment(assessment, by=analyst)
+    if item.outcome == "submitted":
+        return assessment  # its summary is left to the worker
+    # Draft the summary now (what the worker would do) so that the demo shows it in review
+    # or decided.
+    summary = EscalationSummary.objects.get(assessment=assessment, revision=assessment.revision)
+    workflow.draft_summary(summary.pk)
+    summary.refresh_from_db()
     if item.outcome in ("approved", "returned"):
-        # Draft this summary now (what the worker would do) so the demo can show a decision;
-        # the summaries of assessments awaiting a decision are left to the worker.
-        summary = EscalationSummary.objects.get(assessment=assessment, revision=1)
-        workflow.draft_summary(summary.pk)
-        summary.refresh_from_db()
         workflow.decide_escalation(
             summary,
             by=reviewer,
             approve=item.outcome == "approved",
             level=summary.proposed_escalation,
-            reason="" if item.outcome == "approved" else "Demo: needs more sources.",
+            reason="" if item.outcome == "approved" else item.reason or "Demo: needs more sources.",
             content_hash=summary.content_hash,
         )
     return assessment

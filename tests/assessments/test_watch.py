@@ -1,8 +1,11 @@
 """The watch: where risk sits and moves, what awaits whom, what is overdue, what was decided."""
 
 from datetime import UTC, date, datetime, timedelta
+from io import StringIO
 
 import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.urls import reverse
 
 from assessments import selectors
@@ -507,3 +510,48 @@ def test_the_watch_runs_a_fixed_number_of_queries(
     assert sum(c.count for c in response.context["counts"]) == count
     assert len(response.context["movers"]) >= count // 2
     assert len(response.context["decisions"]) == 10
+
+
+# The demo ----------------------------------------------------------------------------------
+
+
+def everything() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            User,
+            Situation,
+            Assessment,
+            Transition,
+            EscalationSummary,
+            EscalationDecision,
+            Participation,
+        )
+    }
+
+
+@pytest.mark.django_db
+def test_seeding_the_demo_twice_creates_nothing_the_second_time_and_yields_movers(jobs):
+    call_command("seed_demo", stdout=StringIO())
+    first = everything()
+
+    call_command("seed_demo", stdout=StringIO())
+
+    assert everything() == first
+    found = selectors.movers(Situation.objects.all())
+    assert any(m.rise > 0 for m in found)
+    assert any(m.rise < 0 for m in found)
+    assert first["Situation"] >= 4
+    demo = Situation.objects.filter(code__startswith="demo-")
+    assert {
+        "demo-river-province",
+        "demo-coastal-districts",
+        "demo-capital-region",
+        "demo-highlands",
+    } <= set(demo.values_list("code", flat=True))
+    # Several situations have a history of three to six assessments.
+    lengths = [s.assessments.count() for s in demo]
+    assert sum(3 <= n <= 6 for n in lengths) >= 3
+    assert Assessment.objects.returned().exists()
+    assert Assessment.objects.drafts().exists()
+    assert Assessment.objects.awaiting_review().exists()
