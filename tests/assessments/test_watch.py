@@ -308,12 +308,12 @@ def test_an_analysts_watch_shows_nothing_of_a_situation_not_assigned_to_them(
         by=reviewer, analysts=[other_analyst], name="Hidden Valley", review_cadence_days=1
     )
     approved(hidden, SERIOUS_CONCERN, JAN, by=other_analyst, reviewer=reviewer)
-    latest = approved(hidden, GENOCIDE_CRISIS, MAR, by=other_analyst, reviewer=reviewer)
+    approved(hidden, GENOCIDE_CRISIS, MAR, by=other_analyst, reviewer=reviewer)
     build_assessment(hidden, by=other_analyst, as_of=MAY, status="returned", reviewer=reviewer)
     build_assessment(hidden, by=other_analyst, as_of=date(2026, 6, 1))
     # Even a draft by this analyst on a situation no longer assigned to them stays hidden.
     hidden.analysts.add(analyst)
-    stale = build_assessment(hidden, by=analyst, as_of=date(2026, 6, 2))
+    build_assessment(hidden, by=analyst, as_of=date(2026, 6, 2))
     hidden.analysts.remove(analyst)
     client.force_login(analyst)
 
@@ -325,7 +325,6 @@ def test_an_analysts_watch_shows_nothing_of_a_situation_not_assigned_to_them(
     assert reverse("assessments:situation", args=[hidden.pk]) not in body
     for assessment in Assessment.objects.filter(situation=hidden):
         assert reverse("assessments:detail", args=[assessment.pk]) not in body
-    assert stale.situation_id == hidden.pk
     assert [(c.level, c.count) for c in response.context["counts"]] == [
         ("current_crisis", 0),
         ("imminent_risk", 0),
@@ -336,10 +335,9 @@ def test_an_analysts_watch_shows_nothing_of_a_situation_not_assigned_to_them(
     ]
     assert response.context["movers"] == []
     assert [r.situation_id for r in response.context["overdue"]] == [mine.pk]
-    assert all(d.summary.assessment.situation_id == mine.pk for d in response.context["decisions"])
+    assert [d.summary.assessment.situation_id for d in response.context["decisions"]] == [mine.pk]
     assert response.context["awaiting"].drafts == []
     assert response.context["awaiting"].returned == []
-    assert latest.situation_id == hidden.pk
 
 
 # The page for each role --------------------------------------------------------------------
