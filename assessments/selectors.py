@@ -1,19 +1,38 @@
 """Reads for situations and assessments, each a fixed number of queries."""
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
-from django.db.models import F, Max, OuterRef, Prefetch, QuerySet, Subquery, Window
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import (
+    BooleanField,
+    Case,
+    DateField,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.lookups import GreaterThan
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from accounts.roles import User, is_analyst, is_reviewer
 from assessments import permissions, scales, scoring
 from assessments.models import (
     Assessment,
+    AssessmentStatus,
     EscalationDecision,
     EscalationSummary,
     IndicatorRating,
@@ -23,6 +42,7 @@ from assessments.models import (
 from framework.models import Crime, Indicator, RiskFactor, ThresholdSet, ToolMapping
 
 if TYPE_CHECKING:
+    from django.db.models.sql.compiler import _AsSqlType
     from django_stubs_ext import WithAnnotations
 
 DEFAULT_THRESHOLDS_CODE = "default"
@@ -164,6 +184,76 @@ def situations_with_levels(
     ).prefetch_related("analysts")
 
 
+class AddDays(Func):
+    """``date + days`` as a date, in SQL (Django has no portable date arithmetic on columns).
+
+    PostgreSQL (and standard SQL) adds an integer to a date; SQLite needs its date function.
+    """
+
+    output_field = DateField()
+    arity = 2
+    template = "(%(expressions)s)"
+    arg_joiner = " + "
+
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> "_AsSqlType":
+        return self.as_sql(
+            compiler,
+            connection,
+            template="date(%(expressions)s || ' days')",
+            arg_joiner=", '+' || ",
+            **extra_context,
+        )
+
+
+class SituationTable(SituationLevels):
+    """What :func:`situation_table` annotates each situation with, besides its levels."""
+
+    level: str | None
+    level_rank: int
+    last_assessed: date | None
+    latest_status: str | None
+    overdue: bool
+
+
+def level_rank_expression(field: str) -> Case:
+    """The rank of a level stored in ``field`` (``insufficient_data`` is 0; none is -1)."""
+    return Case(
+        *(When(**{field: level}, then=Value(rank)) for rank, level in enumerate(scales.LEVELS)),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+
+
+def situation_table(
+    situations: QuerySet[Situation], today: date | None = None
+) -> "QuerySet[WithAnnotations[Situation, SituationTable]]":
+    """Situations with what the list shows, computed in SQL so that it filters and sorts there:
+    ``level`` (the latest approved assessment's overall level, else the latest one's; none
+    without an assessment), ``level_rank``, ``last_assessed``, ``latest_status`` and
+    ``overdue`` (never assessed, or not within its review cadence). One query."""
+    today = today or timezone.localdate()
+    latest = Assessment.objects.filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
+    annotated = situations_with_levels(situations).annotate(
+        level=Coalesce(F("approved_level"), F("latest_level")),
+        last_assessed=F("latest_as_of"),
+        latest_status=Subquery(latest.values("status")[:1]),
+    )
+    return annotated.annotate(
+        level_rank=level_rank_expression("level"),
+        overdue=Case(
+            When(last_assessed__isnull=True, then=Value(True)),
+            When(
+                GreaterThan(Value(today), AddDays(F("last_assessed"), F("review_cadence_days"))),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    )
+
+
 @dataclass
 class SituationRow:
     situation: Situation
@@ -171,26 +261,37 @@ class SituationRow:
     approved: bool
     last_assessed: date | None
     overdue: bool
+    latest_status: str | None = None
+
+    @property
+    def latest_status_label(self) -> str:
+        if self.latest_status is None:
+            return ""
+        return str(AssessmentStatus(self.latest_status).label)
+
+
+def rows_of(situations: Iterable[Situation]) -> list[SituationRow]:
+    """The list's rows from situations annotated by :func:`situation_table` (then filtered,
+    sorted or paged: the annotations are still there)."""
+    annotated = cast("Iterable[WithAnnotations[Situation, SituationTable]]", situations)
+    return [
+        SituationRow(
+            situation=s,
+            level=s.level,
+            approved=s.approved_level is not None,
+            last_assessed=s.last_assessed,
+            overdue=bool(s.overdue),
+            latest_status=s.latest_status,
+        )
+        for s in annotated
+    ]
 
 
 def situation_rows(
     situations: QuerySet[Situation], today: date | None = None
 ) -> list[SituationRow]:
-    today = today or timezone.localdate()
-    rows = []
-    for s in situations_with_levels(situations):
-        level = s.approved_level or s.latest_level
-        last = s.latest_as_of
-        rows.append(
-            SituationRow(
-                situation=s,
-                level=level,
-                approved=s.approved_level is not None,
-                last_assessed=last,
-                overdue=last is None or last + timedelta(days=s.review_cadence_days) < today,
-            )
-        )
-    return rows
+    """Every situation of ``situations`` as a row of the list (two queries)."""
+    return rows_of(situation_table(situations, today))
 
 
 def assessment_detail(pk: int) -> Assessment:

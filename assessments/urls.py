@@ -6,6 +6,8 @@ app_name = "assessments"
 
 urlpatterns = [
     path("situations/", views.situation_list, name="situations"),
+    path("situations/export.csv", views.situations_csv, name="situations_csv"),
+    path("situations/export.xlsx", views.situations_xlsx, name="situations_xlsx"),
     path("situations/new/", views.situation_create, name="situation_create"),
     path("situations/<int:pk>/", views.situation_detail, name="situation"),
     path("situations/<int:pk>/edit/", views.situation_edit, name="situation_edit"),

@@ -1,12 +1,16 @@
 """Situation and assessment pages. Each view: permission helper, form, one service, redirect."""
 
+from collections.abc import Collection
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -18,11 +22,13 @@ from assessments import (
     scoring,
     selectors,
     services,
+    spreadsheets,
     trends,
     wording,
     workflow,
 )
 from assessments.exchange import assessment_to_dict, assessments_for_export, summary_to_dict
+from assessments.filters import PAGE_SIZE, ReviewQueueFilter, SituationFilter
 from assessments.forms import (
     AssessmentForm,
     CompareForm,
@@ -34,6 +40,54 @@ from assessments.forms import (
 from assessments.models import Assessment, EscalationSummary, Situation, Transition
 from assessments.pdf import render_summary_pdf
 from framework.models import Indicator, PillarTool, RiskFactor
+
+
+def _filtered_situations(request: AuthenticatedHttpRequest) -> SituationFilter:
+    """The situations the user may see, searched, filtered and sorted as the query asks."""
+    table = selectors.situation_table(permissions.visible_situations(request.user))
+    return SituationFilter(request.GET, queryset=table)
+
+
+def sort_headers(
+    columns: dict[str, Promise], sortable: Collection[str], current: str, default: str
+) -> list[dict[str, str]]:
+    """Each column's header; a sortable one with the sort its link asks for and ``aria-sort``."""
+    current = current or default
+    headers = []
+    for key, label in columns.items():
+        state = {key: "ascending", f"-{key}": "descending"}.get(current, "")
+        headers.append(
+            {
+                "key": key,
+                "label": str(label),
+                "sort": ("" if key not in sortable else f"-{key}" if state == "ascending" else key),
+                "aria_sort": state if key in sortable else "",
+            }
+        )
+    return headers
+
+
+SITUATION_COLUMNS: dict[str, Promise] = {
+    "name": gettext_lazy("situation"),
+    "country": gettext_lazy("country"),
+    "level": gettext_lazy("overall level"),
+    "status": gettext_lazy("latest assessment"),
+    "last_assessed": gettext_lazy("last assessed"),
+    "overdue": gettext_lazy("review"),
+    "analysts": gettext_lazy("analysts"),
+}
+QUEUE_COLUMNS: dict[str, Promise] = {
+    "situation": gettext_lazy("situation"),
+    "as_of": gettext_lazy("as of"),
+    "analyst": gettext_lazy("analyst"),
+    "level": gettext_lazy("overall level"),
+    "status": gettext_lazy("status"),
+    "submitted": gettext_lazy("submitted"),
+}
+
+
+def _current_sort(filterset: SituationFilter | ReviewQueueFilter) -> str:
+    return str(getattr(filterset.form, "cleaned_data", {}).get("sort") or "")
 
 
 @require_safe
@@ -60,15 +114,49 @@ def watch(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_safe
 def situation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    situations = permissions.visible_situations(request.user)
+    filterset = _filtered_situations(request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "assessments/situation_list.html",
         {
-            "rows": selectors.situation_rows(situations),
+            "filter": filterset,
+            "page": page,
+            "rows": selectors.rows_of(page.object_list),
+            "headers": sort_headers(
+                SITUATION_COLUMNS, SituationFilter.SORTS, _current_sort(filterset), default="name"
+            ),
+            "filtered": any(
+                value for key, value in request.GET.items() if key not in ("sort", "page")
+            ),
             "can_manage": permissions.can_manage_situations(request.user),
         },
     )
+
+
+def _export_filename(extension: str) -> str:
+    return f"situations-{timezone.localdate():%Y-%m-%d}.{extension}"
+
+
+@require_safe
+def situations_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
+    rows = selectors.rows_of(_filtered_situations(request).qs)
+    response = HttpResponse(
+        "\ufeff" + spreadsheets.situations_csv(rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_export_filename("csv")}"'
+    return response
+
+
+@require_safe
+def situations_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
+    rows = selectors.rows_of(_filtered_situations(request).qs)
+    response = HttpResponse(
+        spreadsheets.situations_xlsx(rows, title=_("Situations")),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_export_filename("xlsx")}"'
+    return response
 
 
 def situation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -435,12 +523,21 @@ def assessment_export(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not is_reviewer(request.user):
         raise PermissionDenied
-    queue = list(selectors.review_queue())
+    filterset = ReviewQueueFilter(request.GET, queryset=selectors.review_queue())
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "assessments/review_queue.html",
         {
-            "rows": [(a, permissions.has_edited(request.user, a)) for a in queue],
+            "filter": filterset,
+            "page": page,
+            "rows": [(a, permissions.has_edited(request.user, a)) for a in page.object_list],
+            "headers": sort_headers(
+                QUEUE_COLUMNS,
+                ReviewQueueFilter.SORTS,
+                _current_sort(filterset),
+                default="submitted",
+            ),
         },
     )
 

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "django_countries",
+    "django_filters",
     "accounts",
     "framework",
     "assessments",

@@ -69,6 +69,9 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
         "POST": per_role(LOGIN, DONE, DONE, DONE, DONE, DONE),
     },
     "assessments:situations": read_only(SIGNED_IN_READ),
+    # The filtered list as CSV and XLSX: each user's own visible situations only.
+    "assessments:situations_csv": read_only(SIGNED_IN_READ),
+    "assessments:situations_xlsx": read_only(SIGNED_IN_READ),
     "assessments:situation_create": {
         "GET": per_role(LOGIN, 403, 403, 200, 200, 403),
         "POST": per_role(LOGIN, 403, 403, DONE, DONE, 403),
@@ -245,6 +248,8 @@ def _kwargs(name: str, world: World) -> dict[str, object]:
         return {"pk": getattr(world, ASSESSMENT_OF_URL[name]).pk}
     if name.startswith("assessments:") and name not in (
         "assessments:situations",
+        "assessments:situations_csv",
+        "assessments:situations_xlsx",
         "assessments:situation_create",
         "assessments:queue",
     ):

@@ -1,0 +1,92 @@
+"""The situation list as a spreadsheet: CSV and XLSX of the rows a filtered list selects.
+
+A cell that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-`` or ``@``,
+or a tab or carriage return) is written with a leading apostrophe: a situation's name or
+region is text, never a formula run on the reader's machine.
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from django.utils.translation import gettext as _
+from django_countries import countries
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from assessments import scales
+from assessments.selectors import SituationRow
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+Cell = str | date | None
+
+
+def safe_text(value: str) -> str:
+    """``value``, prefixed with an apostrophe if a spreadsheet would read it as a formula."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+def headers() -> list[str]:
+    return [
+        _("Situation"),
+        _("Country"),
+        _("Region"),
+        _("Overall level"),
+        _("Level code"),
+        _("Level approved"),
+        _("Latest assessment"),
+        _("Last assessed"),
+        _("Review"),
+        _("Analysts"),
+    ]
+
+
+def row_cells(row: SituationRow) -> list[Cell]:
+    situation = row.situation
+    analysts = ", ".join(a.get_full_name() or a.get_username() for a in situation.analysts.all())
+    cells: list[Cell] = [
+        situation.name,
+        str(countries.name(str(situation.country))),
+        situation.region,
+        scales.level_label(row.level) if row.level else _("no assessment yet"),
+        row.level or "",
+        (_("yes") if row.approved else _("no")) if row.level else "",
+        row.latest_status_label,
+        row.last_assessed,
+        _("overdue") if row.overdue else _("on schedule"),
+        analysts,
+    ]
+    return [safe_text(cell) if isinstance(cell, str) else cell for cell in cells]
+
+
+def situations_csv(rows: Iterable[SituationRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([safe_text(h) for h in headers()])
+    for row in rows:
+        writer.writerow(
+            [cell.isoformat() if isinstance(cell, date) else cell for cell in row_cells(row)]
+        )
+    return out.getvalue()
+
+
+def situations_xlsx(rows: Iterable[SituationRow], *, title: str) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append([safe_text(h) for h in headers()])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    date_column = headers().index(_("Last assessed")) + 1
+    for row in rows:
+        sheet.append([cell if cell != "" else None for cell in row_cells(row)])
+        sheet.cell(row=sheet.max_row, column=date_column).number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = "A2"
+    widths: Sequence[int] = (32, 20, 20, 18, 18, 10, 24, 14, 14, 32)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
