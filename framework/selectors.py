@@ -1,13 +1,15 @@
 """Reads of the reference data, each a fixed number of queries."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import chain
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib.auth.models import User
-from django.db.models import Prefetch, QuerySet
+from django.db import models
+from django.db.models import CharField, F, Prefetch, Q, QuerySet, Value
 
+from accounts.roles import FRAMEWORK_ADMINS
 from framework.models import (
     Crime,
     Indicator,
@@ -133,22 +135,75 @@ class Change:
     reason: str
 
 
-def recent_changes(limit: int = 100) -> list[Change]:
-    """The latest changes to any framework object, newest first (one query per model)."""
-    rows = chain.from_iterable(
-        model.history.select_related("history_user").order_by("-history_date")[:limit]
-        for model in HISTORY_MODELS
+#: The kinds of framework object that keep a history, by model name.
+HISTORY_KINDS: dict[str, type[models.Model]] = {
+    model._meta.model_name or model.__name__.lower(): model for model in HISTORY_MODELS
+}
+#: The ``user`` filter's value for changes made by a data load (no user).
+DATA_LOAD = "none"
+
+
+class ChangeRow(TypedDict):
+    change_when: datetime
+    change_who_id: int | None
+    change_kind: str
+    change_object: str
+    change_action: str
+    change_reason: str | None
+
+
+def recent_changes(*, kind: str = "", user: str = "") -> "QuerySet[Any, ChangeRow]":
+    """Changes to framework objects, newest first, as one SQL query over every history table
+    (a union), so that it counts, pages and filters in the database: by kind of object (a key
+    of ``HISTORY_KINDS``) and by user (a user id, or ``DATA_LOAD``)."""
+    parts = []
+    for name, model in HISTORY_KINDS.items():
+        if kind and kind != name:
+            continue
+        rows = model.history.order_by()  # type: ignore[attr-defined]  # simple-history's manager
+        if user == DATA_LOAD:
+            rows = rows.filter(history_user__isnull=True)
+        elif user:
+            rows = rows.filter(history_user_id=int(user))
+        parts.append(
+            rows.values(
+                change_when=F("history_date"),
+                change_who_id=F("history_user_id"),
+                change_kind=Value(name, output_field=CharField()),
+                change_object=F("code"),
+                change_action=F("history_type"),
+                change_reason=F("history_change_reason"),
+            )
+        )
+    first, *rest = parts
+    union: QuerySet[Any, ChangeRow] = first.union(*rest, all=True)
+    return union.order_by("-change_when", "change_kind", "change_object")
+
+
+def changes_of(rows: Iterable[ChangeRow]) -> list[Change]:
+    """Rows of :func:`recent_changes` (a page of them) with their users (one query)."""
+    rows = list(rows)
+    users = User.objects.in_bulk(
+        {row["change_who_id"] for row in rows if row["change_who_id"] is not None}
     )
-    changes = [
+    change_types = dict(Crime.history.model._meta.get_field("history_type").choices or ())
+    return [
         Change(
-            when=row.history_date,
-            who=row.history_user,
-            kind=str(row.instance_type._meta.verbose_name),
-            object_label=row.code,
-            change_type=row.get_history_type_display(),
-            reason=row.history_change_reason or "",
+            when=row["change_when"],
+            who=users.get(row["change_who_id"]) if row["change_who_id"] is not None else None,
+            kind=str(HISTORY_KINDS[row["change_kind"]]._meta.verbose_name),
+            object_label=row["change_object"],
+            change_type=str(change_types.get(row["change_action"], row["change_action"])),
+            reason=row["change_reason"] or "",
         )
         for row in rows
     ]
-    changes.sort(key=lambda change: change.when, reverse=True)
-    return changes[:limit]
+
+
+def history_users() -> QuerySet[User]:
+    """Who may change the framework data: the users the history can be filtered by."""
+    return (
+        User.objects.filter(Q(is_superuser=True) | Q(groups__name=FRAMEWORK_ADMINS))
+        .distinct()
+        .order_by("username")
+    )

@@ -1,13 +1,17 @@
 """Read-only pages of the reference data. Sign-in is required by middleware for all of them."""
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from accounts.requests import AuthenticatedHttpRequest
 from framework import selectors
+from framework.forms import HistoryFilterForm
 from framework.models import RiskFactor, ToolMapping
 from framework.permissions import require_framework_admin
+
+HISTORY_PAGE_SIZE = 50
 
 
 @require_safe
@@ -67,4 +71,11 @@ def crimes(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_safe
 def history(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_framework_admin(request)
-    return render(request, "framework/history.html", {"changes": selectors.recent_changes()})
+    form = HistoryFilterForm(request.GET)
+    changes = selectors.recent_changes(**form.filters())
+    page = Paginator(changes, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "framework/history.html",
+        {"form": form, "page": page, "changes": selectors.changes_of(page.object_list)},
+    )
