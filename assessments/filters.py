@@ -187,7 +187,7 @@ class ReviewQueueFilter(StyledFilterSet):
     SORTS = {
         "situation": _("situation"),
         "as_of": _("as of"),
-        "submitted": _("submitted"),
+        "submitted_at": _("submitted"),
         "level": _("level"),
     }
 
@@ -229,7 +229,7 @@ class ReviewQueueFilter(StyledFilterSet):
         field = {
             "situation": "situation__name",
             "as_of": "as_of",
-            "submitted": "updated_at",
+            "submitted_at": "updated_at",
             "level": "sort_key",
         }[key]
         return queryset.order_by(f"-{field}" if descending else field, "pk")

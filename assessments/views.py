@@ -82,7 +82,7 @@ QUEUE_COLUMNS: dict[str, Promise] = {
     "analyst": gettext_lazy("analyst"),
     "level": gettext_lazy("overall level"),
     "status": gettext_lazy("status"),
-    "submitted": gettext_lazy("submitted"),
+    "submitted_at": gettext_lazy("submitted"),
 }
 
 
@@ -536,7 +536,7 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
                 QUEUE_COLUMNS,
                 ReviewQueueFilter.SORTS,
                 _current_sort(filterset),
-                default="submitted",
+                default="submitted_at",
             ),
         },
     )

@@ -15,11 +15,23 @@ _NAMES = "|".join(sorted(STATUSES))
 TEMPLATE_COMPARISON = re.compile(rf"""(==|!=|\bin)\s*["']({_NAMES})["']|\.status\s*(==|!=)""")
 
 
+WORDS = {"_", "gettext", "gettext_lazy", "ngettext", "pgettext", "pgettext_lazy"}
+
+
 def status_rules_in_python(source: str) -> list[str]:
-    """Status literals and ``Status.`` members used in a module's code (not in docstrings)."""
+    """Status literals and ``Status.`` members used in a module's code (not in docstrings, nor
+    a word given to translation, such as a column's label "submitted")."""
+    tree = ast.parse(source)
+    words = {
+        id(arg)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", None)) in WORDS
+        for arg in node.args
+    }
     found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Constant) and node.value in STATUSES:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and node.value in STATUSES and id(node) not in words:
             found.append(f"line {node.lineno}: {node.value!r}")
         if isinstance(node, ast.Attribute) and node.attr == "Status":
             found.append(f"line {node.lineno}: .Status")
@@ -47,5 +59,6 @@ def test_templates_compare_no_status():
 def test_the_checks_find_a_restated_rule():
     assert status_rules_in_python('if assessment.status == "in_review":\n    pass\n')
     assert status_rules_in_python("x = Assessment.Status.DRAFT\n")
+    assert not status_rules_in_python('label = gettext_lazy("submitted")\n')
     assert TEMPLATE_COMPARISON.search('{% if assessment.status == "approved" %}')
     assert not TEMPLATE_COMPARISON.search('{% translate "approved" %}')

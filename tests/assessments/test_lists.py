@@ -515,7 +515,7 @@ def queued(response) -> list[tuple[str, date]]:
         # Oldest submission first, as before.
         ({}, [("North Darfur", 5), ("Rakhine State", 40), ("North Darfur", 20)]),
         (
-            {"sort": "-submitted"},
+            {"sort": "-submitted_at"},
             [("North Darfur", 20), ("Rakhine State", 40), ("North Darfur", 5)],
         ),
     ],
