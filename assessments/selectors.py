@@ -1,7 +1,7 @@
 """Reads for situations and assessments, each a fixed number of queries."""
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict, cast
@@ -17,6 +17,7 @@ from django.db.models import (
     Max,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -39,6 +40,7 @@ from assessments.models import (
     Situation,
     Transition,
 )
+from assessments.scales import Severity, severity_rank
 from framework.models import Crime, Indicator, RiskFactor, ThresholdSet, ToolMapping
 
 if TYPE_CHECKING:
@@ -425,6 +427,62 @@ class LevelCount:
         return self.level or NOT_ASSESSED
 
 
+# The watch: the heatmap of factor levels and the map of countries ----------------------------
+
+#: The list filters the watch pages share with the situation list (the same parameter names).
+#: ``q`` and ``country`` are applied here; the others are accepted and not applied yet.
+LIST_FILTER_PARAMETERS = (
+    "q",
+    "level",
+    "country",
+    "region",
+    "analyst",
+    "overdue",
+    "confidentiality",
+)
+
+
+def filter_situations(
+    situations: QuerySet[Situation], *, q: str = "", country: str = ""
+) -> QuerySet[Situation]:
+    """Situations whose name, code or region contains ``q``, in the country ``country``."""
+    q = q.strip()
+    if q:
+        situations = situations.filter(
+            Q(name__icontains=q) | Q(code__icontains=q) | Q(region__icontains=q)
+        )
+    country = country.strip().upper()
+    if country:
+        situations = situations.filter(country=country)
+    return situations
+
+
+class LatestAssessments(TypedDict):
+    """What :func:`situations_with_latest` annotates each situation with."""
+
+    approved_pk: int | None
+    approved_level: str | None
+    latest_pk: int | None
+    latest_level: str | None
+
+
+def situations_with_latest(
+    situations: QuerySet[Situation],
+) -> "QuerySet[WithAnnotations[Situation, LatestAssessments]]":
+    """Each situation with the id and level of its latest approved and latest assessment
+    (one query, no analysts)."""
+    approved = (
+        Assessment.objects.approved().filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
+    )
+    latest = Assessment.objects.filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
+    return situations.annotate(
+        approved_pk=Subquery(approved.values("pk")[:1]),
+        approved_level=Subquery(approved.values("overall_level")[:1]),
+        latest_pk=Subquery(latest.values("pk")[:1]),
+        latest_level=Subquery(latest.values("overall_level")[:1]),
+    )
+
+
 def _situation_level() -> Coalesce:
     """A situation's level: its latest approved assessment's, else its latest assessment's."""
     approved = (
@@ -674,3 +732,71 @@ def recent_decisions(situations: QuerySet[Situation], limit: int = 10) -> list[E
         .select_related("summary__assessment__situation", "reviewer")
         .order_by("-decided_at", "-pk")[:limit]
     )
+
+
+@dataclass
+class HeatmapCell:
+    factor: int
+    level: str | None  # a severity; None: no indicator of the factor assessed
+
+
+@dataclass
+class HeatmapRow:
+    situation: Situation
+    assessment_id: int | None  # the latest approved assessment, else the latest; None: none
+    as_of: date | None
+    approved: bool
+    cells: list[HeatmapCell]
+
+    def level(self, factor: int) -> str | None:
+        return next((c.level for c in self.cells if c.factor == factor), None)
+
+    def rank(self, factor: int) -> int:
+        """The severity rank of the factor's level; -1 without an assessment."""
+        if self.assessment_id is None:
+            return -1
+        return severity_rank(self.level(factor) or Severity.NOT_ASSESSED)
+
+
+def heatmap_rows(situations: QuerySet[Situation], factors: Sequence[int]) -> list[HeatmapRow]:
+    """Each situation with the level of each factor (``factors``: their numbers) in its latest
+    approved assessment, else its latest one (two queries), in name order."""
+    annotated = list(situations_with_latest(situations).order_by("name", "pk"))
+    chosen = {s.pk: s.approved_pk or s.latest_pk for s in annotated}
+    assessments = {
+        pk: (as_of, levels or {})
+        for pk, as_of, levels in Assessment.objects.filter(
+            pk__in=[pk for pk in chosen.values() if pk is not None]
+        ).values_list("pk", "as_of", "result__factor_levels")
+    }
+    rows = []
+    for s in annotated:
+        pk = chosen[s.pk]
+        as_of, levels = assessments.get(pk, (None, {})) if pk is not None else (None, {})
+        rows.append(
+            HeatmapRow(
+                situation=s,
+                assessment_id=pk,
+                as_of=as_of,
+                approved=s.approved_pk is not None,
+                cells=[HeatmapCell(factor=n, level=levels.get(str(n))) for n in factors],
+            )
+        )
+    return rows
+
+
+HEATMAP_SORTS = ("name", "-name")
+
+
+def sort_heatmap(rows: list[HeatmapRow], sort: str, factors: Sequence[int]) -> str:
+    """Sort ``rows`` in place by ``sort`` (``name``, ``RF10``; ``-`` first: descending) and
+    return the sort applied: ``name`` when ``sort`` names nothing known."""
+    descending = sort.startswith("-")
+    key = sort.removeprefix("-")
+    number = int(key[2:]) if key.startswith("RF") and key[2:].isdigit() else None
+    if number is not None and number in factors:
+        rows.sort(key=lambda r: r.situation.name.casefold())
+        rows.sort(key=lambda r: r.rank(number), reverse=descending)
+        return sort
+    rows.sort(key=lambda r: r.situation.name.casefold(), reverse=key == "name" and descending)
+    return sort if sort in HEATMAP_SORTS else "name"

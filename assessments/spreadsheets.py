@@ -1,4 +1,4 @@
-"""The situation list as a spreadsheet: CSV and XLSX of the rows a filtered list selects.
+"""Lists as spreadsheets: the filtered situation list and the heatmap, as CSV and XLSX.
 
 A cell that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-`` or ``@``,
 or a tab or carriage return) is written with a leading apostrophe: a situation's name or
@@ -13,10 +13,12 @@ from datetime import date
 from django.utils.translation import gettext as _
 from django_countries import countries
 from openpyxl import Workbook
+from openpyxl.cell import Cell as XlsxCell
 from openpyxl.styles import Font
 
 from assessments import scales
-from assessments.selectors import SituationRow
+from assessments.scales import Severity, severity_label
+from assessments.selectors import HeatmapRow, SituationRow
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -89,4 +91,64 @@ def situations_xlsx(rows: Iterable[SituationRow], *, title: str) -> bytes:
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
     out = io.BytesIO()
     book.save(out)
+    return out.getvalue()
+
+
+# The heatmap -------------------------------------------------------------------------------
+
+Table = list[list[str]]
+
+
+def heatmap_table(rows: Sequence[HeatmapRow], factors: Sequence[int]) -> Table:
+    """Situation, country, date and approval, then each factor's severity code and label.
+
+    A factor with no assessed indicator is ``not_assessed``; a situation without an
+    assessment has empty codes and the label "no assessment"."""
+    header = [_("Situation code"), _("Situation"), _("Country"), _("As of"), _("Approval")]
+    for number in factors:
+        header += [f"RF{number}", _("RF%(number)s (label)") % {"number": number}]
+    table = [header]
+    for row in rows:
+        situation = row.situation
+        line = [situation.code, situation.name, str(situation.country)]
+        if row.assessment_id is None:
+            line += ["", ""]
+            for _number in factors:
+                line += ["", _("no assessment")]
+        else:
+            line += [
+                row.as_of.isoformat() if row.as_of else "",
+                _("approved") if row.approved else _("unapproved"),
+            ]
+            for cell in row.cells:
+                code = cell.level or Severity.NOT_ASSESSED.value
+                line += [code, severity_label(code)]
+        table.append(line)
+    return table
+
+
+def as_csv(table: Table) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for line in table:
+        writer.writerow([safe_text(value) for value in line])
+    return out.getvalue()
+
+
+def as_xlsx(table: Table, *, title: str) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    if sheet is None:  # a new workbook always has one sheet
+        sheet = workbook.create_sheet()
+    sheet.title = title[:31]
+    for row_number, line in enumerate(table, start=1):
+        for column, value in enumerate(line, start=1):
+            cell: XlsxCell = sheet.cell(row=row_number, column=column)
+            cell.value = value
+            cell.data_type = "s"  # text, never a formula
+            if row_number == 1:
+                cell.font = Font(bold=True)
+    sheet.freeze_panes = "C2"
+    out = io.BytesIO()
+    workbook.save(out)
     return out.getvalue()

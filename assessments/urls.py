@@ -24,4 +24,7 @@ urlpatterns = [
     path("assessments/<int:pk>/recommendations/", views.assessment_respond, name="respond"),
     path("assessments/<int:pk>/export.json", views.assessment_export, name="export"),
     path("reviews/", views.review_queue, name="queue"),
+    path("watch/heatmap/", views.heatmap, name="heatmap"),
+    path("watch/heatmap.csv", views.heatmap_csv, name="heatmap_csv"),
+    path("watch/heatmap.xlsx", views.heatmap_xlsx, name="heatmap_xlsx"),
 ]

@@ -5,14 +5,15 @@ from collections.abc import Collection
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
+from django_countries import countries
 
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.roles import User, is_analyst, is_reviewer
@@ -636,4 +637,96 @@ def summary_json(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     }
     response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = _summary_attachment(assessment, summary, "json")
+    return response
+
+
+# The watch: the factor heatmap and its exports --------------------------------
+
+
+def _watched_situations(request: AuthenticatedHttpRequest) -> QuerySet[Situation]:
+    """The situations the user may see, filtered as the situation list filters them."""
+    return selectors.filter_situations(
+        permissions.visible_situations(request.user),
+        q=request.GET.get("q", ""),
+        country=request.GET.get("country", ""),
+    )
+
+
+def _query_string(request: HttpRequest, **changes: str) -> str:
+    """The request's filter parameters (and sort), with ``changes``, as ``?a=b``."""
+    query = QueryDict(mutable=True)
+    for name in (*selectors.LIST_FILTER_PARAMETERS, "sort"):
+        value = changes.get(name, request.GET.get(name, ""))
+        if value:
+            query[name] = value
+    return f"?{query.urlencode()}" if query else ""
+
+
+def _heatmap(
+    request: AuthenticatedHttpRequest,
+) -> tuple[list[RiskFactor], list[selectors.HeatmapRow], str]:
+    """The factors, the rows sorted as asked, and the sort applied (three queries)."""
+    factors = list(RiskFactor.objects.order_by("number").only("number", "title"))
+    numbers = [f.number for f in factors]
+    rows = selectors.heatmap_rows(_watched_situations(request), numbers)
+    sort = selectors.sort_heatmap(rows, request.GET.get("sort", ""), numbers)
+    return factors, rows, sort
+
+
+def _sort_header(request: HttpRequest, key: str, sort: str, first: str) -> dict[str, str]:
+    """A column's sort link (``first``: its first direction, ``key`` or ``-key``) and its
+    ``aria-sort`` value."""
+    if sort == key:
+        return {"url": _query_string(request, sort=f"-{key}"), "aria_sort": "ascending"}
+    if sort == f"-{key}":
+        return {"url": _query_string(request, sort=key), "aria_sort": "descending"}
+    return {"url": _query_string(request, sort=first), "aria_sort": ""}
+
+
+@require_safe
+def heatmap(request: AuthenticatedHttpRequest) -> HttpResponse:
+    factors, rows, sort = _heatmap(request)
+    return render(
+        request,
+        "assessments/heatmap.html",
+        {
+            "rows": rows,
+            "factors": [
+                (f, _sort_header(request, f"RF{f.number}", sort, first=f"-RF{f.number}"))
+                for f in factors
+            ],
+            "name_sort": _sort_header(request, "name", sort, first="name"),
+            "sort": sort,
+            "filters": {
+                "q": request.GET.get("q", ""),
+                "country": request.GET.get("country", "").upper(),
+            },
+            "country_choices": list(countries),
+            "export_query": _query_string(request),
+        },
+    )
+
+
+def _heatmap_filename(ext: str) -> str:
+    return f'attachment; filename="heatmap-{timezone.localdate():%Y-%m-%d}.{ext}"'
+
+
+@require_safe
+def heatmap_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
+    factors, rows, _sort = _heatmap(request)
+    table = spreadsheets.heatmap_table(rows, [f.number for f in factors])
+    response = HttpResponse(spreadsheets.as_csv(table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = _heatmap_filename("csv")
+    return response
+
+
+@require_safe
+def heatmap_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
+    factors, rows, _sort = _heatmap(request)
+    table = spreadsheets.heatmap_table(rows, [f.number for f in factors])
+    response = HttpResponse(
+        spreadsheets.as_xlsx(table, title=_("Heatmap")),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = _heatmap_filename("xlsx")
     return response

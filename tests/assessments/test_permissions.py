@@ -118,6 +118,10 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
     "assessments:summary_pdf": read_only(per_role(LOGIN, 200, 404, 200, 200, 404)),
     "assessments:summary_json": read_only(per_role(LOGIN, 200, 404, 200, 200, 404)),
     "assessments:queue": read_only(per_role(LOGIN, 403, 403, 200, 403, 403)),
+    # The watch: each signed-in user sees what they may see (an outsider: nothing).
+    "assessments:heatmap": read_only(SIGNED_IN_READ),
+    "assessments:heatmap_csv": read_only(SIGNED_IN_READ),
+    "assessments:heatmap_xlsx": read_only(SIGNED_IN_READ),
     "framework:overview": read_only(SIGNED_IN_READ),
     "framework:pillars": read_only(SIGNED_IN_READ),
     "framework:factors": read_only(SIGNED_IN_READ),
@@ -252,6 +256,9 @@ def _kwargs(name: str, world: World) -> dict[str, object]:
         "assessments:situations_xlsx",
         "assessments:situation_create",
         "assessments:queue",
+        "assessments:heatmap",
+        "assessments:heatmap_csv",
+        "assessments:heatmap_xlsx",
     ):
         return {"pk": world.draft.pk}
     if name == "framework:mapping":

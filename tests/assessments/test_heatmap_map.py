@@ -1,0 +1,385 @@
+"""The watch pages: the factor heatmap (with its CSV and XLSX exports)."""
+
+import csv
+import io
+import re
+from datetime import date
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tests.assessments.builders import build_assessment, build_situation
+from tests.assessments.test_queries import many_situations
+
+# Page, CSV and XLSX: the session, the user and the user's groups (3 queries), then the
+# factors, the situations with their latest assessments' ids, the levels of those assessments.
+HEATMAP_QUERIES = 6
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def watched(analyst, other_analyst, reviewer):
+    """Three Sudanese situations of the analyst, and one in Myanmar of the other analyst.
+
+    - North Darfur: approved (RF10 high, RF7 moderate), then a newer draft (RF1 high) that
+      the heatmap does not show: current crisis.
+    - Kordofan: only a draft (RF9 moderate, RF7 low): serious concern, unapproved.
+    - Blue Nile: no assessment.
+    - Rakhine (Myanmar, other analyst): approved, RF9 high: imminent risk.
+    """
+    darfur = build_situation(by=reviewer, analysts=[analyst], name="North Darfur", code="darfur")
+    approved = build_assessment(
+        darfur,
+        by=analyst,
+        ratings={"10.1": "high", "7.5": "moderate"},
+        status="approved",
+        reviewer=reviewer,
+        as_of=date(2026, 4, 1),
+    )
+    build_assessment(darfur, by=analyst, ratings={"1.1": "high"}, as_of=date(2026, 5, 1))
+    kordofan = build_situation(by=reviewer, analysts=[analyst], name="Kordofan", code="kordofan")
+    draft = build_assessment(
+        kordofan, by=analyst, ratings={"9.1": "moderate", "7.5": "low"}, as_of=date(2026, 5, 2)
+    )
+    blue_nile = build_situation(by=reviewer, analysts=[analyst], name="Blue Nile", code="nile")
+    rakhine = build_situation(
+        by=reviewer, analysts=[other_analyst], name="Rakhine", code="rakhine", country="MM"
+    )
+    rakhine_assessment = build_assessment(
+        rakhine,
+        by=other_analyst,
+        ratings={"9.1": "high"},
+        status="approved",
+        reviewer=reviewer,
+        as_of=date(2026, 3, 1),
+    )
+    assert approved.overall_level == "current_crisis"
+    assert draft.overall_level == "serious_concern"
+    assert rakhine_assessment.overall_level == "imminent_risk"
+    return {
+        "darfur": darfur,
+        "approved": approved,
+        "kordofan": kordofan,
+        "draft": draft,
+        "blue_nile": blue_nile,
+        "rakhine": rakhine,
+        "rakhine_assessment": rakhine_assessment,
+    }
+
+
+def heatmap_rows(response):
+    """Each row of the page's heatmap as (situation, assessment id, approved, rated factors)."""
+    return [
+        (
+            row.situation.name,
+            row.assessment_id,
+            row.approved,
+            {c.factor: c.level for c in row.cells if c.level},
+        )
+        for row in response.context["rows"]
+    ]
+
+
+def factor_values(rated):
+    """The 14 factors' (code, label) pairs of an export row: ``rated`` by number, the rest
+    not assessed."""
+    values = []
+    for number in range(1, 15):
+        level = rated.get(number, "not_assessed")
+        values += [level, level.replace("_", " ")]
+    return values
+
+
+# The heatmap ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_heatmap_shows_the_factor_levels_of_each_situations_latest_approved_assessment(
+    client, reviewer, watched
+):
+    client.force_login(reviewer)
+
+    response = client.get(reverse("assessments:heatmap"))
+
+    assert response.status_code == 200
+    assert heatmap_rows(response) == [
+        ("Blue Nile", None, False, {}),
+        ("Kordofan", watched["draft"].pk, False, {7: "low", 9: "moderate"}),
+        ("North Darfur", watched["approved"].pk, True, {7: "moderate", 10: "high"}),
+        ("Rakhine", watched["rakhine_assessment"].pk, True, {9: "high"}),
+    ]
+    assert [c.level for c in response.context["rows"][2].cells] == [
+        None, None, None, None, None, None, "moderate", None, None, "high", None, None, None, None
+    ]  # fmt: skip
+    page = response.content.decode()
+    darfur = reverse("assessments:detail", kwargs={"pk": watched["approved"].pk})
+    assert (
+        f'<a href="{darfur}#factor-10"><span class="visually-hidden">North Darfur, RF10: ' in page
+    )
+    assert f'<a href="{darfur}#factor-7">' in page
+    # A factor with no indicator assessed links to the assessment's rated indicators.
+    assert f'<a href="{darfur}#ratings-title">' in page
+    assert '<td class="sev sev-high">' in page
+    for number in range(1, 15):
+        assert f'<span class="factor-code">RF{number}</span>' in page
+
+
+@pytest.mark.django_db
+def test_each_heatmap_cell_says_its_level_in_words_as_well_as_in_colour(client, reviewer, watched):
+    client.force_login(reviewer)
+
+    page = client.get(reverse("assessments:heatmap")).content.decode()
+
+    cells = re.findall(
+        r'<td class="sev sev-([a-z_]+)"><a [^>]*>(?:<span[^<]*</span>)?([^<]+)</a>', page
+    )
+    assert len(cells) == 3 * 14
+    labels = {"high": "high", "moderate": "moderate", "low": "low", "not_assessed": "not assessed"}
+    assert all(text == labels[colour] for colour, text in cells)
+
+
+@pytest.mark.django_db
+def test_a_situation_with_only_an_unapproved_assessment_is_marked_unapproved(
+    client, analyst, watched
+):
+    client.force_login(analyst)
+
+    page = client.get(reverse("assessments:heatmap")).content.decode()
+
+    kordofan = page[page.index(">Kordofan</a>") : page.index(">North Darfur</a>")]
+    assert "2026-05-02" in kordofan
+    assert "unapproved" in kordofan
+    darfur = page[page.index(">North Darfur</a>") :]
+    darfur = darfur[: darfur.index("</tr>")]
+    assert "2026-04-01" in darfur
+    assert "unapproved" not in darfur
+    blue_nile = page[page.index(">Blue Nile</a>") : page.index(">Kordofan</a>")]
+    assert "No assessment yet" in blue_nile
+
+
+@pytest.mark.django_db
+def test_heatmap_sorts_by_a_factors_severity_in_either_direction(client, reviewer, watched):
+    client.force_login(reviewer)
+    url = reverse("assessments:heatmap")
+
+    highest_first = client.get(url, {"sort": "-RF10"})
+    lowest_first = client.get(url, {"sort": "RF10"})
+    by_rf9 = client.get(url, {"sort": "-RF9"})
+    by_name_descending = client.get(url, {"sort": "-name"})
+
+    names = lambda response: [row.situation.name for row in response.context["rows"]]  # noqa: E731
+    # RF10: Darfur high; Kordofan and Rakhine assessed, RF10 not assessed; Blue Nile none.
+    assert names(highest_first) == ["North Darfur", "Kordofan", "Rakhine", "Blue Nile"]
+    assert names(lowest_first) == ["Blue Nile", "Kordofan", "Rakhine", "North Darfur"]
+    assert names(by_rf9) == ["Rakhine", "Kordofan", "North Darfur", "Blue Nile"]
+    assert names(by_name_descending) == ["Rakhine", "North Darfur", "Kordofan", "Blue Nile"]
+    page = highest_first.content.decode()
+    assert '<th scope="col" aria-sort="descending"><a href="?sort=RF10">' in page
+    assert '<a href="?sort=-RF9">' in page
+
+
+@pytest.mark.django_db
+def test_an_unknown_sort_falls_back_to_the_situation_name(client, reviewer, watched):
+    client.force_login(reviewer)
+
+    response = client.get(reverse("assessments:heatmap"), {"sort": "RF99"})
+
+    assert [row.situation.name for row in response.context["rows"]] == [
+        "Blue Nile",
+        "Kordofan",
+        "North Darfur",
+        "Rakhine",
+    ]
+    assert response.context["sort"] == "name"
+
+
+@pytest.mark.django_db
+def test_heatmap_filters_by_search_and_country_and_keeps_them_in_its_links(
+    client, reviewer, watched
+):
+    client.force_login(reviewer)
+    url = reverse("assessments:heatmap")
+
+    in_sudan = client.get(url, {"country": "sd", "sort": "-RF7"})
+    searched = client.get(url, {"q": "dar"})
+
+    assert [row.situation.name for row in in_sudan.context["rows"]] == [
+        "North Darfur",
+        "Kordofan",
+        "Blue Nile",
+    ]
+    assert [row.situation.name for row in searched.context["rows"]] == ["North Darfur"]
+    page = in_sudan.content.decode()
+    assert f"{reverse('assessments:heatmap_csv')}?country=sd&amp;sort=-RF7" in page
+    assert '<a href="?country=sd&amp;sort=RF7">' in page
+
+
+@pytest.mark.django_db
+def test_heatmap_csv_holds_the_rows_and_values_shown(client, reviewer, watched):
+    client.force_login(reviewer)
+
+    response = client.get(reverse("assessments:heatmap_csv"), {"sort": "-RF10"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="heatmap-')
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows == [
+        ["Situation code", "Situation", "Country", "As of", "Approval"]
+        + [text for n in range(1, 15) for text in (f"RF{n}", f"RF{n} (label)")],
+        [
+            "darfur",
+            "North Darfur",
+            "SD",
+            "2026-04-01",
+            "approved",
+            *factor_values({7: "moderate", 10: "high"}),
+        ],
+        [
+            "kordofan",
+            "Kordofan",
+            "SD",
+            "2026-05-02",
+            "unapproved",
+            *factor_values({7: "low", 9: "moderate"}),
+        ],
+        ["rakhine", "Rakhine", "MM", "2026-03-01", "approved", *factor_values({9: "high"})],
+        ["nile", "Blue Nile", "SD", "", ""] + ["", "no assessment"] * 14,
+    ]
+
+
+@pytest.mark.django_db
+def test_heatmap_xlsx_holds_the_same_rows_as_the_csv(client, reviewer, watched):
+    client.force_login(reviewer)
+    csv_rows = list(
+        csv.reader(io.StringIO(client.get(reverse("assessments:heatmap_csv")).content.decode()))
+    )
+
+    response = client.get(reverse("assessments:heatmap_xlsx"))
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [[cell if cell is not None else "" for cell in row] for row in sheet.values]
+    assert rows == csv_rows
+    assert [row[1] for row in rows[1:]] == ["Blue Nile", "Kordofan", "North Darfur", "Rakhine"]
+    assert rows[3][5 + 2 * 9 : 5 + 2 * 9 + 2] == ["high", "high"]  # RF10 of North Darfur
+
+
+@pytest.mark.django_db
+def test_exports_never_turn_a_situation_name_into_a_formula(client, reviewer, analyst):
+    build_situation(by=reviewer, analysts=[analyst], name="=HYPERLINK(1)", code="formula")
+    client.force_login(reviewer)
+
+    csv_rows = list(
+        csv.reader(io.StringIO(client.get(reverse("assessments:heatmap_csv")).content.decode()))
+    )
+    sheet = load_workbook(io.BytesIO(client.get(reverse("assessments:heatmap_xlsx")).content))
+
+    assert csv_rows[1][1] == "'=HYPERLINK(1)"
+    cell = sheet.active["B2"]
+    assert (cell.value, cell.data_type) == ("=HYPERLINK(1)", "s")
+
+
+# Who sees what ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_analyst_sees_only_assigned_situations_on_the_heatmap_and_its_exports(
+    client, analyst, watched
+):
+    client.force_login(analyst)
+
+    heatmap = client.get(reverse("assessments:heatmap"))
+    csv_text = client.get(reverse("assessments:heatmap_csv")).content.decode()
+    sheet = load_workbook(io.BytesIO(client.get(reverse("assessments:heatmap_xlsx")).content))
+    filtered = client.get(reverse("assessments:heatmap"), {"country": "MM"})
+
+    assert [row.situation.name for row in heatmap.context["rows"]] == [
+        "Blue Nile",
+        "Kordofan",
+        "North Darfur",
+    ]
+    assert filtered.context["rows"] == []
+    for body in (heatmap.content.decode(), csv_text):
+        assert "Rakhine" not in body
+        assert "rakhine" not in body
+    codes = [row[0] for row in sheet.active.values]
+    assert codes == ["Situation code", "nile", "kordofan", "darfur"]
+
+
+@pytest.mark.django_db
+def test_a_signed_in_user_without_a_role_sees_an_empty_heatmap(client, outsider, watched):
+    client.force_login(outsider)
+
+    heatmap = client.get(reverse("assessments:heatmap"))
+    csv_rows = list(
+        csv.reader(io.StringIO(client.get(reverse("assessments:heatmap_csv")).content.decode()))
+    )
+
+    assert heatmap.context["rows"] == []
+    assert len(csv_rows) == 1
+
+
+# The assessment page holds the anchors the heatmap links to -------------------------------
+
+
+@pytest.mark.django_db
+def test_the_assessment_page_anchors_the_indicators_of_each_rated_factor(client, analyst, watched):
+    client.force_login(analyst)
+
+    page = client.get(
+        reverse("assessments:detail", kwargs={"pk": watched["approved"].pk})
+    ).content.decode()
+
+    assert '<tbody id="factor-7">' in page
+    assert '<tbody id="factor-10">' in page
+    assert 'id="factor-1"' not in page
+    factor_7, factor_10 = page.index('id="factor-7"'), page.index('id="factor-10"')
+    assert factor_7 < page.index("<strong>7.5</strong>", factor_7) < factor_10
+    assert factor_10 < page.index("<strong>10.1</strong>", factor_10)
+
+
+# Queries ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [10, 200])
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("assessments:heatmap", {}),
+        ("assessments:heatmap", {"sort": "-RF7", "q": "situation", "country": "SD"}),
+        ("assessments:heatmap_csv", {}),
+        ("assessments:heatmap_xlsx", {}),
+    ],
+)
+@pytest.mark.parametrize("cast", ["analyst", "reviewer"])
+def test_heatmap_and_its_exports_run_a_fixed_number_of_queries(
+    client,
+    django_assert_max_num_queries,
+    analyst,
+    other_analyst,
+    reviewer,
+    request,
+    count,
+    name,
+    params,
+    cast,
+):
+    many_situations(count, analyst=analyst, other_analyst=other_analyst, reviewer=reviewer)
+    client.force_login(request.getfixturevalue(cast))
+    url = reverse(name)
+    client.get(url, params)
+
+    with django_assert_max_num_queries(HEATMAP_QUERIES):
+        response = client.get(url, params)
+
+    assert response.status_code == 200
+    if name == "assessments:heatmap" and not params:
+        assert len(response.context["rows"]) == count

@@ -1,0 +1,95 @@
+"""The heatmap and the map in a real browser: readable at 200 situations and on a phone."""
+
+import re
+from datetime import date
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from accounts.roles import REVIEWERS
+from assessments.models import Assessment, Situation
+from tests.conftest import PASSWORD, make_user
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+COUNTRIES = ("SD", "MM", "CD", "ET", "SS")
+LEVELS = ("low", "serious_concern", "imminent_risk", "current_crisis")
+SEVERITIES = (None, "absent", "low", "moderate", "high")
+
+
+@pytest.fixture
+def reviewer(framework_data):
+    """A reviewer, who sees all of 200 situations, each with a draft assessment."""
+    user = make_user("reviewer", REVIEWERS)
+    situations = Situation.objects.bulk_create(
+        Situation(
+            code=f"watched-{n}",
+            name=f"Watched situation {n:03d}",
+            country=COUNTRIES[n % 5],
+            created_by=user,
+        )
+        for n in range(200)
+    )
+    Assessment.objects.bulk_create(
+        Assessment(
+            situation=s,
+            author=user,
+            as_of=date(2026, 5, 1),
+            posture="unwilling",
+            overall_level=LEVELS[n % 4],
+            result={"factor_levels": {str(f): SEVERITIES[(n + f) % 5] for f in range(1, 15)}},
+        )
+        for n, s in enumerate(situations)
+    )
+    return user
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Situations")).to_be_visible()
+
+
+def page_scrolls_sideways(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+
+
+def test_heatmap_keeps_its_headers_in_view_and_the_page_never_scrolls_sideways(
+    page, live_server, reviewer
+):
+    page.set_viewport_size(PHONE)
+    sign_in(page, "reviewer")
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+
+    page.goto("/watch/heatmap/")
+
+    region = page.get_by_role("region", name=re.compile("Risk factor levels of 200 situations"))
+    expect(region).to_be_visible()
+    assert not page_scrolls_sideways(page)
+    assert region.evaluate("e => e.scrollWidth > e.clientWidth")
+    region.focus()
+    region.evaluate("e => { e.scrollTop = 4000; e.scrollLeft = 600; }")
+    top = region.evaluate("e => e.getBoundingClientRect().top")
+    start = region.evaluate("e => e.getBoundingClientRect().left")
+    header = page.locator("thead th").nth(5).bounding_box()
+    first_column = page.locator("tbody th").nth(120).bounding_box()
+    assert header is not None and abs(header["y"] - top) < 2
+    assert first_column is not None and abs(first_column["x"] - start) < 2
+    assert [url for url in asked if not url.startswith(live_server.url)] == []
+
+
+def test_heatmap_sorts_by_a_factor_from_its_column_heading(page, live_server, reviewer):
+    sign_in(page, "reviewer")
+    page.goto("/watch/heatmap/")
+
+    page.get_by_role("link", name=re.compile("^RF10 ")).click()
+
+    expect(page).to_have_url(re.compile(r"\?sort=-RF10$"))
+    expect(page.locator("tbody tr").first.locator("td").nth(9)).to_have_text(re.compile("high$"))
+    expect(page.get_by_role("columnheader", name=re.compile("^RF10 "))).to_have_attribute(
+        "aria-sort", "descending"
+    )
