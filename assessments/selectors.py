@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.db.models.lookups import GreaterThan
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
+from django_countries import countries as country_names
 
 from accounts.roles import User, is_analyst, is_reviewer
 from assessments import permissions, scales, scoring
@@ -40,7 +41,7 @@ from assessments.models import (
     Situation,
     Transition,
 )
-from assessments.scales import Severity, severity_rank
+from assessments.scales import Severity, level_rank, severity_rank
 from framework.models import Crime, Indicator, RiskFactor, ThresholdSet, ToolMapping
 
 if TYPE_CHECKING:
@@ -800,3 +801,50 @@ def sort_heatmap(rows: list[HeatmapRow], sort: str, factors: Sequence[int]) -> s
         return sort
     rows.sort(key=lambda r: r.situation.name.casefold(), reverse=key == "name" and descending)
     return sort if sort in HEATMAP_SORTS else "name"
+
+
+@dataclass
+class MapSituation:
+    situation: Situation
+    level: str | None  # None: not assessed yet
+    approved: bool
+
+
+@dataclass
+class MapCountry:
+    code: str  # ISO 3166-1 alpha-2, upper case
+    name: str
+    level: str | None  # the highest level among its situations; None: none assessed
+    situations: list[MapSituation]
+
+
+def _level_order(level: str | None) -> int:
+    return -1 if level is None else level_rank(level)
+
+
+def map_countries(situations: QuerySet[Situation]) -> list[MapCountry]:
+    """The countries of the situations, each with its situations and their highest level
+    (from each one's latest approved assessment, else its latest), by country name (one
+    query)."""
+    by_country: dict[str, list[MapSituation]] = {}
+    names: dict[str, str] = {}
+    for s in situations_with_latest(situations).order_by("name", "pk"):
+        code = str(s.country)
+        names[code] = str(country_names.name(code))
+        by_country.setdefault(code, []).append(
+            MapSituation(
+                situation=s,
+                level=s.approved_level or s.latest_level,
+                approved=s.approved_pk is not None,
+            )
+        )
+    countries = [
+        MapCountry(
+            code=code,
+            name=names[code],
+            level=max((m.level for m in found), key=_level_order),
+            situations=found,
+        )
+        for code, found in by_country.items()
+    ]
+    return sorted(countries, key=lambda c: c.name.casefold())

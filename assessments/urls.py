@@ -27,4 +27,5 @@ urlpatterns = [
     path("watch/heatmap/", views.heatmap, name="heatmap"),
     path("watch/heatmap.csv", views.heatmap_csv, name="heatmap_csv"),
     path("watch/heatmap.xlsx", views.heatmap_xlsx, name="heatmap_xlsx"),
+    path("watch/map/", views.world_map, name="map"),
 ]

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy
@@ -20,6 +21,7 @@ from accounts.roles import User, is_analyst, is_reviewer
 from assessments import (
     comparison,
     permissions,
+    scales,
     scoring,
     selectors,
     services,
@@ -27,6 +29,7 @@ from assessments import (
     trends,
     wording,
     workflow,
+    worldmap,
 )
 from assessments.exchange import assessment_to_dict, assessments_for_export, summary_to_dict
 from assessments.filters import PAGE_SIZE, ReviewQueueFilter, SituationFilter
@@ -640,7 +643,7 @@ def summary_json(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-# The watch: the factor heatmap and its exports --------------------------------
+# The watch: the factor heatmap, its exports, and the world map --------------------------------
 
 
 def _watched_situations(request: AuthenticatedHttpRequest) -> QuerySet[Situation]:
@@ -730,3 +733,22 @@ def heatmap_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = _heatmap_filename("xlsx")
     return response
+
+
+@require_safe
+def world_map(request: AuthenticatedHttpRequest) -> HttpResponse:
+    found = selectors.map_countries(_watched_situations(request))
+    return render(
+        request,
+        "assessments/map.html",
+        {
+            "countries": found,
+            "map": worldmap.render_world_map(
+                found,
+                title=_("World map of the situations you may see, by level"),
+                list_url=reverse("assessments:situations"),
+                labelled_by="map-title",
+            ),
+            "levels": scales.LEVELS,
+        },
+    )

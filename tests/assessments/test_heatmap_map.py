@@ -1,4 +1,4 @@
-"""The watch pages: the factor heatmap (with its CSV and XLSX exports)."""
+"""The watch pages: the factor heatmap (with its CSV and XLSX exports) and the world map."""
 
 import csv
 import io
@@ -9,12 +9,19 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from assessments import worldmap
+from assessments.models import Situation
+from assessments.selectors import MapCountry, MapSituation
 from tests.assessments.builders import build_assessment, build_situation
 from tests.assessments.test_queries import many_situations
 
-# Page, CSV and XLSX: the session, the user and the user's groups (3 queries), then the
-# factors, the situations with their latest assessments' ids, the levels of those assessments.
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+
+# Page, CSV, XLSX and map: the session, the user and the user's groups (3 queries), then
+# the heatmap: the factors, the situations with their latest assessments' ids, the levels of
+# those assessments; the map: the situations with their levels.
 HEATMAP_QUERIES = 6
+MAP_QUERIES = 4
 
 
 @pytest.fixture(autouse=True)
@@ -93,6 +100,11 @@ def factor_values(rated):
         level = rated.get(number, "not_assessed")
         values += [level, level.replace("_", " ")]
     return values
+
+
+def svg_of(response):
+    page = response.content.decode()
+    return page[page.index("<svg") : page.index("</svg>") + len("</svg>")]
 
 
 # The heatmap ------------------------------------------------------------------------------
@@ -286,16 +298,105 @@ def test_exports_never_turn_a_situation_name_into_a_formula(client, reviewer, an
     assert (cell.value, cell.data_type) == ("=HYPERLINK(1)", "s")
 
 
+# The map ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_map_colours_each_country_by_its_highest_situation_level_and_links_it(
+    client, reviewer, watched
+):
+    client.force_login(reviewer)
+
+    response = client.get(reverse("assessments:map"))
+
+    assert response.status_code == 200
+    countries = response.context["countries"]
+    assert [(c.code, c.name, c.level) for c in countries] == [
+        ("MM", "Myanmar", "imminent_risk"),
+        ("SD", "Sudan", "current_crisis"),
+    ]
+    assert [(s.situation.name, s.level, s.approved) for s in countries[1].situations] == [
+        ("Blue Nile", None, False),
+        ("Kordofan", "serious_concern", False),
+        ("North Darfur", "current_crisis", True),
+    ]
+    svg = svg_of(response)
+    situations = reverse("assessments:situations")
+    assert (
+        f'<a href="{situations}?country=SD" tabindex="0" class="map-link" data-country="SD">'
+        "<title>Sudan: current crisis. Situations: Blue Nile (not assessed); "
+        "Kordofan (serious concern, unapproved); North Darfur (current crisis).</title>"
+        '<g class="country watched level-current_crisis">'
+    ) in svg
+    assert (
+        f'<a href="{situations}?country=MM" tabindex="0" class="map-link" data-country="MM">'
+        "<title>Myanmar: imminent risk. Situations: Rakhine (imminent risk).</title>"
+        '<g class="country watched level-imminent_risk">'
+    ) in svg
+    assert svg.count('class="map-link"') == 2
+    assert svg.count('<g class="country">') == 250 - 2
+
+
+def test_a_countrys_name_on_the_map_lists_five_situations_and_counts_the_rest():
+    country = MapCountry(
+        code="SD",
+        name="Sudan",
+        level="imminent_risk",
+        situations=[
+            MapSituation(Situation(name=f"Region {n}"), level, approved)
+            for n, (level, approved) in enumerate(
+                [("imminent_risk", True), (None, False), ("low", False)] + [("low", True)] * 5
+            )
+        ],
+    )
+
+    assert worldmap.country_title(country) == (
+        "Sudan: imminent risk. Situations: Region 0 (imminent risk); Region 1 (not assessed); "
+        "Region 2 (low, unapproved); Region 3 (low); Region 4 (low); and 3 more."
+    )
+
+
+@pytest.mark.django_db
+def test_map_lists_every_situation_with_its_level_and_link(client, reviewer, watched):
+    client.force_login(reviewer)
+
+    page = client.get(reverse("assessments:map")).content.decode()
+
+    listing = page[page.index('id="countries-title"') :]
+    for key in ("darfur", "kordofan", "blue_nile", "rakhine"):
+        situation = watched[key]
+        url = reverse("assessments:situation", kwargs={"pk": situation.pk})
+        assert f'<a href="{url}">{situation.name}</a>' in listing
+    assert listing.count("unapproved") == 1
+    assert "Serious concern" in listing or "serious concern" in listing
+
+
+@pytest.mark.django_db
+def test_the_map_asks_for_nothing_outside_the_server(client, reviewer, watched):
+    client.force_login(reviewer)
+
+    response = client.get(reverse("assessments:map"))
+
+    svg = svg_of(response)
+    assert set(re.findall(r"https?://[^\s\"'<>)]*", svg)) == {SVG_NAMESPACE}
+    assert "<script" not in svg
+    assert "<image" not in svg
+    page = response.content.decode()
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    assert "@import" not in page
+
+
 # Who sees what ------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_an_analyst_sees_only_assigned_situations_on_the_heatmap_and_its_exports(
+def test_an_analyst_sees_only_assigned_situations_on_the_heatmap_map_and_exports(
     client, analyst, watched
 ):
     client.force_login(analyst)
 
     heatmap = client.get(reverse("assessments:heatmap"))
+    world = client.get(reverse("assessments:map"))
     csv_text = client.get(reverse("assessments:heatmap_csv")).content.decode()
     sheet = load_workbook(io.BytesIO(client.get(reverse("assessments:heatmap_xlsx")).content))
     filtered = client.get(reverse("assessments:heatmap"), {"country": "MM"})
@@ -306,23 +407,31 @@ def test_an_analyst_sees_only_assigned_situations_on_the_heatmap_and_its_exports
         "North Darfur",
     ]
     assert filtered.context["rows"] == []
-    for body in (heatmap.content.decode(), csv_text):
+    for body in (heatmap.content.decode(), world.content.decode(), csv_text):
         assert "Rakhine" not in body
         assert "rakhine" not in body
     codes = [row[0] for row in sheet.active.values]
     assert codes == ["Situation code", "nile", "kordofan", "darfur"]
+    assert [c.code for c in world.context["countries"]] == ["SD"]
+    svg = svg_of(world)
+    assert 'data-country="MM"' not in svg
+    assert "Myanmar" not in svg
+    assert svg.count("level-") == 1
 
 
 @pytest.mark.django_db
-def test_a_signed_in_user_without_a_role_sees_an_empty_heatmap(client, outsider, watched):
+def test_a_signed_in_user_without_a_role_sees_an_empty_heatmap_and_map(client, outsider, watched):
     client.force_login(outsider)
 
     heatmap = client.get(reverse("assessments:heatmap"))
+    world = client.get(reverse("assessments:map"))
     csv_rows = list(
         csv.reader(io.StringIO(client.get(reverse("assessments:heatmap_csv")).content.decode()))
     )
 
     assert heatmap.context["rows"] == []
+    assert world.context["countries"] == []
+    assert 'class="map-link"' not in world.content.decode()
     assert len(csv_rows) == 1
 
 
@@ -383,3 +492,20 @@ def test_heatmap_and_its_exports_run_a_fixed_number_of_queries(
     assert response.status_code == 200
     if name == "assessments:heatmap" and not params:
         assert len(response.context["rows"]) == count
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [10, 200])
+@pytest.mark.parametrize("cast", ["analyst", "reviewer"])
+def test_map_runs_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries, analyst, other_analyst, reviewer, request, count, cast
+):
+    many_situations(count, analyst=analyst, other_analyst=other_analyst, reviewer=reviewer)
+    client.force_login(request.getfixturevalue(cast))
+    url = reverse("assessments:map")
+    client.get(url)
+
+    with django_assert_max_num_queries(MAP_QUERIES):
+        response = client.get(url)
+
+    assert sum(len(c.situations) for c in response.context["countries"]) == count

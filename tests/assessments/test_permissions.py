@@ -122,6 +122,7 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
     "assessments:heatmap": read_only(SIGNED_IN_READ),
     "assessments:heatmap_csv": read_only(SIGNED_IN_READ),
     "assessments:heatmap_xlsx": read_only(SIGNED_IN_READ),
+    "assessments:map": read_only(SIGNED_IN_READ),
     "framework:overview": read_only(SIGNED_IN_READ),
     "framework:pillars": read_only(SIGNED_IN_READ),
     "framework:factors": read_only(SIGNED_IN_READ),
@@ -259,6 +260,7 @@ def _kwargs(name: str, world: World) -> dict[str, object]:
         "assessments:heatmap",
         "assessments:heatmap_csv",
         "assessments:heatmap_xlsx",
+        "assessments:map",
     ):
         return {"pk": world.draft.pk}
     if name == "framework:mapping":

@@ -93,3 +93,31 @@ def test_heatmap_sorts_by_a_factor_from_its_column_heading(page, live_server, re
     expect(page.get_by_role("columnheader", name=re.compile("^RF10 "))).to_have_attribute(
         "aria-sort", "descending"
     )
+
+
+def test_a_keyboard_user_reaches_a_country_on_the_map_reads_it_and_follows_it(
+    page, live_server, reviewer
+):
+    page.set_viewport_size(PHONE)
+    sign_in(page, "reviewer")
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+
+    page.goto("/watch/map/")
+
+    assert not page_scrolls_sideways(page)
+    sudan = page.locator('a.map-link[data-country="SD"]')
+    sudan.focus()
+    tooltip = page.locator("[data-map-tooltip]")
+    expect(tooltip).to_be_visible()
+    expect(tooltip).to_contain_text("Sudan: current crisis. Situations: Watched situation 000")
+    expect(tooltip).to_contain_text("Watched situation 020 (low, unapproved); and 35 more.")
+    page.keyboard.press("Escape")
+    expect(tooltip).to_be_hidden()
+    expect(page.get_by_role("link", name=re.compile("^Myanmar: current crisis"))).to_have_count(1)
+    assert [url for url in asked if not url.startswith(live_server.url)] == []
+
+    sudan.focus()
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"/situations/\?country=SD$"))
