@@ -125,6 +125,7 @@ def _level_rows(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Lev
     old, new = before.get("levels", {}), after.get("levels", {})
     keys = [key for key in new if key != OVERALL]
     keys += [key for key in old if key != OVERALL and key not in keys]
+    keys.sort(key=scales.crime_sort_key)
     rows = []
     for key in [*keys, OVERALL]:
         was, now = old.get(key), new.get(key)

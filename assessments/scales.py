@@ -148,6 +148,18 @@ FACTOR_KIND_LABELS: Mapping[str, str] = {
 }
 
 
+#: The crimes of the Framework in the order the app lists them (PRODUCT.md); a stored result
+#: keeps its levels in a JSON object, whose key order a database need not keep.
+CRIMES_IN_ORDER: tuple[str, ...] = ("genocide", "crimes_against_humanity", "war_crimes")
+
+
+def crime_sort_key(key: str) -> tuple[int, str]:
+    """Order crime keys as the app lists them; any other crime after them, by key."""
+    if key in CRIMES_IN_ORDER:
+        return (CRIMES_IN_ORDER.index(key), key)
+    return (len(CRIMES_IN_ORDER), key)
+
+
 def check(scale: tuple[str, ...], value: str, what: str) -> str:
     """Return ``value`` as a plain string, or raise ``ValueError`` if it is not on ``scale``."""
     if value not in scale:

@@ -564,6 +564,7 @@ class Mover:
 def _level_changes(before: dict[str, str], after: dict[str, str]) -> tuple[LevelChange, ...]:
     keys = [key for key in after if key != "overall"]
     keys += [key for key in before if key != "overall" and key not in after]
+    keys.sort(key=scales.crime_sort_key)
     changes = (
         LevelChange(
             key=key,

@@ -58,7 +58,7 @@ def situation_history(
             if key != OVERALL and key not in crimes:
                 crimes.append(key)
         factors.update(int(number) for number in result.get("factor_levels", {}))
-    keys = (*crimes, OVERALL)
+    keys = (*sorted(crimes, key=scales.crime_sort_key), OVERALL)
     numbers = tuple(sorted(factors))
     rows = []
     for assessment in ordered:

@@ -408,7 +408,10 @@ def assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "result": result,
             "crime_rows": [
                 (key, level, result.get("level_reasons", {}).get(key, []))
-                for key, level in result.get("levels", {}).items()
+                for key, level in sorted(
+                    result.get("levels", {}).items(),
+                    key=lambda item: scales.crime_sort_key(item[0]),
+                )
                 if key != "overall"
             ],
             "factor_rows": [

@@ -95,7 +95,7 @@ def test_analyst_assesses_and_submits_and_the_reviewer_returns_it_with_a_reason(
 
     sign_in(page, "analyst")
     page.get_by_role("link", name="Lakeside Province (test)").click()
-    page.get_by_role("link", name="2026-11-20").click()
+    page.get_by_role("link", name="2026-11-20").first.click()  # the list, then the chart table
     expect(page.get_by_role("alert")).to_contain_text("Corroborate 7.5 with a second source.")
 
 
@@ -133,7 +133,7 @@ def test_summary_turns_ready_without_reload_and_the_reviewer_approves_a_changed_
 
     sign_in(page, "analyst")
     page.get_by_role("link", name="Lakeside Province (test)").click()
-    page.get_by_role("link", name="2026-11-20").click()
+    page.get_by_role("link", name="2026-11-20").first.click()  # the list, then the chart table
     decision = page.locator("#escalation [role=status].alert")
     expect(decision).to_contain_text("Escalation approved: brief the Secretary-General.")
     expect(decision).to_contain_text("Brief the Secretary-General before the Council.")
