@@ -233,3 +233,20 @@ class ReviewQueueFilter(StyledFilterSet):
             "level": "sort_key",
         }[key]
         return queryset.order_by(f"-{field}" if descending else field, "pk")
+
+
+class WatchFilter(SituationFilter):
+    """The situation list's search and filters, without its sort, for the pages of the watch
+    that show the same situations another way (the heatmap and the map sort on their own)."""
+
+    def __init__(
+        self, data: Any = None, queryset: QuerySet[Situation] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(data, queryset, **kwargs)
+        del self.filters["sort"]  # without it, ``qs`` is in name order
+
+
+#: The parameters the watch pages share with the situation list (the same names and values).
+WATCH_FILTER_PARAMETERS: tuple[str, ...] = tuple(
+    name for name in SituationFilter.base_filters if name != "sort"
+)

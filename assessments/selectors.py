@@ -17,7 +17,6 @@ from django.db.models import (
     Max,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     Value,
@@ -165,8 +164,10 @@ def ratings_for_scoring(ratings: list[IndicatorRating]) -> dict[str, scoring.Rat
 class SituationLevels(TypedDict):
     """What :func:`situations_with_levels` annotates each situation with."""
 
+    approved_pk: int | None
     approved_level: str | None
     approved_as_of: date | None
+    latest_pk: int | None
     latest_level: str | None
     latest_as_of: date | None
 
@@ -174,17 +175,20 @@ class SituationLevels(TypedDict):
 def situations_with_levels(
     situations: QuerySet[Situation],
 ) -> "QuerySet[WithAnnotations[Situation, SituationLevels]]":
-    """Annotate each situation with its latest approved and latest assessment (one query)."""
+    """Annotate each situation with the id, overall level and date of its latest approved
+    assessment and of its latest assessment (one query)."""
     approved = (
         Assessment.objects.approved().filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
     )
     latest = Assessment.objects.filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
     return situations.annotate(
+        approved_pk=Subquery(approved.values("pk")[:1]),
         approved_level=Subquery(approved.values("overall_level")[:1]),
         approved_as_of=Subquery(approved.values("as_of")[:1]),
+        latest_pk=Subquery(latest.values("pk")[:1]),
         latest_level=Subquery(latest.values("overall_level")[:1]),
         latest_as_of=Subquery(latest.values("as_of")[:1]),
-    ).prefetch_related("analysts")
+    )
 
 
 class AddDays(Func):
@@ -428,81 +432,9 @@ class LevelCount:
         return self.level or NOT_ASSESSED
 
 
-# The watch: the heatmap of factor levels and the map of countries ----------------------------
-
-#: The list filters the watch pages share with the situation list (the same parameter names).
-#: ``q`` and ``country`` are applied here; the others are accepted and not applied yet.
-LIST_FILTER_PARAMETERS = (
-    "q",
-    "level",
-    "country",
-    "region",
-    "analyst",
-    "overdue",
-    "confidentiality",
-)
-
-
-def filter_situations(
-    situations: QuerySet[Situation], *, q: str = "", country: str = ""
-) -> QuerySet[Situation]:
-    """Situations whose name, code or region contains ``q``, in the country ``country``."""
-    q = q.strip()
-    if q:
-        situations = situations.filter(
-            Q(name__icontains=q) | Q(code__icontains=q) | Q(region__icontains=q)
-        )
-    country = country.strip().upper()
-    if country:
-        situations = situations.filter(country=country)
-    return situations
-
-
-class LatestAssessments(TypedDict):
-    """What :func:`situations_with_latest` annotates each situation with."""
-
-    approved_pk: int | None
-    approved_level: str | None
-    latest_pk: int | None
-    latest_level: str | None
-
-
-def situations_with_latest(
-    situations: QuerySet[Situation],
-) -> "QuerySet[WithAnnotations[Situation, LatestAssessments]]":
-    """Each situation with the id and level of its latest approved and latest assessment
-    (one query, no analysts)."""
-    approved = (
-        Assessment.objects.approved().filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
-    )
-    latest = Assessment.objects.filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
-    return situations.annotate(
-        approved_pk=Subquery(approved.values("pk")[:1]),
-        approved_level=Subquery(approved.values("overall_level")[:1]),
-        latest_pk=Subquery(latest.values("pk")[:1]),
-        latest_level=Subquery(latest.values("overall_level")[:1]),
-    )
-
-
-def _situation_level() -> Coalesce:
-    """A situation's level: its latest approved assessment's, else its latest assessment's."""
-    approved = (
-        Assessment.objects.approved().filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
-    )
-    latest = Assessment.objects.filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
-    return Coalesce(
-        Subquery(approved.values("overall_level")[:1]),
-        Subquery(latest.values("overall_level")[:1]),
-    )
-
-
 def watch_counts(situations: QuerySet[Situation]) -> list[LevelCount]:
     """How many of ``situations`` sit at each level, the top of the scale first (one query)."""
-    found = Counter(
-        situations.order_by()
-        .annotate(watch_level=_situation_level())
-        .values_list("watch_level", flat=True)
-    )
+    found = Counter(situation_table(situations).order_by().values_list("level", flat=True))
     return [LevelCount(level=level, count=found.get(level, 0)) for level in WATCH_LEVELS]
 
 
@@ -736,6 +668,17 @@ def recent_decisions(situations: QuerySet[Situation], limit: int = 10) -> list[E
     )
 
 
+# The watch: the heatmap of factor levels and the map of countries ----------------------------
+
+
+def _with_levels(
+    situations: QuerySet[Situation],
+) -> "QuerySet[WithAnnotations[Situation, SituationLevels]]":
+    """``situations`` as annotated by :func:`situations_with_levels` (a filter set's ``qs``
+    keeps the annotations but not their type)."""
+    return cast("QuerySet[WithAnnotations[Situation, SituationLevels]]", situations)
+
+
 @dataclass
 class HeatmapCell:
     factor: int
@@ -761,9 +704,10 @@ class HeatmapRow:
 
 
 def heatmap_rows(situations: QuerySet[Situation], factors: Sequence[int]) -> list[HeatmapRow]:
-    """Each situation with the level of each factor (``factors``: their numbers) in its latest
-    approved assessment, else its latest one (two queries), in name order."""
-    annotated = list(situations_with_latest(situations).order_by("name", "pk"))
+    """Each situation (annotated by :func:`situations_with_levels`, as :func:`situation_table`
+    does) with the level of each factor (``factors``: their numbers) in its latest approved
+    assessment, else its latest one (two queries), in name order."""
+    annotated = list(_with_levels(situations).order_by("name", "pk"))
     chosen = {s.pk: s.approved_pk or s.latest_pk for s in annotated}
     assessments = {
         pk: (as_of, levels or {})
@@ -824,12 +768,12 @@ def _level_order(level: str | None) -> int:
 
 
 def map_countries(situations: QuerySet[Situation]) -> list[MapCountry]:
-    """The countries of the situations, each with its situations and their highest level
-    (from each one's latest approved assessment, else its latest), by country name (one
-    query)."""
+    """The countries of the situations (annotated by :func:`situations_with_levels`), each with
+    its situations and their highest level (from each one's latest approved assessment, else
+    its latest), by country name (one query)."""
     by_country: dict[str, list[MapSituation]] = {}
     names: dict[str, str] = {}
-    for s in situations_with_latest(situations).order_by("name", "pk"):
+    for s in _with_levels(situations).order_by("name", "pk"):
         code = str(s.country)
         names[code] = str(country_names.name(code))
         by_country.setdefault(code, []).append(

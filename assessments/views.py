@@ -1,11 +1,12 @@
 """Situation and assessment pages. Each view: permission helper, form, one service, redirect."""
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +15,6 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
-from django_countries import countries
 
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.roles import User, is_analyst, is_reviewer
@@ -32,7 +32,13 @@ from assessments import (
     worldmap,
 )
 from assessments.exchange import assessment_to_dict, assessments_for_export, summary_to_dict
-from assessments.filters import PAGE_SIZE, ReviewQueueFilter, SituationFilter
+from assessments.filters import (
+    PAGE_SIZE,
+    WATCH_FILTER_PARAMETERS,
+    ReviewQueueFilter,
+    SituationFilter,
+    WatchFilter,
+)
 from assessments.forms import (
     AssessmentForm,
     CompareForm,
@@ -49,7 +55,12 @@ from framework.models import Indicator, PillarTool, RiskFactor
 def _filtered_situations(request: AuthenticatedHttpRequest) -> SituationFilter:
     """The situations the user may see, searched, filtered and sorted as the query asks."""
     table = selectors.situation_table(permissions.visible_situations(request.user))
-    return SituationFilter(request.GET, queryset=table)
+    return SituationFilter(request.GET, queryset=table.prefetch_related("analysts"))
+
+
+def _is_filtered(request: HttpRequest) -> bool:
+    """Whether the query string asks for any filter (a sort or a page is no filter)."""
+    return any(value for key, value in request.GET.items() if key not in ("sort", "page"))
 
 
 def sort_headers(
@@ -130,9 +141,7 @@ def situation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "headers": sort_headers(
                 SITUATION_COLUMNS, SituationFilter.SORTS, _current_sort(filterset), default="name"
             ),
-            "filtered": any(
-                value for key, value in request.GET.items() if key not in ("sort", "page")
-            ),
+            "filtered": _is_filtered(request),
             "can_manage": permissions.can_manage_situations(request.user),
         },
     )
@@ -649,34 +658,38 @@ def summary_json(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 # The watch: the factor heatmap, its exports, and the world map --------------------------------
 
 
-def _watched_situations(request: AuthenticatedHttpRequest) -> QuerySet[Situation]:
+def _watched_situations(request: AuthenticatedHttpRequest) -> WatchFilter:
     """The situations the user may see, filtered as the situation list filters them."""
-    return selectors.filter_situations(
-        permissions.visible_situations(request.user),
-        q=request.GET.get("q", ""),
-        country=request.GET.get("country", ""),
-    )
+    table = selectors.situation_table(permissions.visible_situations(request.user))
+    return WatchFilter(request.GET, queryset=table)
 
 
 def _query_string(request: HttpRequest, **changes: str) -> str:
     """The request's filter parameters (and sort), with ``changes``, as ``?a=b``."""
     query = QueryDict(mutable=True)
-    for name in (*selectors.LIST_FILTER_PARAMETERS, "sort"):
+    for name in (*WATCH_FILTER_PARAMETERS, "sort"):
         value = changes.get(name, request.GET.get(name, ""))
         if value:
             query[name] = value
     return f"?{query.urlencode()}" if query else ""
 
 
-def _heatmap(
-    request: AuthenticatedHttpRequest,
-) -> tuple[list[RiskFactor], list[selectors.HeatmapRow], str]:
-    """The factors, the rows sorted as asked, and the sort applied (three queries)."""
+@dataclass
+class Heatmap:
+    filter: WatchFilter
+    factors: list[RiskFactor]
+    rows: list[selectors.HeatmapRow]
+    sort: str  # the sort applied
+
+
+def _heatmap(request: AuthenticatedHttpRequest) -> Heatmap:
+    """The filters, the factors and the rows sorted as asked (a fixed number of queries)."""
+    filterset = _watched_situations(request)
     factors = list(RiskFactor.objects.order_by("number").only("number", "title"))
     numbers = [f.number for f in factors]
-    rows = selectors.heatmap_rows(_watched_situations(request), numbers)
+    rows = selectors.heatmap_rows(filterset.qs, numbers)
     sort = selectors.sort_heatmap(rows, request.GET.get("sort", ""), numbers)
-    return factors, rows, sort
+    return Heatmap(filter=filterset, factors=factors, rows=rows, sort=sort)
 
 
 def _sort_header(request: HttpRequest, key: str, sort: str, first: str) -> dict[str, str]:
@@ -691,23 +704,21 @@ def _sort_header(request: HttpRequest, key: str, sort: str, first: str) -> dict[
 
 @require_safe
 def heatmap(request: AuthenticatedHttpRequest) -> HttpResponse:
-    factors, rows, sort = _heatmap(request)
+    found = _heatmap(request)
     return render(
         request,
         "assessments/heatmap.html",
         {
-            "rows": rows,
+            "filter": found.filter,
+            "filtered": _is_filtered(request),
+            "rows": found.rows,
             "factors": [
-                (f, _sort_header(request, f"RF{f.number}", sort, first=f"-RF{f.number}"))
-                for f in factors
+                (f, _sort_header(request, f"RF{f.number}", found.sort, first=f"-RF{f.number}"))
+                for f in found.factors
             ],
-            "name_sort": _sort_header(request, "name", sort, first="name"),
-            "sort": sort,
-            "filters": {
-                "q": request.GET.get("q", ""),
-                "country": request.GET.get("country", "").upper(),
-            },
-            "country_choices": list(countries),
+            "name_sort": _sort_header(request, "name", found.sort, first="name"),
+            "sort": found.sort,
+            "keep": [("sort", found.sort)] if found.sort != "name" else [],
             "export_query": _query_string(request),
         },
     )
@@ -719,8 +730,8 @@ def _heatmap_filename(ext: str) -> str:
 
 @require_safe
 def heatmap_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
-    factors, rows, _sort = _heatmap(request)
-    table = spreadsheets.heatmap_table(rows, [f.number for f in factors])
+    found = _heatmap(request)
+    table = spreadsheets.heatmap_table(found.rows, [f.number for f in found.factors])
     response = HttpResponse(spreadsheets.as_csv(table), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = _heatmap_filename("csv")
     return response
@@ -728,8 +739,8 @@ def heatmap_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_safe
 def heatmap_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
-    factors, rows, _sort = _heatmap(request)
-    table = spreadsheets.heatmap_table(rows, [f.number for f in factors])
+    found = _heatmap(request)
+    table = spreadsheets.heatmap_table(found.rows, [f.number for f in found.factors])
     response = HttpResponse(
         spreadsheets.as_xlsx(table, title=_("Heatmap")),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -740,11 +751,14 @@ def heatmap_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_safe
 def world_map(request: AuthenticatedHttpRequest) -> HttpResponse:
-    found = selectors.map_countries(_watched_situations(request))
+    filterset = _watched_situations(request)
+    found = selectors.map_countries(filterset.qs)
     return render(
         request,
         "assessments/map.html",
         {
+            "filter": filterset,
+            "filtered": _is_filtered(request),
             "countries": found,
             "map": worldmap.render_world_map(
                 found,

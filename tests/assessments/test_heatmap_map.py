@@ -19,9 +19,10 @@ SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 
 # Page, CSV, XLSX and map: the session, the user and the user's groups (3 queries), then
 # the heatmap: the factors, the situations with their latest assessments' ids, the levels of
-# those assessments; the map: the situations with their levels.
-HEATMAP_QUERIES = 6
-MAP_QUERIES = 4
+# those assessments; the map: the situations with their levels. The pages also list the
+# assigned analysts to filter by (one query); the exports show no form.
+HEATMAP_QUERIES = 7
+MAP_QUERIES = 5
 
 
 @pytest.fixture(autouse=True)
@@ -217,7 +218,7 @@ def test_heatmap_filters_by_search_and_country_and_keeps_them_in_its_links(
     client.force_login(reviewer)
     url = reverse("assessments:heatmap")
 
-    in_sudan = client.get(url, {"country": "sd", "sort": "-RF7"})
+    in_sudan = client.get(url, {"country": "SD", "sort": "-RF7"})
     searched = client.get(url, {"q": "dar"})
 
     assert [row.situation.name for row in in_sudan.context["rows"]] == [
@@ -227,8 +228,72 @@ def test_heatmap_filters_by_search_and_country_and_keeps_them_in_its_links(
     ]
     assert [row.situation.name for row in searched.context["rows"]] == ["North Darfur"]
     page = in_sudan.content.decode()
-    assert f"{reverse('assessments:heatmap_csv')}?country=sd&amp;sort=-RF7" in page
-    assert '<a href="?country=sd&amp;sort=RF7">' in page
+    assert f"{reverse('assessments:heatmap_csv')}?country=SD&amp;sort=-RF7" in page
+    assert '<a href="?country=SD&amp;sort=RF7">' in page
+    assert '<input type="hidden" name="sort" value="-RF7">' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"level": "current_crisis"}, ["North Darfur"]),
+        ({"level": "serious_concern"}, ["Kordofan"]),
+        ({"level": "none"}, ["Blue Nile"]),
+        ({"overdue": "yes"}, ["Blue Nile", "Kordofan", "North Darfur", "Rakhine"]),
+        ({"status": "draft"}, ["Kordofan", "North Darfur"]),
+        ({"status": "approved"}, ["Rakhine"]),
+        ({"confidentiality": "strictly_confidential"}, ["Kordofan"]),
+        ({"region": "south"}, ["Blue Nile"]),
+        ({"q": "Myanmar"}, ["Rakhine"]),
+    ],
+)
+def test_heatmap_and_map_apply_every_filter_of_the_situation_list(
+    client, reviewer, watched, query, expected
+):
+    Situation.objects.filter(pk=watched["kordofan"].pk).update(
+        confidentiality="strictly_confidential"
+    )
+    Situation.objects.filter(pk=watched["blue_nile"].pk).update(region="South Blue Nile")
+    client.force_login(reviewer)
+
+    listed = client.get(reverse("assessments:situations"), query)
+    heatmap = client.get(reverse("assessments:heatmap"), query)
+    world = client.get(reverse("assessments:map"), query)
+    exported = client.get(reverse("assessments:heatmap_csv"), query)
+
+    assert [row.situation.name for row in listed.context["rows"]] == expected
+    assert [row.situation.name for row in heatmap.context["rows"]] == expected
+    mapped = [e.situation.name for c in world.context["countries"] for e in c.situations]
+    assert sorted(mapped) == expected
+    csv_rows = list(csv.reader(io.StringIO(exported.content.decode())))[1:]
+    assert [r[1] for r in csv_rows] == expected
+
+
+@pytest.mark.django_db
+def test_heatmap_and_map_filter_by_assigned_analyst(client, reviewer, other_analyst, watched):
+    client.force_login(reviewer)
+    query = {"analyst": other_analyst.pk}
+
+    heatmap = client.get(reverse("assessments:heatmap"), query)
+    world = client.get(reverse("assessments:map"), query)
+
+    assert [row.situation.name for row in heatmap.context["rows"]] == ["Rakhine"]
+    assert [c.code for c in world.context["countries"]] == ["MM"]
+    assert world.context["filter"].form.errors == {}
+
+
+@pytest.mark.django_db
+def test_heatmap_names_a_filter_it_cannot_use_and_ignores_it(client, reviewer, watched):
+    client.force_login(reviewer)
+
+    response = client.get(reverse("assessments:heatmap"), {"level": "dire", "q": "Kordofan"})
+
+    assert response.status_code == 200
+    assert [row.situation.name for row in response.context["rows"]] == ["Kordofan"]
+    page = response.content.decode()
+    assert "Some filters could not be used and were ignored:" in page
+    assert 'aria-invalid="true"' in page
 
 
 @pytest.mark.django_db
