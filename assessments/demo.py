@@ -1,14 +1,21 @@
 """Fictional demo situations for a local trial (``make run``). Never used in production."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from assessments import services, workflow
-from assessments.models import Assessment, EscalationSummary, Situation
+from assessments.models import (
+    Assessment,
+    EscalationDecision,
+    EscalationSummary,
+    Situation,
+    Transition,
+)
 from assessments.workflow import RatingInput
 from framework.models import Indicator
 
@@ -337,9 +344,11 @@ def _seed_assessment(
         ratings=ratings,
     )
     if item.outcome == "draft":
+        _move_back(assessment, to=as_of)
         return assessment
     assessment = workflow.submit_assessment(assessment, by=analyst)
     if item.outcome == "submitted":
+        _move_back(assessment, to=as_of)
         return assessment  # its summary is left to the worker
     # Draft the summary now (what the worker would do) so that the demo shows it in review
     # or decided.
@@ -355,4 +364,27 @@ def _seed_assessment(
             reason="" if item.outcome == "approved" else item.reason or "Demo: needs more sources.",
             content_hash=summary.content_hash,
         )
+    _move_back(assessment, to=as_of)
     return assessment
+
+
+def _move_back(assessment: Assessment, *, to: date) -> None:
+    """Move every timestamp of ``assessment``'s history back by the same span, so that the
+    demo's last step of it falls two days after its as-of date (never in the future): the
+    watch's ages and recent decisions then read like a year of work, in their order."""
+    now = timezone.now()
+    last = timezone.make_aware(datetime.combine(to + timedelta(days=2), time(10)))
+    shift = max(now - last, timedelta(0))
+    if not shift:
+        return
+    moved = {"updated_at": F("updated_at") - shift}
+    Assessment.objects.filter(pk=assessment.pk).update(created_at=F("created_at") - shift, **moved)
+    Transition.objects.filter(assessment=assessment).update(at=F("at") - shift)
+    summaries = EscalationSummary.objects.filter(assessment=assessment)
+    summaries.update(created_at=F("created_at") - shift, **moved)
+    summaries.filter(ready_at__isnull=False).update(ready_at=F("ready_at") - shift)
+    summaries.filter(claimed_at__isnull=False).update(claimed_at=F("claimed_at") - shift)
+    summaries.filter(notified_at__isnull=False).update(notified_at=F("notified_at") - shift)
+    EscalationDecision.objects.filter(summary__assessment=assessment).update(
+        decided_at=F("decided_at") - shift
+    )

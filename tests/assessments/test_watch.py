@@ -553,3 +553,24 @@ def test_seeding_the_demo_twice_creates_nothing_the_second_time_and_yields_mover
     assert Assessment.objects.returned().exists()
     assert Assessment.objects.drafts().exists()
     assert Assessment.objects.awaiting_review().exists()
+
+
+@pytest.mark.django_db
+def test_the_demos_history_happened_when_its_assessments_did(jobs):
+    call_command("seed_demo", stdout=StringIO())
+    now = datetime.now(UTC)
+
+    decisions = list(EscalationDecision.objects.select_related("summary__assessment"))
+    transitions = list(Transition.objects.select_related("assessment"))
+
+    assert len(decisions) >= 10
+    for decision in decisions:
+        as_of = decision.summary.assessment.as_of
+        decided = decision.decided_at.date()
+        assert as_of <= decided <= as_of + timedelta(days=2), (as_of, decided)
+    assert all(t.at <= now for t in transitions)
+    for transition in transitions:
+        assert transition.at.date() <= transition.assessment.as_of + timedelta(days=2)
+    newest = selectors.recent_decisions(Situation.objects.all())
+    dates = [d.summary.assessment.as_of for d in newest]
+    assert dates == sorted(dates, reverse=True)
