@@ -1,7 +1,7 @@
 """Forms for situations and assessments. They validate and say exactly what is wrong;
 the services do the writing."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from assessments.models import (
     IndicatorRating,
     Situation,
 )
-from assessments.workflow import RatingInput
+from assessments.workflow import Answer, RatingInput
 from framework.models import Indicator, RiskFactor
 
 SOURCE_HELP = gettext_lazy(
@@ -259,16 +259,82 @@ class AssessmentForm(forms.Form):
         return cleaned
 
 
-class RecommendationResponseForm(forms.Form):
-    entry = forms.CharField(widget=forms.HiddenInput)
-    decision = forms.ChoiceField(
-        label=gettext_lazy("Decision"),
-        choices=[("accept", gettext_lazy("Accept")), ("dismiss", gettext_lazy("Dismiss"))],
-        widget=forms.RadioSelect,
-    )
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
+UNDECIDED = "undecided"
+ACCEPT = "accept"
+DISMISS = "dismiss"
+
+
+@dataclass(frozen=True)
+class Recommended:
+    """One recommended tool as the decisions form offers it."""
+
+    entry: str  # the pillar-tool code
+    tool_name: str
+    answered: bool | None  # accepted (True), dismissed (False), or not answered yet (None)
+    reason: str = ""
+
+
+class RecommendationDecisionsForm(forms.Form):
+    """Accept, dismiss or leave undecided every recommended tool of an assessment at once.
+    A dismissal needs a reason; an acceptance may give one. A tool answered before can be
+    answered again, not returned to undecided."""
+
+    def __init__(self, *args: Any, recommended: Sequence[Recommended], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.recommended = list(recommended)
+        for rec in self.recommended:
+            choices = [(ACCEPT, gettext_lazy("Accept")), (DISMISS, gettext_lazy("Dismiss"))]
+            if rec.answered is None:
+                choices.insert(0, (UNDECIDED, gettext_lazy("Undecided")))
+            initial = {True: ACCEPT, False: DISMISS, None: UNDECIDED}[rec.answered]
+            self.fields[f"decision-{rec.entry}"] = forms.ChoiceField(
+                label=_("Decision on %(tool)s") % {"tool": rec.tool_name},
+                choices=choices,
+                initial=initial,
+                required=False,  # left out: as it was
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+            )
+            self.fields[f"reason-{rec.entry}"] = forms.CharField(
+                label=_("Reason for the decision on %(tool)s") % {"tool": rec.tool_name},
+                required=False,
+                max_length=2000,
+                initial=rec.reason,
+                widget=forms.Textarea(attrs={"rows": 1, "class": "form-control form-control-sm"}),
+            )
+
+    def rows(self) -> list[tuple[Recommended, forms.BoundField, forms.BoundField]]:
+        """Each recommended tool with its decision and reason fields, for the page."""
+        return [
+            (rec, self[f"decision-{rec.entry}"], self[f"reason-{rec.entry}"])
+            for rec in self.recommended
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for rec in self.recommended:
+            decision = cleaned.get(f"decision-{rec.entry}")
+            reason = (cleaned.get(f"reason-{rec.entry}") or "").strip()
+            if decision == DISMISS and not reason:
+                name = f"reason-{rec.entry}"
+                self.add_error(
+                    name, _("Give a reason for dismissing %(tool)s.") % {"tool": rec.tool_name}
+                )
+                self.fields[name].widget.attrs.update(
+                    {"aria-invalid": "true", "aria-describedby": f"id_{name}-error"}
+                )
+        return cleaned
+
+    def answers(self) -> dict[str, Answer]:
+        """The decided tools' answers (undecided ones left out), once the form is valid."""
+        found = {}
+        for rec in self.recommended:
+            decision = self.cleaned_data[f"decision-{rec.entry}"]
+            if decision not in (UNDECIDED, ""):
+                found[rec.entry] = Answer(
+                    accepted=decision == ACCEPT,
+                    reason=self.cleaned_data[f"reason-{rec.entry}"].strip(),
+                )
+        return found
 
 
 class DecisionForm(forms.Form):

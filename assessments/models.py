@@ -290,14 +290,17 @@ class RecommendationResponse(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="responses")
     entry = models.ForeignKey(PillarTool, on_delete=models.PROTECT, related_name="+")
     accepted = models.BooleanField(_("accepted"))
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("when"), auto_now=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["assessment", "entry"], name="response_one_per_tool"),
-            models.CheckConstraint(condition=~Q(reason=""), name="response_reason_required"),
+            # A dismissal needs its reason; an acceptance may give one.
+            models.CheckConstraint(
+                condition=Q(accepted=True) | ~Q(reason=""), name="response_reason_required"
+            ),
         ]
 
     def __str__(self) -> str:

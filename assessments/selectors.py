@@ -324,6 +324,16 @@ def assessment_detail(pk: int) -> Assessment:
     )
 
 
+def undecided_recommendations(assessment: Assessment) -> int:
+    """How many of the assessment's recommended tools the analysts have not answered (one
+    query)."""
+    codes = {rec["entry"] for rec in (assessment.result or {}).get("recommendations", [])}
+    answered = set(
+        assessment.responses.filter(entry__code__in=codes).values_list("entry__code", flat=True)
+    )
+    return len(codes - answered)
+
+
 def review_queue() -> QuerySet[Assessment]:
     return (
         Assessment.objects.awaiting_review()

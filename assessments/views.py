@@ -2,7 +2,9 @@
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -12,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -43,11 +45,18 @@ from assessments.forms import (
     AssessmentForm,
     CompareForm,
     DecisionForm,
-    RecommendationResponseForm,
+    RecommendationDecisionsForm,
+    Recommended,
     SituationForm,
     StartAssessmentForm,
 )
-from assessments.models import Assessment, EscalationSummary, Situation, Transition
+from assessments.models import (
+    Assessment,
+    EscalationSummary,
+    RecommendationResponse,
+    Situation,
+    Transition,
+)
 from assessments.pdf import render_summary_pdf
 from framework.models import Indicator, PillarTool, RiskFactor
 
@@ -385,9 +394,41 @@ def assessment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assessment = selectors.assessment_detail(
-        permissions.get_assessment_for_user(request.user, pk).pk
-    )
+    return _detail_page(request, permissions.get_assessment_for_user(request.user, pk))
+
+
+def _say_errors(request: HttpRequest, form: forms.Form) -> None:
+    """A refused form's errors as messages, where the page no longer shows the form."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))
+
+
+def _recommended(
+    result: dict[str, Any], responses: dict[str, RecommendationResponse]
+) -> list[Recommended]:
+    return [
+        Recommended(
+            entry=rec["entry"],
+            tool_name=rec["tool_name"],
+            answered=responses[rec["entry"]].accepted if rec["entry"] in responses else None,
+            reason=responses[rec["entry"]].reason if rec["entry"] in responses else "",
+        )
+        for rec in result.get("recommendations", [])
+    ]
+
+
+def _detail_page(
+    request: AuthenticatedHttpRequest,
+    visible: Assessment,
+    *,
+    decision_form: DecisionForm | None = None,
+    decisions_form: RecommendationDecisionsForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The assessment's page; with a bound form that was refused, the form as it was sent,
+    its errors beside its fields."""
+    assessment = selectors.assessment_detail(visible.pk)
     result = assessment.result or {}
     factor_titles = dict(RiskFactor.objects.values_list("number", "title"))
     entries = {
@@ -396,21 +437,45 @@ def assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             code__in=[r["entry"] for r in result.get("recommendations", [])]
         )
     }
-    responses = {r.entry_id: r for r in assessment.responses.all()}
+    by_entry = {r.entry_id: r for r in assessment.responses.all()}
+    responses = {code: by_entry[e.pk] for code, e in entries.items() if e.pk in by_entry}
+    user = request.user
+    can_respond = workflow.allowed(assessment, workflow.Action.RESPOND, user)
+    if decisions_form is not None and not can_respond:
+        _say_errors(request, decisions_form)
+        decisions_form = None
+    if can_respond and decisions_form is None:
+        decisions_form = RecommendationDecisionsForm(recommended=_recommended(result, responses))
     recommendations: dict[int, list[dict[str, object]]] = {1: [], 2: [], 3: []}
     for rec in result.get("recommendations", []):
-        entry = entries.get(rec["entry"])
-        recommendations[rec["pillar"]].append(
-            {**rec, "response": responses.get(entry.pk) if entry else None}
+        fields = (
+            {
+                "decision_field": decisions_form[f"decision-{rec['entry']}"],
+                "reason_field": decisions_form[f"reason-{rec['entry']}"],
+            }
+            if decisions_form is not None
+            else {}
         )
-    user = request.user
+        recommendations[rec["pillar"]].append(
+            {**rec, "response": responses.get(rec["entry"]), **fields}
+        )
     summaries = list(assessment.summaries.all())
     summary = next((s for s in summaries if s.revision == assessment.summary_revision), None)
+    escalation = _escalation_context(user, assessment, summary)
+    if decision_form is not None:
+        if escalation["decision_form"] is not None:
+            escalation["decision_form"] = decision_form  # as sent, with its errors
+        else:
+            _say_errors(request, decision_form)  # no longer to decide: the form is gone
     return render(
         request,
         "assessments/assessment_detail.html",
         {
-            **_escalation_context(user, assessment, summary),
+            **escalation,
+            "decisions_form": decisions_form,
+            "undecided": sum(
+                1 for rec in result.get("recommendations", []) if rec["entry"] not in responses
+            ),
             "earlier_summaries": [s for s in summaries if s is not summary],
             "crime_names": selectors.crime_names(),
             "assessment": assessment,
@@ -430,7 +495,7 @@ def assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "ratings": [r for r in assessment.ratings.all() if r.severity != "not_assessed"],
             "can_edit": workflow.allowed(assessment, workflow.Action.EDIT, user),
             "can_submit": workflow.allowed(assessment, workflow.Action.SUBMIT, user),
-            "can_respond": workflow.allowed(assessment, workflow.Action.RESPOND, user),
+            "can_respond": can_respond,
             "returned_reason": next(
                 (
                     t.reason
@@ -442,12 +507,25 @@ def assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             if assessment.is_returned
             else "",
         },
+        status=status,
     )
+
+
+CONFIRM_UNDECIDED = "undecided"
 
 
 @require_POST
 def assessment_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Submit for review; with recommendations still undecided, ask first and say how many."""
     assessment = permissions.get_assessment_for_user(request.user, pk)
+    undecided = selectors.undecided_recommendations(assessment)
+    confirmed = request.POST.get("confirm") == CONFIRM_UNDECIDED
+    if undecided and not confirmed and workflow.allowed(assessment, "submit", request.user):
+        return render(
+            request,
+            "assessments/submit_confirm.html",
+            {"assessment": assessment, "undecided": undecided, "confirm": CONFIRM_UNDECIDED},
+        )
     try:
         workflow.submit_assessment(assessment, by=request.user)
     except workflow.WorkflowError as refused:
@@ -469,10 +547,7 @@ def assessment_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         return redirect("assessments:detail", pk=assessment.pk)
     form = DecisionForm(request.POST, proposed=summary.proposed_escalation)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
-        return redirect("assessments:detail", pk=assessment.pk)
+        return _detail_page(request, assessment, decision_form=form, status=400)
     approve = form.cleaned_data["decision"] == "approve"
     try:
         workflow.decide_escalation(
@@ -484,44 +559,44 @@ def assessment_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             content_hash=form.cleaned_data["content_hash"],
         )
     except workflow.WorkflowError as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(
-            request,
-            _("Escalation approved.") if approve else _("Escalation rejected; returned."),
-        )
+        form.add_error(None, str(refused))
+        return _detail_page(request, assessment, decision_form=form, status=409)
+    messages.success(
+        request,
+        _("Escalation approved.") if approve else _("Escalation rejected; returned."),
+    )
     return redirect("assessments:detail", pk=assessment.pk)
 
 
 @require_POST
 def assessment_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Every recommendation's answer, saved at once; a refused form comes back as it was."""
     assessment = permissions.get_assessment_for_user(request.user, pk)
     if not workflow.allowed(assessment, workflow.Action.RESPOND, request.user):
         raise PermissionDenied
-    form = RecommendationResponseForm(request.POST)
-    entry = (
-        PillarTool.objects.filter(code=form.data.get("entry", "")).first()
-        if form.is_valid()
-        else None
+    responses = {r.entry.code: r for r in assessment.responses.select_related("entry")}
+    form = RecommendationDecisionsForm(
+        request.POST, recommended=_recommended(assessment.result or {}, responses)
     )
-    if entry is None:
-        messages.error(request, _("Choose accept or dismiss and give a reason."))
-        return redirect("assessments:detail", pk=assessment.pk)
+    if not form.is_valid():
+        return _detail_page(request, assessment, decisions_form=form, status=400)
     try:
-        workflow.respond_to_recommendation(
-            assessment,
-            by=request.user,
-            entry=entry,
-            accepted=form.cleaned_data["decision"] == "accept",
-            reason=form.cleaned_data["reason"],
+        answered = workflow.respond_to_recommendations(
+            assessment, by=request.user, answers=form.answers()
         )
     except workflow.WorkflowError as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(
-            request, _("Your decision on %(tool)s is recorded.") % {"tool": entry.tool}
+        form.add_error(None, str(refused))
+        return _detail_page(request, assessment, decisions_form=form, status=409)
+    messages.success(
+        request,
+        ngettext(
+            "Your decision on %(count)d recommendation is recorded.",
+            "Your decisions on %(count)d recommendations are recorded.",
+            len(answered),
         )
-    return redirect("assessments:detail", pk=assessment.pk)
+        % {"count": len(answered)},
+    )
+    return redirect(f"{reverse('assessments:detail', args=[assessment.pk])}#recommendations-title")
 
 
 @require_safe

@@ -430,7 +430,14 @@ def _save_ratings(assessment: Assessment, ratings: dict[int, RatingInput]) -> No
             )
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Answer:
+    """An analyst's answer to one recommended tool: accept or dismiss, and why."""
+
+    accepted: bool
+    reason: str = ""
+
+
 def respond_to_recommendation(
     assessment: Assessment,
     *,
@@ -439,33 +446,67 @@ def respond_to_recommendation(
     accepted: bool,
     reason: str,
 ) -> RecommendationResponse:
-    """The analyst accepts or dismisses one recommended tool, with a reason that is kept.
+    """The analyst accepts or dismisses one recommended tool (see
+    :func:`respond_to_recommendations`)."""
+    answered = respond_to_recommendations(
+        assessment, by=by, answers={entry.code: Answer(accepted=accepted, reason=reason)}
+    )
+    return answered[entry.code]
+
+
+@transaction.atomic
+def respond_to_recommendations(
+    assessment: Assessment, *, by: User, answers: Mapping[str, Answer]
+) -> dict[str, RecommendationResponse]:
+    """The analyst answers any number of recommended tools at once (``answers`` by pillar-tool
+    code; a tool left out stays as it was, undecided or answered before). All or none: one
+    answer refused refuses them all. A dismissal needs a reason; an acceptance may give one.
 
     Answering is part of writing the assessment: it makes the person an editor (so not its
-    reviewer). Every answer, a changed one too, is recorded in the timeline.
+    reviewer). Every answer that changes is recorded in the timeline; one given again as it
+    was is not.
     """
     assessment = _locked(assessment)
     require(assessment, Action.RESPOND, by)
     recommended = {rec["entry"] for rec in (assessment.result or {}).get("recommendations", [])}
-    if entry.code not in recommended:
-        raise WorkflowError(_("This tool is not among the assessment's recommendations."))
-    if not reason.strip():
-        raise WorkflowError(_("Give a reason for accepting or dismissing a recommendation."))
+    entries = {
+        e.code: e for e in PillarTool.objects.select_related("tool").filter(code__in=answers)
+    }
+    for code, answer in answers.items():
+        if code not in recommended or code not in entries:
+            raise WorkflowError(_("This tool is not among the assessment's recommendations."))
+        if not answer.accepted and not answer.reason.strip():
+            raise WorkflowError(
+                _("Give a reason for dismissing %(tool)s.") % {"tool": entries[code].tool}
+            )
+    if not answers:
+        return {}
     _mark_editor(assessment, by)
-    response, _created = RecommendationResponse.objects.update_or_create(
-        assessment=assessment,
-        entry=entry,
-        defaults={"accepted": accepted, "reason": reason.strip(), "by": by},
-    )
-    record_transition(
-        assessment,
-        by=by,
-        from_status=assessment.status,
-        event=Event.RECOMMENDATION_ACCEPTED if accepted else Event.RECOMMENDATION_DISMISSED,
-        params={"entry": entry.code, "tool": str(entry.tool)},
-        reason=response.reason,
-    )
-    return response
+    existing = {r.entry_id: r for r in assessment.responses.filter(entry__in=entries.values())}
+    answered = {}
+    for code, answer in answers.items():
+        entry = entries[code]
+        reason = answer.reason.strip()
+        before = existing.get(entry.pk)
+        if before is not None and (before.accepted, before.reason) == (answer.accepted, reason):
+            answered[code] = before
+            continue
+        answered[code], _created = RecommendationResponse.objects.update_or_create(
+            assessment=assessment,
+            entry=entry,
+            defaults={"accepted": answer.accepted, "reason": reason, "by": by},
+        )
+        record_transition(
+            assessment,
+            by=by,
+            from_status=assessment.status,
+            event=Event.RECOMMENDATION_ACCEPTED
+            if answer.accepted
+            else Event.RECOMMENDATION_DISMISSED,
+            params={"entry": entry.code, "tool": str(entry.tool)},
+            reason=reason,
+        )
+    return answered
 
 
 @transaction.atomic

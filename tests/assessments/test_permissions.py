@@ -37,6 +37,7 @@ ROLE_FIXTURES = {
 LOGIN = "302 to login"
 DONE = "302, done"  # a successful POST: the change is in the database
 REFUSED = "302, refused"  # sent back to the page with an error message: nothing changed
+REFUSED_HERE = "409, refused"  # the page again, with the error and the form as sent: no change
 
 SITUATION_NAME = "North Darfur, El Fasher and Zamzam"
 
@@ -100,7 +101,7 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
     # The decision on the ready summary of an assessment in review.
     "assessments:decide": {
         "GET": POST_ONLY,
-        "POST": per_role(LOGIN, REFUSED, 404, DONE, REFUSED, 404),
+        "POST": per_role(LOGIN, REFUSED_HERE, 404, DONE, REFUSED_HERE, 404),
     },
     "assessments:respond": {
         "GET": POST_ONLY,
@@ -297,10 +298,11 @@ def _post_data(name: str, world: World) -> dict[str, object]:
             "content_hash": summary_of(world.in_review).content_hash,
         },
         "assessments:respond": {
-            "entry": world.recommended_entry,
-            "decision": "accept",
-            "reason": "Already under discussion with the mission.",
+            f"decision-{world.recommended_entry}": "accept",
+            f"reason-{world.recommended_entry}": "Already under discussion with the mission.",
         },
+        # Submitted with its recommendations undecided, as confirmed.
+        "assessments:submit": {"confirm": "undecided"},
     }.get(name, {})
 
 
@@ -363,6 +365,9 @@ def test_each_role_gets_the_answer_the_table_gives_for_each_url_and_method(
     elif expected == REFUSED:
         assert response.status_code == 302, shown
         assert not response.url.startswith(reverse("login")), shown
+    elif expected == REFUSED_HERE:
+        assert response.status_code == 409, shown
+        assert any(m.level_tag == "error" for m in response.context["messages"]), shown
     else:
         assert response.status_code == expected, shown
     if expected == REFUSED:

@@ -32,7 +32,7 @@ from assessments.models import (
     Transition,
 )
 from assessments.summaries import content_hash
-from assessments.workflow import EditConflict, RatingInput, WorkflowError
+from assessments.workflow import Answer, EditConflict, RatingInput, WorkflowError
 from framework.models import Indicator, PillarTool
 from tests.assessments.builders import (
     AS_OF,
@@ -453,16 +453,30 @@ def test_decide_page_refuses_with_the_message_and_changes_nothing(
     client.force_login(reviewer)
     detail = reverse("assessments:detail", kwargs={"pk": assessment.pk})
 
+    sent = {**data, **posted}
     response = client.post(
-        reverse("assessments:decide", kwargs={"pk": assessment.pk}),
-        {**data, **posted},
-        follow=True,
+        reverse("assessments:decide", kwargs={"pk": assessment.pk}), sent, follow=True
     )
 
-    assert response.redirect_chain == [(detail, 302)]
+    assert record(assessment) == before
+    form = response.context["decision_form"]
+    if status == "in_review":
+        # Still to decide: the page comes back with the form as sent, the error inside it.
+        assert response.redirect_chain == []
+        assert response.status_code in (400, 409)
+        assert {name: form[name].value() for name in ("decision", "level", "reason")} == {
+            name: sent.get(name, "") for name in ("decision", "level", "reason")
+        }
+        assert message in " ".join(str(e) for errors in form.errors.values() for e in errors)
+        assert message in html.unescape(response.content.decode())
+        return
+    assert form is None
     errors = [m.message for m in response.context["messages"] if m.level_tag == "error"]
     assert any(message in error for error in errors), errors
-    assert record(assessment) == before
+    if status in ("approved", "returned"):  # decided meanwhile: the page says why, no form
+        assert (response.redirect_chain, response.status_code) == ([], 409)
+    else:
+        assert response.redirect_chain == [(detail, 302)]
 
 
 @pytest.mark.django_db
@@ -771,8 +785,9 @@ def test_decide_page_refuses_an_editor_who_is_a_reviewer_with_the_message_and_no
     assert page.context["decision_form"] is None
     decide_url = reverse("assessments:decide", kwargs={"pk": assessment.pk})
     assert f'action="{decide_url}"' not in page.content.decode()
-    assert response.redirect_chain == [(detail, 302)]
+    assert (response.redirect_chain, response.status_code) == ([], 409)
     assert escape(FOUR_EYES_MESSAGE) in response.content.decode()
+    assert response.context["decision_form"] is None
     assert record(assessment) == before
     stored = Assessment.objects.get(pk=assessment.pk)
     assert (stored.status, stored.reviewer) == ("in_review", None)
@@ -1059,52 +1074,186 @@ def recommended(situation, analyst):
     return assessment, entry
 
 
+def decisions_data(assessment, **answers):
+    """The one decisions form as posted: ``answers`` by pillar-tool code, each
+    ``(decision, reason)``; every other recommended tool left undecided."""
+    data = {}
+    for rec in assessment.result["recommendations"]:
+        decision, reason = answers.get(rec["entry"], ("undecided", ""))
+        data[f"decision-{rec['entry']}"] = decision
+        data[f"reason-{rec['entry']}"] = reason
+    return data
+
+
+def answers_of(assessment):
+    return {
+        r.entry.code: (r.accepted, r.reason)
+        for r in RecommendationResponse.objects.filter(assessment=assessment).select_related(
+            "entry"
+        )
+    }
+
+
+def answer_events(assessment):
+    return Transition.objects.filter(
+        assessment=assessment,
+        event__in=[
+            Transition.Event.RECOMMENDATION_ACCEPTED,
+            Transition.Event.RECOMMENDATION_DISMISSED,
+        ],
+    ).count()
+
+
 @pytest.mark.django_db
-def test_analyst_accepts_then_dismisses_a_recommendation_and_the_reason_is_kept(
+def test_analyst_decides_several_recommendations_in_one_form_and_the_reasons_are_kept(
     client, analyst, recommended
 ):
-    assessment, entry = recommended
+    assessment, _entry = recommended
+    first, second, third, *rest = [r["entry"] for r in assessment.result["recommendations"]]
+    assert rest  # some stay undecided
     client.force_login(analyst)
     url = reverse("assessments:respond", kwargs={"pk": assessment.pk})
 
-    client.post(url, {"entry": entry.code, "decision": "accept", "reason": "Envoy on site."})
-    accepted = RecommendationResponse.objects.get(assessment=assessment, entry=entry)
-    page = client.post(
+    response = client.post(
         url,
-        {"entry": entry.code, "decision": "dismiss", "reason": " Envoy withdrawn. "},
+        decisions_data(
+            assessment,
+            **{
+                first: ("accept", " Envoy on site. "),
+                second: ("accept", ""),
+                third: ("dismiss", "Donors withdrew."),
+            },
+        ),
         follow=True,
     )
 
-    response = RecommendationResponse.objects.get(assessment=assessment, entry=entry)
-    assert (accepted.accepted, accepted.reason) == (True, "Envoy on site.")
-    assert (response.accepted, response.reason, response.by) == (False, "Envoy withdrawn.", analyst)
-    assert "<strong>Dismissed</strong>: Envoy withdrawn." in page.content.decode()
+    assert response.redirect_chain == [
+        (
+            reverse("assessments:detail", kwargs={"pk": assessment.pk}) + "#recommendations-title",
+            302,
+        )
+    ]
+    assert "Your decisions on 3 recommendations are recorded." in response.content.decode()
+    assert answers_of(assessment) == {
+        first: (True, "Envoy on site."),
+        second: (True, ""),
+        third: (False, "Donors withdrew."),
+    }
+    assert answer_events(assessment) == 3
+    assert response.context["undecided"] == len(rest)
+    # The form shows the answers given, and an answered tool can no longer be undecided.
+    form = response.context["decisions_form"]
+    assert form[f"decision-{first}"].value() == "accept"
+    assert form[f"reason-{third}"].value() == "Donors withdrew."
+    assert "undecided" not in dict(form.fields[f"decision-{first}"].choices)
+    assert "undecided" in dict(form.fields[f"decision-{rest[0]}"].choices)
+
+
+@pytest.mark.django_db
+def test_changing_one_answer_records_only_that_change(client, analyst, recommended):
+    assessment, _entry = recommended
+    first, second, *_rest = [r["entry"] for r in assessment.result["recommendations"]]
+    client.force_login(analyst)
+    url = reverse("assessments:respond", kwargs={"pk": assessment.pk})
+    client.post(
+        url,
+        decisions_data(assessment, **{first: ("accept", "Envoy on site."), second: ("accept", "")}),
+    )
+
+    client.post(
+        url,
+        decisions_data(
+            assessment,
+            **{first: ("accept", "Envoy on site."), second: ("dismiss", "Envoy withdrawn.")},
+        ),
+    )
+
+    assert answers_of(assessment) == {
+        first: (True, "Envoy on site."),
+        second: (False, "Envoy withdrawn."),
+    }
+    assert answer_events(assessment) == 3  # two answers, then one change
+    last = Transition.objects.filter(assessment=assessment).order_by("-pk").first()
+    assert (last.event, last.reason) == (
+        Transition.Event.RECOMMENDATION_DISMISSED,
+        "Envoy withdrawn.",
+    )
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("reason", ["", "  \n "])
-def test_accepting_or_dismissing_a_recommendation_without_a_reason_is_refused(
+def test_a_dismissal_without_a_reason_is_refused_and_the_form_keeps_every_answer(
     client, analyst, recommended, reason
 ):
-    assessment, entry = recommended
+    assessment, _entry = recommended
+    first, second, *_rest = [r["entry"] for r in assessment.result["recommendations"]]
     client.force_login(analyst)
 
-    with pytest.raises(WorkflowError, match="Give a reason for accepting or dismissing"):
-        workflow.respond_to_recommendation(
-            assessment, by=analyst, entry=entry, accepted=True, reason=reason
-        )
-    page = client.post(
+    response = client.post(
         reverse("assessments:respond", kwargs={"pk": assessment.pk}),
-        {"entry": entry.code, "decision": "accept", "reason": reason},
-        follow=True,
+        decisions_data(
+            assessment, **{first: ("accept", "Envoy on site."), second: ("dismiss", reason)}
+        ),
     )
 
-    assert "Choose accept or dismiss and give a reason." in page.content.decode()
-    assert not RecommendationResponse.objects.filter(assessment=assessment).exists()
+    assert response.status_code == 400
+    assert answers_of(assessment) == {}
+    assert answer_events(assessment) == 0
+    form = response.context["decisions_form"]
+    assert form[f"decision-{first}"].value() == "accept"
+    assert form[f"reason-{first}"].value() == "Envoy on site."
+    assert form[f"decision-{second}"].value() == "dismiss"
+    tool = next(
+        r["tool_name"] for r in assessment.result["recommendations"] if r["entry"] == second
+    )
+    message = f"Give a reason for dismissing {tool}."
+    assert form.errors[f"reason-{second}"] == [message]
+    page = html.unescape(response.content.decode())
+    assert f'id="id_reason-{second}-error">{message}</div>' in page
+    assert "The decisions were not saved:" in page
 
 
 @pytest.mark.django_db
-def test_database_refuses_a_recommendation_response_without_a_reason(analyst, recommended):
+@pytest.mark.parametrize("reason", ["", "  \n "])
+def test_the_service_refuses_a_dismissal_without_a_reason_and_accepts_an_acceptance_without(
+    analyst, recommended, reason
+):
+    assessment, entry = recommended
+
+    with pytest.raises(WorkflowError, match="Give a reason for dismissing"):
+        workflow.respond_to_recommendation(
+            assessment, by=analyst, entry=entry, accepted=False, reason=reason
+        )
+    assert answers_of(assessment) == {}
+    accepted = workflow.respond_to_recommendation(
+        assessment, by=analyst, entry=entry, accepted=True, reason=reason
+    )
+
+    assert (accepted.accepted, accepted.reason) == (True, "")
+    assert answers_of(assessment) == {entry.code: (True, "")}
+
+
+@pytest.mark.django_db
+def test_one_refused_answer_refuses_the_whole_set(analyst, recommended):
+    assessment, entry = recommended
+    codes = {rec["entry"] for rec in assessment.result["recommendations"]}
+    other = PillarTool.objects.exclude(code__in=codes).first()
+    before = record(assessment)
+
+    with pytest.raises(WorkflowError, match="not among the assessment's recommendations"):
+        workflow.respond_to_recommendations(
+            assessment,
+            by=analyst,
+            answers={entry.code: Answer(accepted=True), other.code: Answer(accepted=True)},
+        )
+
+    assert answers_of(assessment) == {}
+    assert answer_events(assessment) == 0
+    assert record(assessment) == before
+
+
+@pytest.mark.django_db
+def test_database_refuses_a_dismissal_without_a_reason(analyst, recommended):
     assessment, entry = recommended
 
     with (
@@ -1112,10 +1261,55 @@ def test_database_refuses_a_recommendation_response_without_a_reason(analyst, re
         transaction.atomic(),
     ):
         RecommendationResponse.objects.create(
-            assessment=assessment, entry=entry, accepted=True, reason="", by=analyst
+            assessment=assessment, entry=entry, accepted=False, reason="", by=analyst
         )
+    RecommendationResponse.objects.create(
+        assessment=assessment, entry=entry, accepted=True, reason="", by=analyst
+    )
 
-    assert not RecommendationResponse.objects.filter(assessment=assessment).exists()
+    assert answers_of(assessment) == {entry.code: (True, "")}
+
+
+@pytest.mark.django_db
+def test_submitting_with_undecided_recommendations_asks_first_and_says_how_many(
+    client, analyst, recommended
+):
+    assessment, entry = recommended
+    total = len(assessment.result["recommendations"])
+    workflow.respond_to_recommendation(
+        assessment, by=analyst, entry=entry, accepted=True, reason=""
+    )
+    client.force_login(analyst)
+    url = reverse("assessments:submit", kwargs={"pk": assessment.pk})
+
+    asked = client.post(url)
+
+    assert asked.status_code == 200
+    assert asked.context["undecided"] == total - 1
+    assert f"{total - 1} recommended tools are still undecided" in asked.content.decode()
+    assert Assessment.objects.get(pk=assessment.pk).status == "draft"
+    assert not EscalationSummary.objects.filter(assessment=assessment).exists()
+
+    confirmed = client.post(url, {"confirm": "undecided"}, follow=True)
+
+    assert confirmed.redirect_chain[-1][1] == 302
+    assert Assessment.objects.get(pk=assessment.pk).status == "submitted"
+
+
+@pytest.mark.django_db
+def test_submitting_with_every_recommendation_decided_asks_nothing(client, analyst, recommended):
+    assessment, _entry = recommended
+    workflow.respond_to_recommendations(
+        assessment,
+        by=analyst,
+        answers={r["entry"]: Answer(accepted=True) for r in assessment.result["recommendations"]},
+    )
+    client.force_login(analyst)
+
+    response = client.post(reverse("assessments:submit", kwargs={"pk": assessment.pk}))
+
+    assert response.status_code == 302
+    assert Assessment.objects.get(pk=assessment.pk).status == "submitted"
 
 
 @pytest.mark.django_db

@@ -80,8 +80,30 @@ def test_analyst_assesses_and_submits_and_the_reviewer_returns_it_with_a_reason(
     expect(page.get_by_role("heading", name="Pillar II", exact=True)).to_be_visible()
     expect(page.get_by_text("Driven by:").first).to_be_visible()
 
+    # Two recommendations decided in the one form; a dismissal without a reason is refused
+    # beside its field and keeps the other answer.
+    tools = page.locator("#decisions-form li.list-group-item")
+    total = tools.count()
+    first, second = tools.nth(0), tools.nth(1)
+    first.get_by_label("Accept", exact=True).check()
+    second.get_by_label("Dismiss", exact=True).check()
+    page.get_by_role("button", name="Save the decisions").click()
+    expect(page.get_by_text("The decisions were not saved:")).to_be_visible()
+    expect(second.get_by_text(re.compile("^Give a reason for dismissing"))).to_be_visible()
+    expect(first.get_by_label("Accept", exact=True)).to_be_checked()
+    second.get_by_role("textbox").fill("Already under way through the mission.")
+    page.get_by_role("button", name="Save the decisions").click()
+    expect(page.get_by_text("Your decisions on 2 recommendations are recorded.")).to_be_visible()
+    expect(second.get_by_label("Dismiss", exact=True)).to_be_checked()
+
+    # Submitting with the others undecided asks first, and says how many.
     page.get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_text(f"{total - 2} recommended tools are still undecided")).to_be_visible()
+    page.get_by_role("button", name="Submit anyway").click()
     expect(page.locator("#summary-status")).to_contain_text("ready", timeout=60_000)
+    # Once submitted, the decisions stay visible, read-only.
+    expect(page.locator("#decisions-form")).to_have_count(0)
+    expect(page.get_by_text("Dismissed: Already under way through the mission.")).to_be_visible()
     sign_out(page)
 
     sign_in(page, "reviewer")
@@ -108,6 +130,7 @@ def test_summary_turns_ready_without_reload_and_the_reviewer_approves_a_changed_
     page.get_by_role("button", name="Save and see the levels").click()
     expect(page.get_by_role("row", name=re.compile("^Genocide"))).to_contain_text("current crisis")
     page.get_by_role("button", name="Submit for review").click()
+    page.get_by_role("button", name="Submit anyway").click()
     page.evaluate("window.__same_page = true")
     expect(page.locator("#summary-status")).to_contain_text("ready", timeout=60_000)
     expect(page.get_by_role("heading", name="Escalation summary")).to_be_visible()
@@ -120,9 +143,24 @@ def test_summary_turns_ready_without_reload_and_the_reviewer_approves_a_changed_
     page.get_by_role("link", name="Review queue").click()
     page.get_by_role("link", name="Lakeside Province (test)").click()
     expect(page.locator("section.summary")).to_contain_text("request a Security Council briefing")
+    # The summary comes first, the decision after it.
+    summary_top = page.locator("section.summary").bounding_box()
+    form_top = page.locator("#decision-form").bounding_box()
+    assert summary_top is not None and form_top is not None
+    assert summary_top["y"] < form_top["y"]
+    # A changed rung without a reason is refused: the rung chosen stays, the error beside it.
     page.get_by_label("Approve the escalation").check()
     page.get_by_label("Escalate to").select_option("brief_secretary_general")
-    page.get_by_label("Reason").fill("Brief the Secretary-General before the Council.")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_text("The decision was not recorded:")).to_be_visible()
+    reason = page.get_by_label("Reason")
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#decision-form")).to_contain_text(
+        "Give a reason for changing the proposed escalation."
+    )
+    expect(page.get_by_label("Escalate to")).to_have_value("brief_secretary_general")
+    expect(page.get_by_label("Approve the escalation")).to_be_checked()
+    reason.fill("Brief the Secretary-General before the Council.")
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_text("Escalation approved: brief the Secretary-General.")).to_be_visible()
     with page.expect_download() as download:
