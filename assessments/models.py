@@ -86,6 +86,11 @@ class AssessmentStatus(models.TextChoices):
 AWAITING_REVIEW = frozenset({AssessmentStatus.SUBMITTED, AssessmentStatus.IN_REVIEW})
 
 
+def is_returned_status(status: str | None) -> bool:
+    """Whether an assessment in ``status`` is back with its analysts, returned by a reviewer."""
+    return status == AssessmentStatus.RETURNED
+
+
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
     def approved(self) -> "AssessmentQuerySet":
         return self.filter(status=AssessmentStatus.APPROVED)
@@ -186,7 +191,7 @@ class Assessment(models.Model):
 
     @property
     def is_returned(self) -> bool:
-        return self.status == self.Status.RETURNED
+        return is_returned_status(self.status)
 
     @property
     def awaits_review(self) -> bool:

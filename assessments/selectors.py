@@ -39,6 +39,7 @@ from assessments.models import (
     IndicatorRating,
     Situation,
     Transition,
+    is_returned_status,
 )
 from assessments.scales import Severity, level_rank, severity_rank
 from framework.models import Crime, Indicator, RiskFactor, ThresholdSet, ToolMapping
@@ -271,6 +272,11 @@ class SituationRow:
     latest_status: str | None = None
 
     @property
+    def returned(self) -> bool:
+        """Whether the latest assessment was returned to its analyst."""
+        return is_returned_status(self.latest_status)
+
+    @property
     def latest_status_label(self) -> str:
         if self.latest_status is None:
             return ""
@@ -321,6 +327,16 @@ def assessment_detail(pk: int) -> Assessment:
             ),
         )
         .get(pk=pk)
+    )
+
+
+def other_drafts(assessment: Assessment) -> list[Assessment]:
+    """The situation's other drafts with the same as-of date (one query)."""
+    return list(
+        Assessment.objects.drafts()
+        .filter(situation_id=assessment.situation_id, as_of=assessment.as_of)
+        .exclude(pk=assessment.pk)
+        .select_related("author")
     )
 
 

@@ -327,6 +327,19 @@ def assessment_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         copy_from=previous,
     )
     messages.success(request, _("Assessment started. Rate the indicators and save."))
+    others = selectors.other_drafts(assessment)
+    if others:
+        messages.warning(
+            request,
+            ngettext(
+                "This situation already has %(count)d other draft as of %(date)s: make sure "
+                "you are not assessing it twice.",
+                "This situation already has %(count)d other drafts as of %(date)s: make sure "
+                "you are not assessing it twice.",
+                len(others),
+            )
+            % {"count": len(others), "date": assessment.as_of.isoformat()},
+        )
     return redirect("assessments:edit", pk=assessment.pk)
 
 

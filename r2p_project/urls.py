@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts.views import SignOutView
 from assessments import views as assessment_views
 
 urlpatterns = [
     path("", assessment_views.watch, name="home"),
     path("", include("assessments.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", SignOutView.as_view(), name="logout"),
     path("framework/", include("framework.urls")),
     path("admin/", admin.site.urls),
 ]
