@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +44,21 @@ def method_not_allowed(request: HttpRequest, allowed: str) -> HttpResponse:
     return response
 
 
+#: The addresses that take only a form's POST, and the page each form lives on (same
+#: arguments): opening one (a bookmark, a reload after sign-in) leads to that page instead.
+FORM_PAGES = {
+    "assessments:start": "assessments:situation",
+    "assessments:submit": "assessments:detail",
+    "assessments:decide": "assessments:detail",
+    "assessments:respond": "assessments:detail",
+    "assessments:summary_retry": "assessments:detail",
+    "logout": "home",
+}
+
+
 class FriendlyErrorsMiddleware:
-    """The app's error pages for 403, 404 and 405, whatever DEBUG says."""
+    """The app's error pages for 403, 404 and 405, whatever DEBUG says; a GET on a form's
+    address goes to the page of the form."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -52,6 +66,10 @@ class FriendlyErrorsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if isinstance(response, HttpResponseNotAllowed) and not response.content:
+            match = request.resolver_match
+            page = FORM_PAGES.get(match.view_name) if match else None
+            if match and page and request.method in ("GET", "HEAD"):
+                return redirect(reverse(page, kwargs=match.kwargs))
             return method_not_allowed(request, response["Allow"])
         return response
 

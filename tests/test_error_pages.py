@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from assessments.models import Assessment
 from r2p_project import errors
 from tests.assessments.builders import build_assessment, build_situation
 
@@ -59,15 +60,29 @@ def test_a_refused_page_is_a_403_in_the_layout(client, settings, analyst, debug)
 
 
 @pytest.mark.django_db
-def test_opening_a_form_only_address_is_a_405_that_says_so(client, analyst, reviewer):
+def test_opening_a_forms_address_leads_to_the_page_the_form_lives_on(client, analyst, reviewer):
     situation = build_situation(by=reviewer, analysts=[analyst])
     assessment = build_assessment(situation, by=analyst)
     client.force_login(analyst)
+    detail = reverse("assessments:detail", args=[assessment.pk])
 
-    response = client.get(reverse("assessments:submit", args=[assessment.pk]))
+    for name in ("submit", "decide", "respond", "summary_retry"):
+        response = client.get(reverse(f"assessments:{name}", args=[assessment.pk]))
+        assert (response.status_code, response.url) == (302, detail), name
+    started = client.get(reverse("assessments:start", args=[situation.pk]))
+
+    assert started.url == reverse("assessments:situation", args=[situation.pk])
+    assert Assessment.objects.get(pk=assessment.pk).status == "draft"  # nothing was submitted
+
+
+@pytest.mark.django_db
+def test_a_method_an_address_does_not_take_is_a_405_that_says_so(client, analyst, reviewer):
+    client.force_login(analyst)
+
+    response = client.post(reverse("assessments:situations"))
 
     assert response.status_code == 405
-    assert response["Allow"] == "POST"
+    assert response["Allow"] == "GET, HEAD"
     _assert_in_layout(response, "Not possible at this address")
 
 

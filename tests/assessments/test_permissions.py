@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments import workflow
 from assessments.models import Assessment, EscalationSummary, RecommendationResponse, Situation
+from r2p_project import errors
 from tests.assessments.builders import (
     build_assessment,
     build_situation,
@@ -48,7 +49,10 @@ def per_role(*outcomes: int | str) -> dict[str, int | str]:
 
 #                     anonymous assigned unassigned reviewer admin outsider
 SIGNED_IN_READ = per_role(LOGIN, 200, 200, 200, 200, 200)
-POST_ONLY = per_role(LOGIN, 405, 405, 405, 405, 405)
+# Opening a form's address leads to the page the form lives on (which then answers by its
+# own rules: 404 for whoever may not see it).
+FORM_PAGE = "302, the form's page"
+POST_ONLY = per_role(LOGIN, FORM_PAGE, FORM_PAGE, FORM_PAGE, FORM_PAGE, FORM_PAGE)
 GET_ONLY = per_role(LOGIN, 405, 405, 405, 405, 405)
 
 
@@ -66,7 +70,7 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
         "POST": per_role(200, 200, 200, 200, 200, 200),  # wrong password: the form again
     },
     "logout": {
-        "GET": per_role(LOGIN, 405, 405, 405, 405, 405),
+        "GET": POST_ONLY,
         "POST": per_role(LOGIN, DONE, DONE, DONE, DONE, DONE),
     },
     "assessments:situations": read_only(SIGNED_IN_READ),
@@ -365,6 +369,10 @@ def test_each_role_gets_the_answer_the_table_gives_for_each_url_and_method(
     elif expected == REFUSED:
         assert response.status_code == 302, shown
         assert not response.url.startswith(reverse("login")), shown
+    elif expected == FORM_PAGE:
+        assert response.status_code == 302, shown
+        page = errors.FORM_PAGES[name]
+        assert response.url == reverse(page, kwargs=_kwargs(name, world)), shown
     elif expected == REFUSED_HERE:
         assert response.status_code == 409, shown
         assert any(m.level_tag == "error" for m in response.context["messages"]), shown
@@ -414,7 +422,9 @@ def test_home_page_is_the_watch(client, analyst):
 def test_unassigned_analyst_gets_not_found_and_no_hint_of_the_situation(
     client, world, other_analyst, name
 ):
-    """404 for the method the URL serves; the other method is 405 for everyone alike."""
+    """404 for the method the URL serves; the other method is 405 for everyone alike, or, for
+    a form's address, the redirect to the form's page that everyone gets (and that page is a 404
+    to them, for a missing situation or assessment as for a hidden one)."""
     client.force_login(other_analyst)
     url = reverse(name, kwargs=_kwargs(name, world))
     answers = {method: TABLE[name][method]["unassigned"] for method in ("GET", "POST")}
@@ -424,7 +434,11 @@ def test_unassigned_analyst_gets_not_found_and_no_hint_of_the_situation(
     for method, expected in answers.items():
         response = getattr(client, method.lower())(url, _post_data(name, world))
 
-        assert response.status_code == expected, f"{method} {url}"
+        assert response.status_code == (302 if expected == FORM_PAGE else expected), (
+            f"{method} {url}"
+        )
+        if expected == FORM_PAGE:
+            assert client.get(response.url).status_code == 404, f"{method} {url}"
         assert "Content-Disposition" not in response, f"{method} {url}"
         body = response.content.decode()
         assert SITUATION_NAME not in body
