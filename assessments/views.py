@@ -547,6 +547,7 @@ def assessment_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         messages.success(
             request,
             _("Assessment submitted. Its escalation summary is being drafted in the background."),
+            extra_tags="summary",  # the page updates this notice when the summary is drafted
         )
     return redirect("assessments:detail", pk=assessment.pk)
 

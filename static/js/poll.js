@@ -19,6 +19,17 @@
           var fresh = holder.firstElementChild;
           if (!fresh) { return; }
           element.replaceWith(fresh);
+          // The assessment's status badge and the notice at the top follow the new state.
+          var label = fresh.getAttribute("data-status-label");
+          var badge = document.getElementById("status");
+          if (label && badge) { badge.textContent = label; }
+          var notice = fresh.getAttribute("data-notice");
+          if (notice) {
+            document.querySelectorAll('[data-live-notice="summary"]').forEach(function (el) {
+              el.textContent = notice;
+              el.className = "alert alert-" + (fresh.getAttribute("data-notice-level") || "info");
+            });
+          }
           // Replaced nodes are not announced: say the new status in a lasting live region.
           var status = fresh.querySelector("[role=status]");
           var announcer = document.getElementById("live-announcer");

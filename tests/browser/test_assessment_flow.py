@@ -133,6 +133,11 @@ def test_summary_turns_ready_without_reload_and_the_reviewer_approves_a_changed_
     page.get_by_role("button", name="Submit anyway").click()
     page.evaluate("window.__same_page = true")
     expect(page.locator("#summary-status")).to_contain_text("ready", timeout=60_000)
+    # The status badge and the notice at the top followed, without a reload.
+    expect(page.locator("#status")).to_have_text("in review")
+    expect(page.locator('[data-live-notice="summary"]')).to_have_text(
+        "Assessment submitted. Its escalation summary is ready for review."
+    )
     expect(page.get_by_role("heading", name="Escalation summary")).to_be_visible()
     # The page updated itself: a marker set before the summary was ready is still there,
     # which a reload would have dropped.
