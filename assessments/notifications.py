@@ -22,11 +22,12 @@ from django.utils.translation import ngettext
 
 from accounts.roles import REVIEWERS
 from assessments import jobs, selectors
-from assessments.models import EscalationSummary, Notification, Situation
+from assessments.models import EscalationDecision, EscalationSummary, Notification, Situation
 
 SEND_SUMMARY_READY_EMAIL_TASK = "assessments.send_summary_ready_email"
 SEND_OVERDUE_REMINDER_TASK = "assessments.send_overdue_reminder"
 SEND_REVIEW_DIGEST_EMAIL_TASK = "assessments.send_review_digest_email"
+SEND_DECISION_EMAIL_TASK = "assessments.send_decision_email"
 
 
 def send_once(key: str, recipient: User, subject: str, body: str) -> bool:
@@ -91,6 +92,44 @@ def send_summary_ready_email(summary_id: int, recipient_id: int) -> bool:
             notified_at=timezone.now()
         )
     return sent
+
+
+# A reviewer decided -----------------------------------------------------------------------
+
+
+def notify_decision(decision_id: int) -> int:
+    """Queue one email per analyst of the assessment (its author and the situation's assigned
+    analysts, never the reviewer who decided): approved at which rung, or returned and why."""
+    decision = EscalationDecision.objects.select_related("summary__assessment__situation").get(
+        pk=decision_id
+    )
+    assessment = decision.summary.assessment
+    analysts = set(assessment.situation.analysts.values_list("pk", flat=True))
+    recipients = sorted((analysts | {assessment.author_id}) - {decision.reviewer_id})
+    for recipient_id in recipients:
+        jobs.enqueue(SEND_DECISION_EMAIL_TASK, decision_id=decision_id, recipient_id=recipient_id)
+    return len(recipients)
+
+
+def send_decision_email(decision_id: int, recipient_id: int) -> bool:
+    decision = EscalationDecision.objects.select_related(
+        "reviewer", "summary__assessment__situation"
+    ).get(pk=decision_id)
+    recipient = _active_user(recipient_id)
+    if recipient is None:
+        return False
+    assessment = decision.summary.assessment
+    names = {"situation": assessment.situation.name, "as_of": assessment.as_of.isoformat()}
+    if decision.approved:
+        subject = _("Approved: %(situation)s (as of %(as_of)s)") % names
+    else:
+        subject = _("Returned to you: %(situation)s (as of %(as_of)s)") % names
+    url = settings.SITE_URL + reverse("assessments:detail", args=[assessment.pk])
+    body = render_to_string(
+        "assessments/email/decision.txt",
+        {"decision": decision, "assessment": assessment, "url": url},
+    )
+    return send_once(f"decision:{decision.pk}:{recipient.pk}", recipient, subject, body)
 
 
 # Overdue situations ------------------------------------------------------------------------

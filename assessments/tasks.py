@@ -90,6 +90,16 @@ def send_summary_ready_email_task(summary_id: int, recipient_id: int) -> bool:
     return notifications.send_summary_ready_email(summary_id, recipient_id)
 
 
+@shared_task(name=workflow.NOTIFY_DECISION_TASK, **EMAIL_TASK_OPTIONS)
+def notify_decision_task(decision_id: int) -> int:
+    return notifications.notify_decision(decision_id)
+
+
+@shared_task(name=notifications.SEND_DECISION_EMAIL_TASK, **EMAIL_TASK_OPTIONS)
+def send_decision_email_task(decision_id: int, recipient_id: int) -> bool:
+    return notifications.send_decision_email(decision_id, recipient_id)
+
+
 @shared_task(name="assessments.send_overdue_reminders", **EMAIL_TASK_OPTIONS)
 def send_overdue_reminders_task() -> int:
     return notifications.send_overdue_reminders()

@@ -49,6 +49,7 @@ Event = Transition.Event
 
 DRAFT_SUMMARY_TASK = "assessments.draft_summary"
 NOTIFY_SUMMARY_READY_TASK = "assessments.notify_summary_ready"
+NOTIFY_DECISION_TASK = "assessments.notify_decision"
 
 
 class WorkflowError(Exception):
@@ -757,4 +758,5 @@ def decide_escalation(
         params={"level": decision.level} if approve else {},
         reason=reason,
     )
+    jobs.enqueue(NOTIFY_DECISION_TASK, decision_id=decision.pk)
     return decision

@@ -6,7 +6,7 @@ from django.core import mail
 
 from assessments import tasks
 from assessments.models import Assessment, EscalationSummary, Notification
-from tests.assessments.builders import CRISIS, build_assessment, build_situation
+from tests.assessments.builders import CRISIS, build_assessment, build_situation, decide
 from tests.support.email import MailServerDown
 
 FAILING_EMAIL = "tests.support.email.FailingBackend"
@@ -40,3 +40,110 @@ def test_a_failing_summary_ready_email_leaves_the_drafted_summary_ready(
     assert assessment.status == Assessment.Status.IN_REVIEW
     assert not Notification.objects.exists()
     assert mail.outbox == []
+
+
+# The analysts are told of the reviewer's decision ------------------------------------------
+
+
+def decision_emails(jobs):
+    """Run the jobs queued so far; the decision emails sent, as (recipient, subject, body)."""
+    jobs.run()
+    return sorted((m.to[0], m.subject, m.body) for m in mail.outbox)
+
+
+@pytest.fixture
+def in_review(analyst, other_analyst, reviewer):
+    situation = build_situation(
+        by=reviewer, analysts=[analyst, other_analyst], name="Lakeside Province"
+    )
+    return build_assessment(
+        situation, by=analyst, ratings=CRISIS, status="in_review", reviewer=reviewer
+    )
+
+
+@pytest.mark.django_db
+def test_the_analysts_are_told_the_rung_an_assessment_was_approved_at(
+    django_capture_on_commit_callbacks, in_review, reviewer, settings, jobs
+):
+    settings.SITE_URL = "http://r2p.example.org:8123"
+    jobs.published.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(
+            in_review,
+            by=reviewer,
+            approve=True,
+            level="alert_special_adviser",
+            reason="The Adviser first.",
+        )
+
+    sent = decision_emails(jobs)
+
+    url = f"http://r2p.example.org:8123/assessments/{in_review.pk}/"
+    subject = f"Approved: Lakeside Province (as of {in_review.as_of.isoformat()})"
+    assert [(to, s) for to, s, _body in sent] == [
+        ("analyst@example.org", subject),
+        ("other_analyst@example.org", subject),
+    ]
+    body = sent[0][2]
+    assert "Reviewer approved the assessment of Lakeside Province" in body
+    assert "Escalation: alert the Special Adviser." in body
+    assert "Reason: The Adviser first." in body
+    assert url in body
+    assert "reviewer@example.org" not in [to for to, _s, _b in sent]
+
+
+@pytest.mark.django_db
+def test_the_analysts_are_told_an_assessment_was_returned_and_why_once(
+    django_capture_on_commit_callbacks, in_review, reviewer, jobs
+):
+    jobs.published.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(in_review, by=reviewer, approve=False, reason="Corroborate 10.1 first.")
+    queued = list(jobs.published)
+
+    sent = decision_emails(jobs)
+    jobs.published.extend(queued)  # the same jobs delivered again
+    again = decision_emails(jobs)
+
+    assert [to for to, _s, _b in sent] == ["analyst@example.org", "other_analyst@example.org"]
+    assert sent[0][1] == f"Returned to you: Lakeside Province (as of {in_review.as_of.isoformat()})"
+    assert "Reason: Corroborate 10.1 first." in sent[0][2]
+    assert again == sent  # nothing sent twice
+    assert Notification.objects.filter(key__startswith="decision:").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_decision_email_is_retried_without_touching_the_decision(
+    framework_data, analyst, reviewer, settings, jobs
+):
+    situation = build_situation(by=reviewer, analysts=[analyst])
+    assessment = build_assessment(
+        situation, by=analyst, ratings=CRISIS, status="in_review", reviewer=reviewer
+    )
+    jobs.published.clear()
+    settings.EMAIL_BACKEND = FAILING_EMAIL
+    decide(assessment, by=reviewer, approve=False, reason="Corroborate 10.1 first.")
+    assert jobs.names() == ["assessments.notify_decision"]
+
+    # The fan-out queues the analyst's email, whose sending fails: its task raises (a worker
+    # would retry it), and only that task.
+    with pytest.raises(MailServerDown):
+        jobs.run()
+
+    assessment.refresh_from_db()
+    decision = assessment.summaries.get().decision
+    assert (assessment.status, decision.approved) == (Assessment.Status.RETURNED, False)
+    assert not Notification.objects.exists()
+    assert mail.outbox == []
+    # The mail server is back: the worker's retry of that email sends it.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    jobs.published.append(
+        (
+            "assessments.send_decision_email",
+            {"decision_id": decision.pk, "recipient_id": analyst.pk},
+        )
+    )
+    jobs.run()
+    assert [m.to for m in mail.outbox] == [["analyst@example.org"]]
+    assessment.refresh_from_db()
+    assert assessment.status == Assessment.Status.RETURNED
