@@ -16,6 +16,7 @@ from assessments.models import (
     Assessment,
     EvidenceSource,
     IndicatorRating,
+    NotificationKind,
     Situation,
 )
 from assessments.workflow import Answer, RatingInput
@@ -403,3 +404,15 @@ class CompareForm(forms.Form):
             field = self.fields[name]
             assert isinstance(field, forms.TypedChoiceField)
             field.choices = choices
+
+
+class EmailSettingsForm(forms.Form):
+    """Which kinds of notification also come by email (all of them unless turned off)."""
+
+    wanted = forms.MultipleChoiceField(
+        label=gettext_lazy("Send me an email when"),
+        choices=NotificationKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("In-app notifications come whatever you choose here."),
+    )

@@ -502,3 +502,52 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class NotificationKind(models.TextChoices):
+    """What a user may be told of, in the app and by email."""
+
+    SUMMARY_READY = "summary_ready", _("an escalation summary awaits a decision")
+    APPROVED = "approved", _("an assessment of mine was approved")
+    RETURNED = "returned", _("an assessment of mine was returned")
+    OVERDUE = "overdue", _("a situation of mine is overdue for reassessment")
+    DIGEST = "digest", _("the daily digest of summaries awaiting a decision")
+
+
+class InboxItem(models.Model):
+    """An in-app notification: what happened, as a kind and its parameters (worded when
+    shown, in the reader's language), and the page it is about. Made once per key."""
+
+    key = models.CharField(max_length=200, unique=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox"
+    )
+    kind = models.CharField(max_length=40, choices=NotificationKind.choices)
+    params = models.JSONField(default=dict)
+    path = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="inbox_unread")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class EmailOptOut(models.Model):
+    """A user who turned off the emails of one kind (the in-app notifications stay)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_opt_outs"
+    )
+    kind = models.CharField(max_length=40, choices=NotificationKind.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="email_opt_out_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: no {self.kind} email"

@@ -22,7 +22,15 @@ from django.utils.translation import ngettext
 
 from accounts.roles import REVIEWERS
 from assessments import jobs, selectors
-from assessments.models import EscalationDecision, EscalationSummary, Notification, Situation
+from assessments.models import (
+    EmailOptOut,
+    EscalationDecision,
+    EscalationSummary,
+    InboxItem,
+    Notification,
+    NotificationKind,
+    Situation,
+)
 
 SEND_SUMMARY_READY_EMAIL_TASK = "assessments.send_summary_ready_email"
 SEND_OVERDUE_REMINDER_TASK = "assessments.send_overdue_reminder"
@@ -46,6 +54,46 @@ def send_once(key: str, recipient: User, subject: str, body: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def title(kind: str, params: dict[str, str]) -> str:
+    """What a notification says, in the reader's language: an email's subject, an in-app
+    notification's text."""
+    if kind == NotificationKind.SUMMARY_READY:
+        return _("Escalation summary ready for review: %(situation)s") % params
+    if kind == NotificationKind.APPROVED:
+        return _("Approved: %(situation)s (as of %(as_of)s)") % params
+    if kind == NotificationKind.RETURNED:
+        return _("Returned to you: %(situation)s (as of %(as_of)s)") % params
+    if kind == NotificationKind.OVERDUE:
+        return _("Reassessment overdue: %(situation)s") % params
+    return _("Escalation summaries await your decision")
+
+
+def emails_wanted(user: User, kind: str) -> bool:
+    return not EmailOptOut.objects.filter(user=user, kind=kind).exists()
+
+
+def deliver(
+    key: str,
+    recipient: User,
+    kind: str,
+    params: dict[str, str],
+    *,
+    path: str,
+    body: str,
+    in_app: bool = True,
+) -> bool:
+    """Tell ``recipient``: in the app (once per key, whatever the email does), then by email
+    unless they turned that kind off (once per key). True when the email went out now."""
+    if in_app:
+        InboxItem.objects.get_or_create(
+            key=key,
+            defaults={"recipient": recipient, "kind": kind, "params": params, "path": path},
+        )
+    if not emails_wanted(recipient, kind):
+        return False
+    return send_once(key, recipient, title(kind, params), body)
 
 
 def _active_user(user_id: int) -> User | None:
@@ -81,12 +129,18 @@ def send_summary_ready_email(summary_id: int, recipient_id: int) -> bool:
     if recipient is None:
         return False
     situation = summary.assessment.situation
-    url = settings.SITE_URL + reverse("assessments:detail", args=[summary.assessment_id])
-    subject = _("Escalation summary ready for review: %(situation)s") % {
-        "situation": situation.name
-    }
-    body = render_to_string("assessments/email/summary_ready.txt", {"summary": summary, "url": url})
-    sent = send_once(f"summary-ready:{summary.pk}:{recipient.pk}", recipient, subject, body)
+    path = reverse("assessments:detail", args=[summary.assessment_id])
+    body = render_to_string(
+        "assessments/email/summary_ready.txt", {"summary": summary, "url": settings.SITE_URL + path}
+    )
+    sent = deliver(
+        f"summary-ready:{summary.pk}:{recipient.pk}",
+        recipient,
+        NotificationKind.SUMMARY_READY,
+        {"situation": situation.name},
+        path=path,
+        body=body,
+    )
     if sent:
         EscalationSummary.objects.filter(pk=summary_id, notified_at__isnull=True).update(
             notified_at=timezone.now()
@@ -119,17 +173,19 @@ def send_decision_email(decision_id: int, recipient_id: int) -> bool:
     if recipient is None:
         return False
     assessment = decision.summary.assessment
-    names = {"situation": assessment.situation.name, "as_of": assessment.as_of.isoformat()}
-    if decision.approved:
-        subject = _("Approved: %(situation)s (as of %(as_of)s)") % names
-    else:
-        subject = _("Returned to you: %(situation)s (as of %(as_of)s)") % names
-    url = settings.SITE_URL + reverse("assessments:detail", args=[assessment.pk])
+    path = reverse("assessments:detail", args=[assessment.pk])
     body = render_to_string(
         "assessments/email/decision.txt",
-        {"decision": decision, "assessment": assessment, "url": url},
+        {"decision": decision, "assessment": assessment, "url": settings.SITE_URL + path},
     )
-    return send_once(f"decision:{decision.pk}:{recipient.pk}", recipient, subject, body)
+    return deliver(
+        f"decision:{decision.pk}:{recipient.pk}",
+        recipient,
+        NotificationKind.APPROVED if decision.approved else NotificationKind.RETURNED,
+        {"situation": assessment.situation.name, "as_of": assessment.as_of.isoformat()},
+        path=path,
+        body=body,
+    )
 
 
 # Overdue situations ------------------------------------------------------------------------
@@ -156,10 +212,18 @@ def send_overdue_reminder(situation_id: int, recipient_id: int, day: str) -> boo
     recipient = _active_user(recipient_id)
     if recipient is None:
         return False
-    url = settings.SITE_URL + reverse("assessments:situation", args=[situation.pk])
-    subject = _("Reassessment overdue: %(situation)s") % {"situation": situation.name}
-    body = render_to_string("assessments/email/overdue.txt", {"situation": situation, "url": url})
-    return send_once(f"overdue:{situation.pk}:{recipient.pk}:{day}", recipient, subject, body)
+    path = reverse("assessments:situation", args=[situation.pk])
+    body = render_to_string(
+        "assessments/email/overdue.txt", {"situation": situation, "url": settings.SITE_URL + path}
+    )
+    return deliver(
+        f"overdue:{situation.pk}:{recipient.pk}:{day}",
+        recipient,
+        NotificationKind.OVERDUE,
+        {"situation": situation.name},
+        path=path,
+        body=body,
+    )
 
 
 # The reviewers' digest ---------------------------------------------------------------------
@@ -194,6 +258,8 @@ def send_review_digest_email(recipient_id: int, day: str) -> bool:
     mine = _waiting_for(recipient.pk)
     if not mine:
         return False
+    if not emails_wanted(recipient, NotificationKind.DIGEST):
+        return False
     subject = ngettext(
         "%(count)d escalation summary awaits your decision",
         "%(count)d escalation summaries await your decision",
@@ -202,4 +268,5 @@ def send_review_digest_email(recipient_id: int, day: str) -> bool:
     body = render_to_string(
         "assessments/email/digest.txt", {"summaries": mine, "site_url": settings.SITE_URL}
     )
+    # Email only: each summary it lists made its own in-app notification when it was ready.
     return send_once(f"digest:{recipient.pk}:{day}", recipient, subject, body)

@@ -1,4 +1,5 @@
-"""Situation management: creating situations and changing them, one transaction each.
+"""Situation management: creating situations and changing them, one transaction each; and
+a user's notifications: reading them, choosing their emails.
 
 Every change to an assessment is a step of the workflow (``assessments.workflow``).
 """
@@ -7,10 +8,11 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments import permissions
-from assessments.models import Situation
+from assessments.models import EmailOptOut, InboxItem, NotificationKind, Situation
 from assessments.workflow import WorkflowError
 
 # Situations --------------------------------------------------------------------------------
@@ -44,3 +46,23 @@ def update_situation(
         current.save(update_fields=changed)
     current.analysts.set(analysts)
     return current
+
+
+# Notifications -----------------------------------------------------------------------------
+
+
+def mark_notifications_read(user: User, *, pk: int | None = None) -> int:
+    """Mark the user's unread notifications read: the one ``pk``, or all of them."""
+    unread = InboxItem.objects.filter(recipient=user, read_at__isnull=True)
+    if pk is not None:
+        unread = unread.filter(pk=pk)
+    return unread.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def set_email_kinds(user: User, *, wanted: set[str]) -> None:
+    """The kinds of email the user wants; every other kind is turned off."""
+    off = set(NotificationKind.values) - wanted
+    EmailOptOut.objects.filter(user=user).exclude(kind__in=off).delete()
+    have = set(EmailOptOut.objects.filter(user=user).values_list("kind", flat=True))
+    EmailOptOut.objects.bulk_create(EmailOptOut(user=user, kind=kind) for kind in off - have)

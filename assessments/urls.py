@@ -28,4 +28,8 @@ urlpatterns = [
     path("watch/heatmap.csv", views.heatmap_csv, name="heatmap_csv"),
     path("watch/heatmap.xlsx", views.heatmap_xlsx, name="heatmap_xlsx"),
     path("watch/map/", views.world_map, name="map"),
+    path("notifications/", views.inbox, name="inbox"),
+    path("notifications/<int:pk>/open/", views.inbox_open, name="inbox_open"),
+    path("notifications/read/", views.inbox_read_all, name="inbox_read_all"),
+    path("notifications/email/", views.email_settings, name="email_settings"),
 ]

@@ -10,18 +10,19 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.roles import User, is_analyst, is_reviewer
 from assessments import (
     comparison,
+    notifications,
     permissions,
     scales,
     scoring,
@@ -45,6 +46,7 @@ from assessments.forms import (
     AssessmentForm,
     CompareForm,
     DecisionForm,
+    EmailSettingsForm,
     RecommendationDecisionsForm,
     Recommended,
     SituationForm,
@@ -53,6 +55,8 @@ from assessments.forms import (
 from assessments.models import (
     Assessment,
     EscalationSummary,
+    InboxItem,
+    NotificationKind,
     RecommendationResponse,
     Situation,
     Transition,
@@ -858,3 +862,58 @@ def world_map(request: AuthenticatedHttpRequest) -> HttpResponse:
             "levels": scales.LEVELS,
         },
     )
+
+
+# Notifications: the user's own, in the app, and which of them also come by email ----------
+
+
+@require_safe
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
+    items = request.user.inbox.all()
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessments/inbox.html",
+        {
+            "page": page,
+            "items": [(item, notifications.title(item.kind, item.params)) for item in page],
+            "unread": items.filter(read_at__isnull=True).exists(),
+        },
+    )
+
+
+@require_POST
+def inbox_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Mark one notification read and go to the page it is about."""
+    item = get_object_or_404(InboxItem, pk=pk, recipient=request.user)
+    services.mark_notifications_read(request.user, pk=item.pk)
+    return redirect(item.path)
+
+
+@require_POST
+def inbox_read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
+    count = services.mark_notifications_read(request.user)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d notification marked read.", "%(count)d notifications marked read.", count
+        )
+        % {"count": count},
+    )
+    return redirect("assessments:inbox")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def email_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    off = set(request.user.email_opt_outs.values_list("kind", flat=True))
+    if request.method == "POST":
+        form = EmailSettingsForm(request.POST)
+        if form.is_valid():
+            services.set_email_kinds(request.user, wanted=set(form.cleaned_data["wanted"]))
+            messages.success(request, _("Your email settings are saved."))
+            return redirect("assessments:email_settings")
+    else:
+        form = EmailSettingsForm(
+            initial={"wanted": [k for k in NotificationKind.values if k not in off]}
+        )
+    return render(request, "assessments/email_settings.html", {"form": form})

@@ -21,8 +21,8 @@ SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 # the heatmap: the factors, the situations with their latest assessments' ids, the levels of
 # those assessments; the map: the situations with their levels. The pages also list the
 # assigned analysts to filter by (one query); the exports show no form.
-HEATMAP_QUERIES = 7
-MAP_QUERIES = 5
+HEATMAP_QUERIES = 8  # + the unread notifications' count
+MAP_QUERIES = 6  # + the unread notifications' count
 
 
 @pytest.fixture(autouse=True)

@@ -568,10 +568,10 @@ SIZES = [10, 200]
 # Every page starts with the session, the user and the user's groups (3 queries).
 # + the count, the page of situations with their levels, their analysts, the analysts the
 # filter offers; one more when an analyst filter is validated.
-SITUATION_LIST_QUERIES = 7
-FILTERED_SITUATION_LIST_QUERIES = 8
+SITUATION_LIST_QUERIES = 8  # + the unread notifications' count
+FILTERED_SITUATION_LIST_QUERIES = 9  # + the unread notifications' count
 # + the count, the page of assessments, their participations
-REVIEW_QUEUE_QUERIES = 6
+REVIEW_QUEUE_QUERIES = 7  # + the unread notifications' count
 # + the situations with their levels, their analysts
 SITUATION_EXPORT_QUERIES = 5
 

@@ -16,7 +16,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments import workflow
-from assessments.models import Assessment, EscalationSummary, RecommendationResponse, Situation
+from assessments.models import (
+    Assessment,
+    EscalationSummary,
+    InboxItem,
+    RecommendationResponse,
+    Situation,
+)
 from r2p_project import errors
 from tests.assessments.builders import (
     build_assessment,
@@ -128,6 +134,20 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
     "assessments:heatmap_csv": read_only(SIGNED_IN_READ),
     "assessments:heatmap_xlsx": read_only(SIGNED_IN_READ),
     "assessments:map": read_only(SIGNED_IN_READ),
+    # Each user's own notifications: another's is a 404, as if it did not exist.
+    "assessments:inbox": read_only(SIGNED_IN_READ),
+    "assessments:inbox_open": {
+        "GET": per_role(LOGIN, 405, 405, 405, 405, 405),
+        "POST": per_role(LOGIN, DONE, 404, 404, 404, 404),
+    },
+    "assessments:inbox_read_all": {
+        "GET": per_role(LOGIN, 405, 405, 405, 405, 405),
+        "POST": per_role(LOGIN, DONE, DONE, DONE, DONE, DONE),
+    },
+    "assessments:email_settings": {
+        "GET": SIGNED_IN_READ,
+        "POST": per_role(LOGIN, DONE, DONE, DONE, DONE, DONE),
+    },
     "framework:overview": read_only(SIGNED_IN_READ),
     "framework:pillars": read_only(SIGNED_IN_READ),
     "framework:factors": read_only(SIGNED_IN_READ),
@@ -195,6 +215,7 @@ class World:
     in_review: Assessment  # by the assigned analyst; its summary ready for a decision
     failed: Assessment  # by the assigned analyst; its summary's drafting failed
     recommended_entry: str
+    notice: InboxItem  # the assigned analyst's unread notification about the draft
 
     def refreshed(self, assessment: Assessment) -> Assessment:
         return Assessment.objects.get(pk=assessment.pk)
@@ -226,6 +247,13 @@ def world(analyst, other_analyst, reviewer, admin, outsider) -> World:
     assert draft.result["recommendations"], "the draft needs a recommendation to respond to"
     assert summary_of(submitted).status == "pending"
     assert summary_of(in_review).status == "ready"
+    notice = InboxItem.objects.create(
+        key="test:notice",
+        recipient=analyst,
+        kind="returned",
+        params={"situation": SITUATION_NAME, "as_of": draft.as_of.isoformat()},
+        path=reverse("assessments:detail", args=[draft.pk]),
+    )
     return World(
         situation,
         draft,
@@ -233,6 +261,7 @@ def world(analyst, other_analyst, reviewer, admin, outsider) -> World:
         in_review,
         failed,
         draft.result["recommendations"][0]["entry"],
+        notice,
     )
 
 
@@ -256,6 +285,8 @@ def _kwargs(name: str, world: World) -> dict[str, object]:
         return {"pk": world.situation.pk}
     if name in ASSESSMENT_OF_URL:
         return {"pk": getattr(world, ASSESSMENT_OF_URL[name]).pk}
+    if name == "assessments:inbox_open":
+        return {"pk": world.notice.pk}
     if name.startswith("assessments:") and name not in (
         "assessments:situations",
         "assessments:situations_csv",
@@ -266,6 +297,9 @@ def _kwargs(name: str, world: World) -> dict[str, object]:
         "assessments:heatmap_csv",
         "assessments:heatmap_xlsx",
         "assessments:map",
+        "assessments:inbox",
+        "assessments:inbox_read_all",
+        "assessments:email_settings",
     ):
         return {"pk": world.draft.pk}
     if name == "framework:mapping":
@@ -328,6 +362,9 @@ EFFECTS: dict[str, Callable[[World, Client, str], bool]] = {
     "assessments:submit": lambda w, c, r: w.refreshed(w.draft).status == "submitted",
     "assessments:decide": lambda w, c, r: w.refreshed(w.in_review).status == "approved",
     "assessments:summary_retry": lambda w, c, r: summary_of(w.failed).status == "pending",
+    "assessments:inbox_open": lambda w, c, r: (
+        InboxItem.objects.get(pk=w.notice.pk).read_at is not None
+    ),
     "assessments:respond": lambda w, c, r: RecommendationResponse.objects.filter(
         assessment=w.draft
     ).exists(),

@@ -39,10 +39,12 @@ SIZES = [10, 200]
 # user and the user's groups (3 queries).
 # + the count, a page of situations with their levels, their analysts, the analysts the filter
 # offers (tests/assessments/test_lists.py measures the filtered lists and the exports)
-SITUATION_LIST_QUERIES = 7
-REVIEW_QUEUE_QUERIES = 6  # + the count, a page of assessments awaiting review, participations
-SITUATION_DETAIL_QUERIES = 9  # + situation, assessments, is-assigned check, analysts, factor
+SITUATION_LIST_QUERIES = 8  # + the unread notifications' count
+# + the unread count, the count, a page of assessments awaiting review, participations
+REVIEW_QUEUE_QUERIES = 7
+# + the unread count, situation, assessments, is-assigned check, analysts, factor
 # titles and crime names (for the charts of the situation over time)
+SITUATION_DETAIL_QUERIES = 10
 # + visibility, assessment, ratings, sources, transitions, responses, their authors,
 # participations, the situation's analysts, the summaries (with their decisions and
 # reviewers, in one query), factor titles, recommended tools; and the is-assigned check
@@ -52,7 +54,7 @@ ASSESSMENT_DETAIL_QUERIES = 19
 # The same page in review, with a ready summary and its earlier versions: the is-assigned
 # check runs twice for an analyst (can_retry_summary and can_submit; an assessment in review
 # is not editable); 15 for a reviewer, who is also offered the decision form.
-ASSESSMENT_IN_REVIEW_QUERIES = 17
+ASSESSMENT_IN_REVIEW_QUERIES = 18  # + the unread notifications' count
 # + visibility, the assessment with the same eight prefetches as the detail page (of which
 # the edit page uses ratings, sources and participations only), is-assigned, factors,
 # indicators

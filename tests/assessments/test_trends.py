@@ -19,11 +19,11 @@ CRIMES = {
 }
 # Three common factors moderate: serious concern for every crime.
 SERIOUS = {"1.1": "moderate", "2.1": "moderate", "3.1": "moderate"}
-SITUATION_PAGE_QUERIES = 9  # see tests/assessments/test_queries.py, + factor titles, crimes
+SITUATION_PAGE_QUERIES = 10  # see tests/assessments/test_queries.py, + factor titles, crimes
 # + the session, the user, the groups; the situation; the assessments to choose from; the two
 # compared, their ratings with indicators and factors, the ratings' sources; factor titles;
 # crime names
-COMPARE_PAGE_QUERIES = 10
+COMPARE_PAGE_QUERIES = 11  # + the unread notifications' count
 
 
 @pytest.fixture(autouse=True)

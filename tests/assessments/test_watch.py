@@ -39,7 +39,7 @@ JAN, MAR, MAY = date(2026, 1, 1), date(2026, 3, 1), date(2026, 5, 1)
 # approved assessments of each, and the factor titles; the crimes' names; what awaits the
 # user (an analyst's drafts and returned assessments, or the summaries awaiting a reviewer's
 # decision: one query per role held); the overdue situations; the recent decisions.
-WATCH_QUERIES = 10
+WATCH_QUERIES = 11  # + the unread notifications' count
 
 
 @pytest.fixture(autouse=True)

@@ -116,9 +116,15 @@ def test_analyst_assesses_and_submits_and_the_reviewer_returns_it_with_a_reason(
     sign_out(page)
 
     sign_in(page, "analyst")
-    page.get_by_role("link", name="Lakeside Province (test)").click()
-    page.get_by_role("link", name="2026-11-20").first.click()  # the list, then the chart table
+    # The worker told the analyst: the bell counts it, and the notification leads to it.
+    expect(page.locator("#unread-count")).to_contain_text("1", timeout=30_000)
+    page.get_by_role("link", name=re.compile("^Notifications")).click()
+    notice = page.get_by_role("listitem").filter(
+        has_text="Returned to you: Lakeside Province (test) (as of 2026-11-20)"
+    )
+    notice.get_by_role("button", name=re.compile("^Open")).click()
     expect(page.get_by_role("alert")).to_contain_text("Corroborate 7.5 with a second source.")
+    expect(page.locator("#unread-count")).to_have_count(0)
 
 
 def test_summary_turns_ready_without_reload_and_the_reviewer_approves_a_changed_level(

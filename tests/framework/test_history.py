@@ -8,7 +8,7 @@ from framework.models import Crime, Indicator
 HISTORY = "framework:history"
 # The session, the user and the user's groups; the users the filter offers, the count, the
 # page of changes (one union over the history tables), the users of the page.
-HISTORY_QUERIES = 7
+HISTORY_QUERIES = 8  # + the unread notifications' count
 
 
 @pytest.fixture(autouse=True)
