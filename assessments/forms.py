@@ -3,6 +3,7 @@ the services do the writing."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from django import forms
@@ -19,6 +20,7 @@ from assessments.models import (
     NotificationKind,
     Situation,
 )
+from assessments.widgets import QuickSelect, QuickTextarea
 from assessments.workflow import Answer, RatingInput
 from framework.models import Indicator, RiskFactor
 
@@ -115,6 +117,9 @@ def format_sources(sources: Iterable[EvidenceSource]) -> str:
     return "\n".join(f"{s.reliability} {s.citation}" for s in sources)
 
 
+RATED_PARTS = ("severity", "trend", "confidence")
+
+
 @dataclass
 class IndicatorRow:
     indicator: Indicator
@@ -123,17 +128,62 @@ class IndicatorRow:
     confidence: forms.BoundField
     note: forms.BoundField
     sources: forms.BoundField
+    # The rating of the assessment this one was started from, when there is one.
+    previous: IndicatorRating | None = None
+    has_previous: bool = False
 
     @property
     def errors(self) -> list[str]:
         fields = (self.severity, self.trend, self.note, self.sources)
         return [str(error) for field in fields for error in field.errors]
 
+    @property
+    def rated(self) -> bool:
+        return str(self.severity.value()) != scales.Severity.NOT_ASSESSED
+
+    def previous_values(self) -> dict[str, str]:
+        """The earlier assessment's severity, trend and confidence (defaults if unrated)."""
+        rating = self.previous
+        return {
+            "severity": rating.severity if rating else scales.Severity.NOT_ASSESSED,
+            "trend": rating.trend if rating else scales.Trend.STABLE,
+            "confidence": rating.confidence if rating else scales.Confidence.MEDIUM,
+        }
+
+    def previous_text(self) -> str:
+        """What the earlier assessment said of this indicator, in words."""
+        if self.previous is None:
+            return _("Previously: not assessed.")
+        return _("Previously: %(severity)s, %(trend)s, %(confidence)s confidence.") % {
+            "severity": scales.severity_label(self.previous.severity),
+            "trend": scales.trend_label(self.previous.trend),
+            "confidence": scales.confidence_label(self.previous.confidence),
+        }
+
+    @property
+    def changed(self) -> bool:
+        """Rated differently from the earlier assessment (only when there is one)."""
+        if not self.has_previous:
+            return False
+        before = self.previous_values()
+        return any(str(getattr(self, part).value()) != before[part] for part in RATED_PARTS)
+
 
 @dataclass
 class FactorGroup:
     factor: RiskFactor
     rows: list[IndicatorRow]
+    # The neighbouring factors, for the form's "previous" and "next" buttons.
+    before: RiskFactor | None = None
+    after: RiskFactor | None = None
+
+    @property
+    def rated_count(self) -> int:
+        return sum(row.rated for row in self.rows)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(row.errors for row in self.rows)
 
 
 class AssessmentForm(forms.Form):
@@ -149,10 +199,13 @@ class AssessmentForm(forms.Form):
         *args: Any,
         factors: list[RiskFactor],
         ratings: dict[int, IndicatorRating],
+        previous: dict[int, IndicatorRating] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.factors = factors
+        # The ratings of the assessment this one was started from; None when it was not.
+        self.previous = previous
         self.indicator_ids: list[int] = []
         for factor in factors:
             for indicator in factor.form_indicators:  # type: ignore[attr-defined]  # prefetched by the view
@@ -166,58 +219,65 @@ class AssessmentForm(forms.Form):
             label=_("Severity of %(code)s") % {"code": code},
             choices=scales.SEVERITY_CHOICES,
             initial=rating.severity if rating else scales.Severity.NOT_ASSESSED,
-            widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
         )
         self.fields[f"{prefix}_trend"] = forms.ChoiceField(
             label=_("Trend of %(code)s") % {"code": code},
             choices=scales.TREND_CHOICES,
             initial=rating.trend if rating else scales.Trend.STABLE,
-            widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
         )
         self.fields[f"{prefix}_confidence"] = forms.ChoiceField(
             label=_("Confidence in %(code)s") % {"code": code},
             choices=scales.CONFIDENCE_CHOICES,
             initial=rating.confidence if rating else scales.Confidence.MEDIUM,
-            widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
         )
         self.fields[f"{prefix}_note"] = forms.CharField(
             label=_("Evidence note for %(code)s") % {"code": code},
             required=False,
             initial=rating.note if rating else "",
-            widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
+            widget=QuickTextarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
         )
         self.fields[f"{prefix}_sources"] = forms.CharField(
             label=_("Sources for %(code)s") % {"code": code},
             required=False,
             initial=format_sources(rating.sources.all()) if rating else "",
-            help_text=SOURCE_HELP,
-            widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
+            widget=QuickTextarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
         )
         # Each widget's accessible name says which indicator it rates ("Severity of 7.5");
         # the page shows only the short column label beside it.
         for part in ("severity", "trend", "confidence", "note", "sources"):
             field = self.fields[f"{prefix}_{part}"]
             field.widget.attrs["aria-label"] = str(field.label)
+        # The grades are explained once, above the factors, not beside each of 126 fields.
+        self.fields[f"{prefix}_sources"].widget.attrs["aria-describedby"] = "source-help"
 
     source_help = SOURCE_HELP
 
     def groups(self) -> list[FactorGroup]:
-        return [
+        groups = [
             FactorGroup(
                 factor,
                 [
                     IndicatorRow(
                         indicator,
-                        *(
-                            self[f"i{indicator.pk}_{name}"]
-                            for name in ("severity", "trend", "confidence", "note", "sources")
-                        ),
+                        severity=self[f"i{indicator.pk}_severity"],
+                        trend=self[f"i{indicator.pk}_trend"],
+                        confidence=self[f"i{indicator.pk}_confidence"],
+                        note=self[f"i{indicator.pk}_note"],
+                        sources=self[f"i{indicator.pk}_sources"],
+                        previous=self.previous.get(indicator.pk) if self.previous else None,
+                        has_previous=self.previous is not None,
                     )
                     for indicator in factor.form_indicators  # type: ignore[attr-defined]  # prefetched by the view
                 ],
             )
             for factor in self.factors
         ]
+        for before, after in pairwise(groups):
+            before.after, after.before = after.factor, before.factor
+        return groups
 
     def error_summary(self) -> list[tuple[str, str, str]]:
         """(field id, field label, message) for every error, to link from the summary."""

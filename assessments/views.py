@@ -1,5 +1,6 @@
 """Situation and assessment pages. Each view: permission helper, form, one service, redirect."""
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryD
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
+from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -56,6 +59,7 @@ from assessments.models import (
     Assessment,
     EscalationSummary,
     InboxItem,
+    IndicatorRating,
     NotificationKind,
     RecommendationResponse,
     Situation,
@@ -362,6 +366,21 @@ def _factors_for_form(assessment: Assessment) -> list[RiskFactor]:
     )
 
 
+def _previous_ratings(assessment: Assessment) -> dict[int, IndicatorRating] | None:
+    """The ratings of the assessment this one was started from (one query), if any."""
+    if assessment.copied_from_id is None:
+        return None
+    return {
+        r.indicator_id: r
+        for r in IndicatorRating.objects.filter(assessment_id=assessment.copied_from_id)
+    }
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    """The rating form's script saves in place (button, Ctrl+S, autosave) and asks for JSON."""
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
 def assessment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     if not workflow.allowed(assessment, workflow.Action.EDIT, request.user):
@@ -374,12 +393,18 @@ def assessment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "posture": assessment.posture,
         "narrative": assessment.narrative,
     }
-    form = AssessmentForm(request.POST or None, initial=initial, factors=factors, ratings=ratings)
+    form = AssessmentForm(
+        request.POST or None,
+        initial=initial,
+        factors=factors,
+        ratings=ratings,
+        previous=_previous_ratings(assessment),
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                workflow.save_assessment(
+                saved = workflow.save_assessment(
                     assessment,
                     by=request.user,
                     expected_version=form.cleaned_data["lock_version"],
@@ -389,22 +414,63 @@ def assessment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     ratings=form.rating_inputs,
                 )
             except workflow.EditConflict as conflict:
+                if _wants_json(request):
+                    return JsonResponse({"saved": False, "message": str(conflict)}, status=409)
                 messages.error(request, str(conflict))
                 status = 409
             except workflow.WorkflowError as refused:
+                if _wants_json(request):
+                    return JsonResponse({"saved": False, "message": str(refused)}, status=400)
                 messages.error(request, str(refused))
                 status = 400
             else:
+                if _wants_json(request):
+                    return JsonResponse(
+                        {
+                            "saved": True,
+                            "lock_version": saved.lock_version,
+                            "message": _("Saved at %(time)s.")
+                            % {"time": date_format(localtime(saved.updated_at), "TIME_FORMAT")},
+                        }
+                    )
                 messages.success(request, _("Assessment saved."))
                 if "save_and_view" in request.POST:
                     return redirect("assessments:detail", pk=assessment.pk)
-                return redirect("assessments:edit", pk=assessment.pk)
+                # Back to the factor the analyst was on.
+                place = request.POST.get("place", "")
+                anchor = f"#{place}" if re.fullmatch(r"factor-\d+|header-fields", place) else ""
+                return redirect(reverse("assessments:edit", kwargs={"pk": assessment.pk}) + anchor)
         else:
+            if _wants_json(request):
+                errors = form.error_summary()
+                return JsonResponse(
+                    {
+                        "saved": False,
+                        "invalid": True,
+                        "message": ngettext(
+                            "Not saved: %(count)d field needs correcting. Press Save to see it.",
+                            "Not saved: %(count)d fields need correcting. Press Save to see them.",
+                            len(errors),
+                        )
+                        % {"count": len(errors)},
+                    },
+                    status=400,
+                )
             status = 400  # the page lists every error above the form
+    groups = form.groups()
     return render(
         request,
         "assessments/assessment_form.html",
-        {"assessment": assessment, "form": form, "groups": form.groups()},
+        {
+            "assessment": assessment,
+            "form": form,
+            "groups": groups,
+            "rated_count": sum(group.rated_count for group in groups),
+            "indicator_count": sum(len(group.rows) for group in groups),
+            "has_previous": form.previous is not None,
+            # Saving an approved assessment voids its approval: only ever on the user's word.
+            "autosave": not assessment.is_approved,
+        },
         status=status,
     )
 

@@ -27,7 +27,16 @@ def sign_out(page: Page) -> None:
     expect(page).to_have_title(re.compile("Sign in"))
 
 
+def open_factor(page: Page, code: str) -> None:
+    """The rating form shows one risk factor at a time: open the one of indicator ``code``."""
+    number = code.split(".")[0]
+    page.get_by_role("navigation", name="Risk factors").locator(
+        f"[data-step='factor-{number}']"
+    ).click()
+
+
 def rate(page: Page, code: str, severity: str, note: str = "", sources: str = "") -> None:
+    open_factor(page, code)
     page.get_by_label(f"Severity of {code}", exact=True).select_option(severity)
     if note:
         page.get_by_label(f"Evidence note for {code}", exact=True).fill(note)
