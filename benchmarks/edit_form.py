@@ -1,5 +1,5 @@
 """Benchmark: render the rating form of a fully rated assessment (every indicator rated,
-with evidence and sources) and count its queries.
+with evidence and sources, started from an earlier fully rated one) and count its queries.
 
     .venv/bin/python benchmarks/edit_form.py [--runs 30]
 
@@ -17,6 +17,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,13 +39,38 @@ from django.urls import reverse  # noqa: E402
 
 from accounts.services import ensure_demo_users  # noqa: E402
 from assessments import services, workflow  # noqa: E402
+from assessments.models import Assessment  # noqa: E402
 from framework.models import Indicator  # noqa: E402
 
 SEVERITIES = ("absent", "low", "moderate", "high")
 
 
+def rate_all(assessment: Assessment, *, by: Any, shift: int) -> None:
+    """Rate every indicator, with a note and two sources; ``shift`` varies the severities."""
+    ratings = {
+        pk: workflow.RatingInput(
+            severity=SEVERITIES[(n + shift) % 4],
+            trend="worsening",
+            confidence="medium",
+            note=f"Benchmark evidence for indicator {n}.",
+            sources=(("B", "Benchmark report one"), ("C", "Benchmark report two")),
+        )
+        for n, pk in enumerate(Indicator.objects.order_by("pk").values_list("pk", flat=True))
+    }
+    workflow.save_assessment(
+        assessment,
+        by=by,
+        expected_version=assessment.lock_version,
+        as_of=assessment.as_of,
+        posture=assessment.posture,
+        narrative="Benchmark.",
+        ratings=ratings,
+    )
+
+
 def prepare() -> int:
-    """A situation with one draft assessment whose every indicator is rated; its id."""
+    """A situation with two fully rated assessments, the second started from the first; the
+    second's id."""
     call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
     call_command("load_framework", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
@@ -55,27 +81,17 @@ def prepare() -> int:
     situation = services.create_situation(
         by=reviewer, analysts=[analyst], code="bench-form", name="Benchmark", country="SD"
     )
-    as_of = date(2026, 11, 1)
-    assessment = workflow.start_assessment(situation, by=analyst, as_of=as_of, posture="unwilling")
-    ratings = {
-        pk: workflow.RatingInput(
-            severity=SEVERITIES[n % 4],
-            trend="worsening",
-            confidence="medium",
-            note=f"Benchmark evidence for indicator {n}.",
-            sources=(("B", "Benchmark report one"), ("C", "Benchmark report two")),
-        )
-        for n, pk in enumerate(Indicator.objects.order_by("pk").values_list("pk", flat=True))
-    }
-    workflow.save_assessment(
-        assessment,
-        by=analyst,
-        expected_version=assessment.lock_version,
-        as_of=as_of,
-        posture="unwilling",
-        narrative="Benchmark.",
-        ratings=ratings,
+    # An earlier assessment, fully rated; the measured one is started from it (so the form
+    # shows the earlier values beside each indicator) and then rated differently.
+    earlier = workflow.start_assessment(
+        situation, by=analyst, as_of=date(2026, 10, 1), posture="unwilling"
     )
+    rate_all(earlier, by=analyst, shift=0)
+    as_of = date(2026, 11, 1)
+    assessment = workflow.start_assessment(
+        situation, by=analyst, as_of=as_of, posture="unwilling", copy_from=earlier
+    )
+    rate_all(assessment, by=analyst, shift=1)
     return assessment.pk
 
 
@@ -110,6 +126,7 @@ def main() -> None:
         "render_ms_p95": round(sorted(times)[int(0.95 * (len(times) - 1))], 1),
         "queries": max(queries),
         "page_bytes": len(response.content),
+        "shows_previous_values": b"Previously:" in response.content,
         "debug": settings.DEBUG,
     }
     print(json.dumps(result, indent=2))
