@@ -1,7 +1,11 @@
 """The framework admins' editing of the reference data, with history of every change."""
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -45,13 +49,30 @@ class ReferenceAdmin(SimpleHistoryAdmin):
     search_fields: tuple = ("code",)
 
 
-class IndicatorInline(admin.TabularInline):
+class LabelledInlineFormSet(BaseInlineFormSet):
+    """A tabular inline shows its labels once, as column headings; each field also names itself
+    (``aria-label``) so that a screen reader says what a control in row five is for."""
+
+    def add_fields(self, form: "forms.ModelForm[Any]", index: int | None) -> None:
+        super().add_fields(form, index)
+        for field in form.fields.values():
+            # A related field's wrapper shares the attributes of the widget it was copied from,
+            # not of its own copy: name the widget that renders.
+            widget: forms.Widget = getattr(field.widget, "widget", None) or field.widget
+            widget.attrs.setdefault("aria-label", str(field.label))
+
+
+class LabelledTabularInline(admin.TabularInline):
+    formset = LabelledInlineFormSet
+
+
+class IndicatorInline(LabelledTabularInline):
     model = Indicator
     fields = ("code", "order", "label", "source_confidence", "is_active")
     extra = 1
 
 
-class FactorMappingInline(admin.TabularInline):
+class FactorMappingInline(LabelledTabularInline):
     model = ToolMapping
     fk_name = "factor"
     fields = ("code", "entry", "indicator", "strength", "rationale", "is_active")
@@ -65,7 +86,7 @@ class EntryMappingInline(FactorMappingInline):
     autocomplete_fields = ("factor", "indicator")
 
 
-class PillarToolInline(admin.TabularInline):
+class PillarToolInline(LabelledTabularInline):
     model = PillarTool
     fields = ("code", "tool", "order", "description", "is_active")
     autocomplete_fields = ("tool",)

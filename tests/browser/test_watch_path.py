@@ -32,7 +32,7 @@ def test_reviewer_follows_the_watch_to_an_indicator_that_changed(page: Page, fra
     listed = page.get_by_role("table", name=re.compile("^Situations you may see"))
     expect(listed.get_by_role("row")).to_have_count(2)  # the header and one situation
     expect(listed).to_contain_text("River Province (demo)")
-    expect(page.get_by_label("Level")).to_have_value("current_crisis")
+    expect(page.get_by_label("Level", exact=True)).to_have_value("current_crisis")
 
     # The heatmap, sorted by RF10, highest first: the one situation with RF10 rated high.
     page.get_by_role("link", name="Heatmap", exact=True).click()

@@ -1,0 +1,173 @@
+"""axe-core (WCAG 2.1 A and AA rules) and the horizontal overflow check on every page each
+role reaches from the navigation, on the forms in their error states and on the admin's
+pages, at 1366 px and at 390 px.
+
+The pages are found by following links from the watch, as a user would: every same-site link
+that answers with an HTML page is visited once per shape (its path with the ids replaced, and
+its query's keys), so a list of fifty situations costs one visit, not fifty.
+"""
+
+import re
+from collections import deque
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from accounts.roles import ANALYSTS, FRAMEWORK_ADMINS, REVIEWERS
+from assessments import workflow
+from assessments.models import InboxItem
+from tests.assessments.builders import (
+    CRISIS,
+    build_assessment,
+    build_crisis,
+    build_situation,
+    summary_of,
+)
+from tests.conftest import PASSWORD, make_user
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (1366, 390)
+AXE = Axe()
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+# Not pages: sign-out and downloads. Everything else a link leads to is visited.
+SKIP = re.compile(r"^/(static|media)/|/logout/|\.(csv|xlsx|pdf|json)$|/export|/download")
+MAX_PAGES = 150
+
+
+@pytest.fixture
+def office(framework_data):
+    """The cast and a situation with an assessment in each state a page shows."""
+    analyst = make_user("analyst", ANALYSTS)
+    reviewer = make_user("reviewer", REVIEWERS)
+    make_user("admin", FRAMEWORK_ADMINS, staff=True)
+    situation = build_situation(
+        by=reviewer,
+        analysts=[analyst],
+        name="Lakeside Province (test)",
+        populations_at_risk="Displaced communities",
+    )
+    other = build_situation(by=reviewer, analysts=[analyst], name="Hill Country (test)")
+    earlier = build_crisis(situation, by=analyst, status="approved", reviewer=reviewer)
+    build_assessment(
+        situation,
+        by=analyst,
+        ratings={**CRISIS, "1.1": "high"},
+        as_of=earlier.as_of.replace(day=20),
+        status="approved",
+        reviewer=reviewer,
+    )
+    build_assessment(situation, by=analyst, as_of=earlier.as_of.replace(day=25), copy_from=earlier)
+    build_assessment(other, by=analyst, status="returned", reviewer=reviewer)
+    in_review = build_crisis(
+        other, by=analyst, status="in_review", as_of=earlier.as_of.replace(day=22)
+    )
+    failed = build_assessment(
+        situation,
+        by=analyst,
+        ratings={"1.1": "low"},
+        status="submitted",
+        as_of=earlier.as_of.replace(day=27),
+    )
+    assert workflow.mark_summary_failed(summary_of(failed).pk, "the drafter crashed")
+    InboxItem.objects.create(
+        key="test:notice",
+        recipient=analyst,
+        kind="returned",
+        params={"situation": other.name, "as_of": in_review.as_of.isoformat()},
+        path=f"/assessments/{in_review.pk}/",
+    )
+    return {"in_review": in_review, "situation": situation}
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Watch", exact=True)).to_be_visible()
+
+
+def audit(page: Page, where: str) -> list[str]:
+    """Every axe violation and any horizontal overflow of the page as it is, at each width."""
+    problems = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 0:
+            problems.append(f"{where} at {width} px: scrolls sideways by {overflow} px")
+        results = AXE.run(page, options=AXE_OPTIONS)
+        for violation in results.response["violations"]:
+            targets = [" ".join(node["target"]) for node in violation["nodes"][:3]]
+            problems.append(
+                f"{where} at {width} px: {violation['id']} ({violation['impact']}): "
+                f"{violation['help']}; {len(violation['nodes'])} element(s), e.g. {targets}"
+            )
+    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+    return problems
+
+
+def shape(path: str, query: str) -> str:
+    return re.sub(r"\d+", "N", path) + "?" + "&".join(sorted({k for k, _ in parse_qsl(query)}))
+
+
+def links(page: Page) -> Iterable[str]:
+    return page.eval_on_selector_all("a[href]", "els => els.map(el => el.href)")
+
+
+def crawl(page: Page, start: str = "/", within: str = "/") -> tuple[list[str], list[str]]:
+    """Visit every page under ``within`` reachable from ``start`` (the admin's pages only when
+    ``within`` is the admin); the pages visited and the problems found."""
+    origin = urlsplit(page.url)
+    queue, seen, visited, problems = deque([start]), {shape(start, "")}, [], []
+    while queue and len(visited) < MAX_PAGES:
+        address = queue.popleft()
+        answer = page.request.get(address, max_redirects=0)
+        if "text/html" not in answer.headers.get("content-type", "") or answer.status >= 300:
+            continue
+        page.goto(address)
+        visited.append(address)
+        problems += audit(page, address)
+        for href in links(page):
+            parts = urlsplit(urljoin(page.url, href))
+            if (
+                parts.netloc != origin.netloc
+                or not parts.path.startswith(within)
+                or (parts.path.startswith("/admin/") and within != "/admin/")
+                or SKIP.search(parts.path)
+            ):
+                continue
+            key = shape(parts.path, parts.query)
+            if key not in seen:
+                seen.add(key)
+                queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return visited, problems
+
+
+@pytest.mark.parametrize("username", ["analyst", "reviewer", "admin"])
+def test_every_page_a_role_reaches_passes_axe_and_fits_the_width(page, office, username):
+    sign_in(page, username)
+
+    visited, problems = crawl(page)
+
+    assert len(visited) >= 15, visited
+    assert len(visited) < MAX_PAGES, "the crawl stopped at its limit; raise MAX_PAGES"
+    assert not problems, "\n".join(problems)
+
+
+def test_the_admin_pages_pass_axe_and_fit_the_width(page, office):
+    sign_in(page, "admin")
+
+    visited, problems = crawl(page, "/admin/", within="/admin/")
+
+    assert any("/change/" in address for address in visited), visited
+    assert not problems, "\n".join(problems)
