@@ -15,6 +15,7 @@ from accounts.roles import ANALYSTS
 from assessments import scales
 from assessments.models import (
     Assessment,
+    Comment,
     EvidenceSource,
     IndicatorRating,
     NotificationKind,
@@ -449,6 +450,24 @@ def assessment_choice_label(assessment: Assessment) -> str:
         "status": assessment.get_status_display(),
         "author": author,
     }
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=gettext_lazy("Comment"),
+        max_length=Comment.MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Seen by the reviewers and the situation's analysts, who are told of it. "
+            "A comment changes nothing in the workflow."
+        ),
+    )
+
+    def clean_body(self) -> str:
+        body = str(self.cleaned_data["body"]).strip()
+        if not body:
+            raise forms.ValidationError(_("Write a comment first."))
+        return body
 
 
 class CompareForm(forms.Form):

@@ -312,6 +312,27 @@ class RecommendationResponse(models.Model):
         return f"{self.entry}: {'accepted' if self.accepted else 'dismissed'}"
 
 
+class Comment(models.Model):
+    """A remark on an assessment by a reviewer or one of its situation's analysts: questions
+    and answers beside the workflow, which it never changes."""
+
+    MAX_LENGTH = 5000
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("comment"), max_length=MAX_LENGTH)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(body=""), name="comment_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.assessment}"
+
+
 class Transition(models.Model):
     """One step of the workflow: who, when, from, to, what happened and why.
 
@@ -510,6 +531,7 @@ class NotificationKind(models.TextChoices):
     SUMMARY_READY = "summary_ready", _("an escalation summary awaits a decision")
     APPROVED = "approved", _("an assessment of mine was approved")
     RETURNED = "returned", _("an assessment of mine was returned")
+    COMMENTED = "commented", _("someone commented on an assessment I work on")
     OVERDUE = "overdue", _("a situation of mine is overdue for reassessment")
     DIGEST = "digest", _("the daily digest of summaries awaiting a decision")
 

@@ -20,9 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.roles import REVIEWERS
-from assessments import jobs, selectors
+from accounts.roles import REVIEWERS, is_reviewer
+from assessments import jobs, permissions, selectors
 from assessments.models import (
+    Comment,
     EmailOptOut,
     EscalationDecision,
     EscalationSummary,
@@ -36,6 +37,7 @@ SEND_SUMMARY_READY_EMAIL_TASK = "assessments.send_summary_ready_email"
 SEND_OVERDUE_REMINDER_TASK = "assessments.send_overdue_reminder"
 SEND_REVIEW_DIGEST_EMAIL_TASK = "assessments.send_review_digest_email"
 SEND_DECISION_EMAIL_TASK = "assessments.send_decision_email"
+SEND_COMMENT_EMAIL_TASK = "assessments.send_comment_email"
 
 
 def send_once(key: str, recipient: User, subject: str, body: str) -> bool:
@@ -65,6 +67,8 @@ def title(kind: str, params: dict[str, str]) -> str:
         return _("Approved: %(situation)s (as of %(as_of)s)") % params
     if kind == NotificationKind.RETURNED:
         return _("Returned to you: %(situation)s (as of %(as_of)s)") % params
+    if kind == NotificationKind.COMMENTED:
+        return _("%(author)s commented on %(situation)s (as of %(as_of)s)") % params
     if kind == NotificationKind.OVERDUE:
         return _("Reassessment overdue: %(situation)s") % params
     return _("Escalation summaries await your decision")
@@ -183,6 +187,55 @@ def send_decision_email(decision_id: int, recipient_id: int) -> bool:
         recipient,
         NotificationKind.APPROVED if decision.approved else NotificationKind.RETURNED,
         {"situation": assessment.situation.name, "as_of": assessment.as_of.isoformat()},
+        path=path,
+        body=body,
+    )
+
+
+# A comment --------------------------------------------------------------------------------
+
+
+def notify_comment(comment_id: int) -> int:
+    """Queue one email per person the comment concerns, never its author: for a reviewer's
+    comment, the situation's analysts and the assessment's author; for any comment, whoever
+    took part in the discussion and the reviewer who decided on the assessment."""
+    comment = Comment.objects.select_related("author", "assessment__situation").get(pk=comment_id)
+    assessment = comment.assessment
+    recipients = set(
+        assessment.comments.filter(pk__lt=comment.pk).values_list("author_id", flat=True)
+    )
+    if assessment.reviewer_id:
+        recipients.add(assessment.reviewer_id)
+    if is_reviewer(comment.author):
+        recipients |= set(assessment.situation.analysts.values_list("pk", flat=True))
+        recipients.add(assessment.author_id)
+    recipients.discard(comment.author_id)
+    for recipient_id in sorted(recipients):
+        jobs.enqueue(SEND_COMMENT_EMAIL_TASK, comment_id=comment_id, recipient_id=recipient_id)
+    return len(recipients)
+
+
+def send_comment_email(comment_id: int, recipient_id: int) -> bool:
+    comment = Comment.objects.select_related("author", "assessment__situation").get(pk=comment_id)
+    recipient = _active_user(recipient_id)
+    assessment = comment.assessment
+    # Whoever may no longer see the assessment (an analyst since unassigned) is not told.
+    if recipient is None or not permissions.can_comment(recipient, assessment):
+        return False
+    path = reverse("assessments:detail", args=[assessment.pk]) + f"#comment-{comment.pk}"
+    body = render_to_string(
+        "assessments/email/comment.txt",
+        {"comment": comment, "assessment": assessment, "url": settings.SITE_URL + path},
+    )
+    return deliver(
+        f"comment:{comment.pk}:{recipient.pk}",
+        recipient,
+        NotificationKind.COMMENTED,
+        {
+            "author": comment.author.get_full_name() or comment.author.get_username(),
+            "situation": assessment.situation.name,
+            "as_of": assessment.as_of.isoformat(),
+        },
         path=path,
         body=body,
     )

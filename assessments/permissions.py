@@ -60,6 +60,11 @@ def can_assess(user: User, situation: Situation) -> bool:
     return is_assigned(user, situation)
 
 
+def can_comment(user: User, assessment: Assessment) -> bool:
+    """Comment on an assessment, in any status: a reviewer, or its situation's analysts."""
+    return is_reviewer(user) or is_assigned(user, assessment.situation)
+
+
 def has_edited(user: User, assessment: Assessment) -> bool:
     """Wrote or edited it (participations prefetched by the caller are used, if any)."""
     return assessment.author_id == user.pk or any(

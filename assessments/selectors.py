@@ -34,6 +34,7 @@ from assessments import permissions, scales, scoring
 from assessments.models import (
     Assessment,
     AssessmentStatus,
+    Comment,
     EscalationDecision,
     EscalationSummary,
     IndicatorRating,
@@ -317,6 +318,7 @@ def assessment_detail(pk: int) -> Assessment:
             Prefetch("ratings", queryset=ratings),
             Prefetch("transitions", queryset=Transition.objects.select_related("actor")),
             "responses__by",
+            Prefetch("comments", queryset=Comment.objects.select_related("author")),
             "participations",
             "situation__analysts",
             Prefetch(

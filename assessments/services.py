@@ -11,9 +11,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import permissions
-from assessments.models import EmailOptOut, InboxItem, NotificationKind, Situation
+from assessments import jobs, permissions
+from assessments.models import (
+    Assessment,
+    Comment,
+    EmailOptOut,
+    InboxItem,
+    NotificationKind,
+    Situation,
+)
 from assessments.workflow import WorkflowError
+
+NOTIFY_COMMENT_TASK = "assessments.notify_comment"
 
 # Situations --------------------------------------------------------------------------------
 
@@ -57,6 +66,29 @@ def mark_notifications_read(user: User, *, pk: int | None = None) -> int:
     if pk is not None:
         unread = unread.filter(pk=pk)
     return unread.update(read_at=timezone.now())
+
+
+# Comments ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_comment(assessment: Assessment, *, by: User, body: str) -> Comment:
+    """A reviewer's or an assigned analyst's comment; those it concerns are told once it is
+    stored."""
+    if not permissions.can_comment(by, assessment):
+        raise WorkflowError(
+            _("Only reviewers and the situation's analysts comment on its assessments.")
+        )
+    body = body.strip()
+    if not body:
+        raise WorkflowError(_("Write a comment first."))
+    if len(body) > Comment.MAX_LENGTH:
+        raise WorkflowError(
+            _("A comment has at most %(max)d characters.") % {"max": Comment.MAX_LENGTH}
+        )
+    comment = Comment.objects.create(assessment=assessment, author=by, body=body)
+    jobs.enqueue(NOTIFY_COMMENT_TASK, comment_id=comment.pk)
+    return comment
 
 
 @transaction.atomic

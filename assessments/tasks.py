@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
-from assessments import notifications, workflow
+from assessments import notifications, services, workflow
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +98,16 @@ def notify_decision_task(decision_id: int) -> int:
 @shared_task(name=notifications.SEND_DECISION_EMAIL_TASK, **EMAIL_TASK_OPTIONS)
 def send_decision_email_task(decision_id: int, recipient_id: int) -> bool:
     return notifications.send_decision_email(decision_id, recipient_id)
+
+
+@shared_task(name=services.NOTIFY_COMMENT_TASK, **EMAIL_TASK_OPTIONS)
+def notify_comment_task(comment_id: int) -> int:
+    return notifications.notify_comment(comment_id)
+
+
+@shared_task(name=notifications.SEND_COMMENT_EMAIL_TASK, **EMAIL_TASK_OPTIONS)
+def send_comment_email_task(comment_id: int, recipient_id: int) -> bool:
+    return notifications.send_comment_email(comment_id, recipient_id)
 
 
 @shared_task(name="assessments.send_overdue_reminders", **EMAIL_TASK_OPTIONS)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("assessments/<int:pk>/summary.pdf", views.summary_pdf, name="summary_pdf"),
     path("assessments/<int:pk>/summary.json", views.summary_json, name="summary_json"),
     path("assessments/<int:pk>/decide/", views.assessment_decide, name="decide"),
+    path("assessments/<int:pk>/comments/", views.assessment_comment, name="comment"),
     path("assessments/<int:pk>/recommendations/", views.assessment_respond, name="respond"),
     path("assessments/<int:pk>/export.json", views.assessment_export, name="export"),
     path("reviews/", views.review_queue, name="queue"),

@@ -47,6 +47,7 @@ from assessments.filters import (
 )
 from assessments.forms import (
     AssessmentForm,
+    CommentForm,
     CompareForm,
     DecisionForm,
     EmailSettingsForm,
@@ -507,6 +508,7 @@ def _detail_page(
     *,
     decision_form: DecisionForm | None = None,
     decisions_form: RecommendationDecisionsForm | None = None,
+    comment_form: CommentForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The assessment's page; with a bound form that was refused, the form as it was sent,
@@ -579,6 +581,9 @@ def _detail_page(
             "can_edit": workflow.allowed(assessment, workflow.Action.EDIT, user),
             "can_submit": workflow.allowed(assessment, workflow.Action.SUBMIT, user),
             "can_respond": can_respond,
+            "comment_form": (comment_form or CommentForm())
+            if permissions.can_comment(user, assessment)
+            else None,
             "returned_reason": next(
                 (
                     t.reason
@@ -650,6 +655,24 @@ def assessment_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         _("Escalation approved.") if approve else _("Escalation rejected; returned."),
     )
     return redirect("assessments:detail", pk=assessment.pk)
+
+
+@require_POST
+def assessment_comment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A comment on the assessment; a refused one comes back in its form, as typed."""
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    if not permissions.can_comment(request.user, assessment):
+        raise PermissionDenied
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, assessment, comment_form=form, status=400)
+    try:
+        comment = services.add_comment(assessment, by=request.user, body=form.cleaned_data["body"])
+    except workflow.WorkflowError as refused:
+        form.add_error("body", str(refused))
+        return _detail_page(request, assessment, comment_form=form, status=409)
+    messages.success(request, _("Your comment is posted; those it concerns are told."))
+    return redirect(f"{reverse('assessments:detail', args=[assessment.pk])}#comment-{comment.pk}")
 
 
 @require_POST

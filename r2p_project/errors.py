@@ -51,6 +51,7 @@ FORM_PAGES = {
     "assessments:submit": "assessments:detail",
     "assessments:decide": "assessments:detail",
     "assessments:respond": "assessments:detail",
+    "assessments:comment": "assessments:detail",
     "assessments:summary_retry": "assessments:detail",
     "logout": "home",
 }

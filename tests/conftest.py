@@ -166,10 +166,11 @@ class Jobs:
     def names(self) -> list[str]:
         return [name for name, _kwargs in self.published]
 
-    def run(self) -> list[tuple[str, object]]:
+    def run(self, limit: int | None = None) -> list[tuple[str, object]]:
+        """Run the jobs (the first ``limit`` only, if given)."""
         celery_app.loader.import_default_modules()  # registers the tasks, as a worker does
-        done = []
-        while self.published:
+        done: list[tuple[str, object]] = []
+        while self.published and (limit is None or len(done) < limit):
             name, kwargs = self.published.pop(0)
             # A task commits what it does: what it queues after commit is published now.
             with TestCase.captureOnCommitCallbacks(execute=True):

@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from assessments import workflow
 from assessments.models import (
     Assessment,
+    Comment,
     EscalationSummary,
     InboxItem,
     RecommendationResponse,
@@ -117,6 +118,11 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
         "GET": POST_ONLY,
         "POST": per_role(LOGIN, DONE, 404, 403, 403, 404),
     },
+    # A comment on an assessment: a reviewer or the situation's analysts.
+    "assessments:comment": {
+        "GET": POST_ONLY,
+        "POST": per_role(LOGIN, DONE, 404, DONE, 403, 404),
+    },
     "assessments:export": read_only(per_role(LOGIN, 200, 404, 200, 200, 404)),
     # The polled status of the summary of an assessment awaiting its draft.
     "assessments:summary_status": read_only(per_role(LOGIN, 200, 404, 200, 200, 404)),
@@ -169,6 +175,7 @@ SITUATION_URLS = [
     "assessments:submit",
     "assessments:decide",
     "assessments:respond",
+    "assessments:comment",
     "assessments:export",
     "assessments:summary_status",
     "assessments:summary_retry",
@@ -339,6 +346,7 @@ def _post_data(name: str, world: World) -> dict[str, object]:
             f"decision-{world.recommended_entry}": "accept",
             f"reason-{world.recommended_entry}": "Already under discussion with the mission.",
         },
+        "assessments:comment": {"body": "A comment from the table test."},
         # Submitted with its recommendations undecided, as confirmed.
         "assessments:submit": {"confirm": "undecided"},
     }.get(name, {})
@@ -365,6 +373,9 @@ EFFECTS: dict[str, Callable[[World, Client, str], bool]] = {
     "assessments:inbox_open": lambda w, c, r: (
         InboxItem.objects.get(pk=w.notice.pk).read_at is not None
     ),
+    "assessments:comment": lambda w, c, r: Comment.objects.filter(
+        assessment=w.draft, body="A comment from the table test."
+    ).exists(),
     "assessments:respond": lambda w, c, r: RecommendationResponse.objects.filter(
         assessment=w.draft
     ).exists(),

@@ -45,16 +45,16 @@ REVIEW_QUEUE_QUERIES = 7
 # + the unread count, situation, assessments, is-assigned check, analysts, factor
 # titles and crime names (for the charts of the situation over time)
 SITUATION_DETAIL_QUERIES = 10
-# + visibility, assessment, ratings, sources, transitions, responses, their authors,
-# participations, the situation's analysts, the summaries (with their decisions and
-# reviewers, in one query), factor titles, recommended tools; and the is-assigned check
-# run four times for an analyst of a draft (can_retry_summary, can_edit, can_submit and
-# can_respond; a reviewer runs none: 15)
+# + visibility, assessment, ratings, sources, transitions, responses, their authors, the
+# comments (with their authors), participations, the situation's analysts, the summaries
+# (with their decisions and reviewers, in one query), factor titles, recommended tools; and
+# the is-assigned checks of an analyst of a draft (can_retry_summary, can_edit, can_submit
+# and can_respond)
 ASSESSMENT_DETAIL_QUERIES = 19
 # The same page in review, with a ready summary and its earlier versions: the is-assigned
 # check runs twice for an analyst (can_retry_summary and can_submit; an assessment in review
-# is not editable); 15 for a reviewer, who is also offered the decision form.
-ASSESSMENT_IN_REVIEW_QUERIES = 18  # + the unread notifications' count
+# is not editable); a reviewer is also offered the decision form.
+ASSESSMENT_IN_REVIEW_QUERIES = 19  # + the unread notifications' count
 # + visibility, the assessment with the same eight prefetches as the detail page (of which
 # the edit page uses ratings, sources and participations only), is-assigned, factors,
 # indicators

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.roles import ANALYSTS, REVIEWERS
-from tests.assessments.builders import build_situation
+from tests.assessments.builders import build_crisis, build_situation
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
@@ -195,3 +195,34 @@ def test_summary_turns_ready_without_reload_and_the_reviewer_approves_a_changed_
     decision = page.locator("#escalation [role=status].alert")
     expect(decision).to_contain_text("Escalation approved: brief the Secretary-General.")
     expect(decision).to_contain_text("Brief the Secretary-General before the Council.")
+
+
+def test_a_reviewers_comment_reaches_the_analyst_who_answers_it(page, cast, celery_worker_process):
+    analyst, _reviewer, situation = cast
+    assessment = build_crisis(situation, by=analyst, status="in_review")
+    sign_in(page, "reviewer")
+    page.goto(f"/assessments/{assessment.pk}/")
+    box = page.locator("#comment-form").get_by_role("textbox")
+    # An empty comment is refused beside its field.
+    page.get_by_role("button", name="Post the comment").click()
+    expect(page.get_by_text("The comment was not posted:")).to_be_visible()
+    expect(box).to_have_attribute("aria-invalid", "true")
+    box.fill("Is 7.5 from one source only?")
+    page.get_by_role("button", name="Post the comment").click()
+    expect(page.get_by_text("Your comment is posted")).to_be_visible()
+    sign_out(page)
+
+    sign_in(page, "analyst")
+    expect(page.locator("#unread-count")).to_contain_text("1", timeout=30_000)
+    page.get_by_role("link", name=re.compile("^Notifications")).click()
+    notice = page.get_by_role("listitem").filter(
+        has_text=f"Reviewer commented on Lakeside Province (test) (as of {assessment.as_of})"
+    )
+    notice.get_by_role("button", name=re.compile("^Open")).click()
+    expect(page).to_have_url(re.compile(r"#comment-\d+$"))
+    expect(page.locator("#comments")).to_contain_text("Is 7.5 from one source only?")
+    box.fill("Two: OHCHR and local radio.")
+    page.get_by_role("button", name="Post the comment").click()
+    expect(page.locator("#comments li").last).to_contain_text("Two: OHCHR and local radio.")
+    # The assessment waits for its decision as before: a comment moves nothing.
+    expect(page.locator("#status")).to_have_text("in review")
