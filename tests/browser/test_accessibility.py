@@ -63,7 +63,9 @@ def office(framework_data):
         status="approved",
         reviewer=reviewer,
     )
-    build_assessment(situation, by=analyst, as_of=earlier.as_of.replace(day=25), copy_from=earlier)
+    draft = build_assessment(
+        situation, by=analyst, as_of=earlier.as_of.replace(day=25), copy_from=earlier
+    )
     build_assessment(other, by=analyst, status="returned", reviewer=reviewer)
     in_review = build_crisis(
         other, by=analyst, status="in_review", as_of=earlier.as_of.replace(day=22)
@@ -83,7 +85,7 @@ def office(framework_data):
         params={"situation": other.name, "as_of": in_review.as_of.isoformat()},
         path=f"/assessments/{in_review.pk}/",
     )
-    return {"in_review": in_review, "situation": situation}
+    return {"in_review": in_review, "situation": situation, "draft": draft}
 
 
 def sign_in(page: Page, username: str) -> None:
@@ -170,4 +172,74 @@ def test_the_admin_pages_pass_axe_and_fit_the_width(page, office):
     visited, problems = crawl(page, "/admin/", within="/admin/")
 
     assert any("/change/" in address for address in visited), visited
+    assert not problems, "\n".join(problems)
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You are signed out")).to_be_visible()
+
+
+def test_the_forms_in_their_error_states_pass_axe_and_fit_the_width(page, office):
+    """Each form refused as a user would get it refused: the errors, their summary and the
+    fields marked invalid must be as accessible as the form itself."""
+    draft, in_review, situation = office["draft"], office["in_review"], office["situation"]
+    problems: list[str] = []
+
+    def check(where: str, error: str) -> None:
+        expect(page.get_by_text(error).first).to_be_visible()
+        problems.extend(audit(page, where))
+
+    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("analyst")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    check("sign-in refused", "Please enter a correct username and password")
+
+    sign_in(page, "reviewer")
+    page.goto("/situations/new/")
+    page.get_by_role("button", name=re.compile("^(Create|Save)")).click()
+    check("new situation refused", "This field is required.")
+
+    page.goto(f"/assessments/{in_review.pk}/")
+    page.get_by_label("Approve the escalation").check()
+    escalate = page.get_by_label("Escalate to")
+    other = next(
+        value
+        for value in escalate.locator("option").evaluate_all("els => els.map(e => e.value)")
+        if value and value != escalate.input_value()
+    )
+    escalate.select_option(other)
+    page.get_by_role("button", name="Record decision").click()
+    check("reviewer decision refused", "Give a reason for changing the proposed escalation.")
+
+    page.get_by_role("button", name="Post the comment").click()
+    check("comment refused", "The comment was not posted:")
+    sign_out(page)
+
+    sign_in(page, "analyst")
+    page.goto(f"/situations/{situation.pk}/")
+    page.get_by_label("As of").fill("")
+    page.get_by_role("button", name="Start assessment").click()
+    check("new assessment refused", "This field is required.")
+
+    page.goto(f"/assessments/{draft.pk}/")
+    page.locator("#decisions-form li.list-group-item").first.get_by_label(
+        "Dismiss", exact=True
+    ).check()
+    page.get_by_role("button", name="Save the decisions").click()
+    check("recommendation decisions refused", "The decisions were not saved:")
+
+    page.get_by_role("button", name="Submit for review").click()
+    check("submission awaiting confirmation", "still undecided")
+
+    page.goto(f"/assessments/{draft.pk}/edit/")
+    page.get_by_role("navigation", name="Risk factors").locator("[data-step='factor-2']").click()
+    page.get_by_label("Severity of 2.1", exact=True).select_option("high")
+    page.get_by_label("Evidence note for 2.1", exact=True).fill("")
+    page.get_by_label("Sources for 2.1", exact=True).fill("")
+    page.get_by_role("button", name="Save draft").first.click()
+    check("rating form refused", "Nothing was saved")
+
     assert not problems, "\n".join(problems)
