@@ -9,21 +9,12 @@ from accounts.roles import REVIEWERS
 from assessments import services
 from assessments.models import Comment, EmailOptOut, InboxItem, Notification, NotificationKind
 from assessments.workflow import WorkflowError
-from tests.assessments.builders import CRISIS, build_assessment, build_situation
 from tests.conftest import make_user
 
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def in_review(analyst, other_analyst, reviewer):
-    situation = build_situation(
-        by=reviewer, analysts=[analyst, other_analyst], name="Lakeside Province"
-    )
-    return build_assessment(situation, by=analyst, ratings=CRISIS, status="in_review")
 
 
 def comment(assessment, by, body, jobs, capture):

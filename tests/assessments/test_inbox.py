@@ -15,16 +15,6 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def in_review(analyst, other_analyst, reviewer):
-    situation = build_situation(
-        by=reviewer, analysts=[analyst, other_analyst], name="Lakeside Province"
-    )
-    return build_assessment(
-        situation, by=analyst, ratings=CRISIS, status="in_review", reviewer=reviewer
-    )
-
-
 def returned(assessment, reviewer, jobs, capture):
     jobs.published.clear()
     with capture(execute=True):

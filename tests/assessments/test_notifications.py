@@ -51,16 +51,6 @@ def decision_emails(jobs):
     return sorted((m.to[0], m.subject, m.body) for m in mail.outbox)
 
 
-@pytest.fixture
-def in_review(analyst, other_analyst, reviewer):
-    situation = build_situation(
-        by=reviewer, analysts=[analyst, other_analyst], name="Lakeside Province"
-    )
-    return build_assessment(
-        situation, by=analyst, ratings=CRISIS, status="in_review", reviewer=reviewer
-    )
-
-
 @pytest.mark.django_db
 def test_the_analysts_are_told_the_rung_an_assessment_was_approved_at(
     django_capture_on_commit_callbacks, in_review, reviewer, settings, jobs
