@@ -28,10 +28,12 @@ from assessments import permissions, scoring, workflow
 from assessments.exchange_schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
+    MAX_DEPTH,
     AssessmentEntry,
     ExchangeDocument,
     json_type,
     problems,
+    shape_problems,
 )
 from assessments.models import (
     Assessment,
@@ -274,6 +276,13 @@ def parse_document(
         ) from exc
     except ValueError as exc:
         raise ExchangeError([f"invalid JSON: {exc}"]) from exc
+    except RecursionError as exc:
+        raise ExchangeError(
+            [f"invalid JSON: nested deeper than {MAX_DEPTH} levels (or than can be read)"]
+        ) from exc
+    refused = shape_problems(raw)
+    if refused:
+        raise ExchangeError(refused)
     return validate_document(raw, indicator_codes=indicator_codes)
 
 

@@ -33,7 +33,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError, PydanticKnownError, core_schema
 
-from assessments import scoring
+from assessments import limits, scoring
 from assessments.models import Assessment, Confidentiality, EvidenceSource, Situation
 
 FORMAT_NAME = "r2p-assessments"
@@ -49,10 +49,10 @@ RELIABILITIES: tuple[str, ...] = tuple(EvidenceSource.Reliability.values)
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+")
-_CITATION_MAX = EvidenceSource._meta.get_field("citation").max_length or 500
-_CODE_MAX = Situation._meta.get_field("code").max_length or 80
-_NAME_MAX = Situation._meta.get_field("name").max_length or 200
-_REGION_MAX = Situation._meta.get_field("region").max_length or 200
+_CITATION_MAX = EvidenceSource._meta.get_field("citation").max_length or limits.MAX_CITATION
+_CODE_MAX = Situation._meta.get_field("code").max_length or limits.MAX_CODE
+_NAME_MAX = Situation._meta.get_field("name").max_length or limits.MAX_NAME
+_REGION_MAX = Situation._meta.get_field("region").max_length or limits.MAX_REGION
 
 
 def json_type(value: object) -> str:
@@ -115,6 +115,13 @@ def _iso_date(value: object) -> date:
     )
 
 
+def _assessment_date(value: date) -> date:
+    problem = limits.as_of_problem(value)
+    if problem:
+        raise PydanticCustomError("as_of_range", problem.rstrip(".").lower())
+    return value
+
+
 def _known_indicator(code: str, info: ValidationInfo) -> str:
     """An indicator code the importing database knows (``indicator_codes`` of the context)."""
     known: Collection[str] = (info.context or {}).get("indicator_codes", ())
@@ -170,13 +177,19 @@ def _worded(kind: str, template: str) -> WrapValidator:
     return WrapValidator(validate)
 
 
-Text = Annotated[str, AfterValidator(_not_blank)]
+Cadence = Annotated[int, Field(ge=1, le=limits.MAX_REVIEW_CADENCE_DAYS)]
+# Free text, each kind at most as long as ``limits`` says.
+Populations = Annotated[str, StringConstraints(max_length=limits.MAX_POPULATIONS)]
+Narrative = Annotated[str, StringConstraints(max_length=limits.MAX_NARRATIVE)]
+Note = Annotated[str, StringConstraints(max_length=limits.MAX_NOTE)]
+Text = Annotated[str, StringConstraints(max_length=limits.MAX_USERNAME), AfterValidator(_not_blank)]
 Name = Annotated[str, StringConstraints(max_length=_NAME_MAX), AfterValidator(_not_blank)]
 Slug = Annotated[
     str, StringConstraints(max_length=_CODE_MAX), AfterValidator(_not_blank), AfterValidator(_slug)
 ]
 Country = Annotated[str, AfterValidator(_known_country)]
 IsoDate = Annotated[date, PlainValidator(_iso_date)]
+AssessmentDate = Annotated[IsoDate, AfterValidator(_assessment_date)]
 IndicatorCode = Annotated[str, AfterValidator(_known_indicator)]
 Usernames = Annotated[list[str], _worded("usernames", "must be an array of usernames")]
 FactorLevel = Annotated[
@@ -202,9 +215,11 @@ class SituationEntry(_Entry):
     country: Country
     code: Slug | MISSING = MISSING
     region: Annotated[str, StringConstraints(max_length=_REGION_MAX)] = ""
-    populations_at_risk: str = ""
-    protected_groups: str = ""
-    review_cadence_days: Annotated[int, Field(ge=1)] | MISSING = MISSING
+    populations_at_risk: Populations = ""
+    protected_groups: Populations = ""
+    review_cadence_days: (
+        Annotated[int, Field(ge=1, le=limits.MAX_REVIEW_CADENCE_DAYS)] | MISSING
+    ) = MISSING
     confidentiality: Annotated[str, OneOf(CONFIDENTIALITIES)] | MISSING = MISSING
     analysts: Usernames = []
 
@@ -220,7 +235,7 @@ class RatingEntry(_Entry):
     severity: Annotated[str, OneOf(RATED_SEVERITIES)]
     trend: Annotated[str, OneOf(scoring.TRENDS)]
     confidence: Annotated[str, OneOf(scoring.CONFIDENCES)]
-    note: str = ""
+    note: Note = ""
     sources: list[SourceEntry] = []
 
 
@@ -229,11 +244,11 @@ class AssessmentEntry(_Entry):
     derived by the exporting office: checked for shape, and recomputed on import."""
 
     situation: SituationEntry
-    as_of: IsoDate
+    as_of: AssessmentDate
     posture: Annotated[str, OneOf(scoring.POSTURES)]
     status: Annotated[str, OneOf(STATUSES)]
-    narrative: str = ""
-    revision: Annotated[int, Field(ge=0)] | MISSING = MISSING
+    narrative: Narrative = ""
+    revision: Annotated[int, Field(ge=0, le=limits.MAX_REVISION)] | MISSING = MISSING
     author: Text | MISSING = MISSING
     reviewer: Text | None = None
     ratings: dict[IndicatorCode, RatingEntry]
@@ -324,9 +339,53 @@ def _located(error: ErrorDetails, loc: tuple[int | str, ...]) -> tuple[tuple[int
         return loc, f"{_shown(value)} is not one of {', '.join(choices)}"
     if kind == "greater_than_equal":
         return loc, f"{value} is less than {ctx['ge']}"
+    if kind == "less_than_equal":
+        return loc, f"{value} is more than {ctx['le']}"
     if kind == "string_too_long":
         return loc, f"is longer than {ctx['max_length']} characters"
     return loc, error["msg"]  # one of ours, worded where it is raised
+
+
+#: A document is about seven levels deep; anything far deeper is not one.
+MAX_DEPTH = 32
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"contains a lone surrogate ({text[exc.start]!a}) that no text may hold"
+    return None
+
+
+def shape_problems(raw: object) -> list[str]:
+    """What no field of any document may hold, wherever it is: text with a NUL character or a
+    lone surrogate (in a key or a value; no database stores them), or nesting deeper than
+    :data:`MAX_DEPTH`. Walked without recursion, so any parsed value is safe to pass."""
+    found: list[str] = []
+    stack: list[tuple[object, tuple[int | str, ...]]] = [(raw, ())]
+    while stack:
+        value, loc = stack.pop()
+        if len(loc) > MAX_DEPTH:
+            # Where it starts: the rest of the place is only more levels.
+            found.append(f"{_place(loc[:6])}...: nested deeper than {MAX_DEPTH} levels")
+            continue
+        if isinstance(value, str):
+            problem = _text_problem(value)
+            if problem:
+                found.append(f"{_place(loc)}: {problem}")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                problem = _text_problem(key)
+                if problem:
+                    found.append(f"{_place(loc)}: a key {problem}")
+                    continue
+                stack.append((item, (*loc, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*loc, index)) for index, item in enumerate(value))
+    return sorted(found)
 
 
 def problems(error: ValidationError) -> list[str]:

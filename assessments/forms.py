@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import ANALYSTS
-from assessments import scales
+from assessments import limits, scales
 from assessments.models import (
     Assessment,
     Comment,
@@ -66,7 +66,9 @@ class SituationForm(forms.ModelForm):
 
 class StartAssessmentForm(forms.Form):
     as_of = forms.DateField(
-        label=gettext_lazy("As of"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("As of"),
+        widget=forms.DateInput(attrs={"type": "date", "min": limits.EARLIEST_AS_OF.isoformat()}),
+        validators=[limits.validate_as_of],
     )
     posture = forms.ChoiceField(
         label=gettext_lazy("The State's protection posture"),
@@ -75,7 +77,10 @@ class StartAssessmentForm(forms.Form):
         help_text=gettext_lazy("Is the State willing and able to protect its population?"),
     )
     narrative = forms.CharField(
-        label=gettext_lazy("Narrative"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=gettext_lazy("Narrative"),
+        required=False,
+        max_length=limits.MAX_NARRATIVE,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     copy_previous = forms.BooleanField(
         label=gettext_lazy("Start from the ratings of the previous assessment"),
@@ -237,12 +242,14 @@ class AssessmentForm(forms.Form):
         self.fields[f"{prefix}_note"] = forms.CharField(
             label=_("Evidence note for %(code)s") % {"code": code},
             required=False,
+            max_length=limits.MAX_NOTE,
             initial=rating.note if rating else "",
             widget=QuickTextarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
         )
         self.fields[f"{prefix}_sources"] = forms.CharField(
             label=_("Sources for %(code)s") % {"code": code},
             required=False,
+            max_length=limits.MAX_SOURCES,
             initial=format_sources(rating.sources.all()) if rating else "",
             widget=QuickTextarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
         )
@@ -359,7 +366,7 @@ class RecommendationDecisionsForm(forms.Form):
             self.fields[f"reason-{rec.entry}"] = forms.CharField(
                 label=_("Reason for the decision on %(tool)s") % {"tool": rec.tool_name},
                 required=False,
-                max_length=2000,
+                max_length=limits.MAX_REASON,
                 initial=rec.reason,
                 widget=forms.Textarea(attrs={"rows": 1, "class": "form-control form-control-sm"}),
             )
@@ -418,7 +425,7 @@ class DecisionForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason"),
         required=False,
-        max_length=4000,
+        max_length=limits.MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Required to reject, or to change the proposed level."),
     )

@@ -7,12 +7,13 @@ groups of statuses that lists ask for.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from assessments import scales
+from assessments import limits, scales
 from framework.models import Indicator, PillarTool
 
 
@@ -32,11 +33,16 @@ class Situation(models.Model):
     region = models.CharField(
         _("region"), max_length=200, blank=True, help_text=_("Optional: a region within it.")
     )
-    populations_at_risk = models.TextField(_("populations at risk"), blank=True)
-    protected_groups = models.TextField(_("protected groups at risk"), blank=True)
+    populations_at_risk = models.TextField(
+        _("populations at risk"), blank=True, max_length=limits.MAX_POPULATIONS
+    )
+    protected_groups = models.TextField(
+        _("protected groups at risk"), blank=True, max_length=limits.MAX_POPULATIONS
+    )
     review_cadence_days = models.PositiveSmallIntegerField(
         _("review cadence (days)"),
         default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(limits.MAX_REVIEW_CADENCE_DAYS)],
         help_text=_("How often the situation must be reassessed."),
     )
     confidentiality = models.CharField(
@@ -67,6 +73,10 @@ class Situation(models.Model):
             models.UniqueConstraint(fields=["name", "country"], name="situation_unique_name"),
             models.CheckConstraint(
                 condition=Q(review_cadence_days__gte=1), name="situation_cadence_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(review_cadence_days__lte=limits.MAX_REVIEW_CADENCE_DAYS),
+                name="situation_cadence_at_most_ten_years",
             ),
         ]
 
@@ -124,7 +134,7 @@ class Assessment(models.Model):
     posture = models.CharField(
         _("the State's protection posture"), max_length=30, choices=scales.POSTURE_CHOICES
     )
-    narrative = models.TextField(_("narrative"), blank=True)
+    narrative = models.TextField(_("narrative"), blank=True, max_length=limits.MAX_NARRATIVE)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
@@ -249,7 +259,7 @@ class IndicatorRating(models.Model):
         choices=scales.CONFIDENCE_CHOICES,
         default=scales.Confidence.MEDIUM,
     )
-    note = models.TextField(_("evidence note"), blank=True)
+    note = models.TextField(_("evidence note"), blank=True, max_length=limits.MAX_NOTE)
 
     class Meta:
         ordering = ["indicator__factor__number", "indicator__order"]
@@ -295,7 +305,7 @@ class RecommendationResponse(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="responses")
     entry = models.ForeignKey(PillarTool, on_delete=models.PROTECT, related_name="+")
     accepted = models.BooleanField(_("accepted"))
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=limits.MAX_REASON)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("when"), auto_now=True)
 
@@ -316,7 +326,7 @@ class Comment(models.Model):
     """A remark on an assessment by a reviewer or one of its situation's analysts: questions
     and answers beside the workflow, which it never changes."""
 
-    MAX_LENGTH = 5000
+    MAX_LENGTH = limits.MAX_COMMENT
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -369,7 +379,7 @@ class Transition(models.Model):
     revision = models.PositiveIntegerField(_("revision"))
     event = models.CharField(_("event"), max_length=30, choices=Event.choices)
     params = models.JSONField(_("event details"), default=dict, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=limits.MAX_REASON)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -487,7 +497,7 @@ class EscalationDecision(models.Model):
     level = models.CharField(
         _("decided escalation"), max_length=40, choices=scales.ESCALATION_CHOICES
     )
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=limits.MAX_REASON)
     content_hash = models.CharField(_("content hash decided on"), max_length=64)
     decided_at = models.DateTimeField(_("decided"), auto_now_add=True)
 

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django_countries import countries as country_names
 
 from accounts.roles import User, is_analyst, is_reviewer
-from assessments import permissions, scales, scoring
+from assessments import limits, permissions, scales, scoring
 from assessments.models import (
     Assessment,
     AssessmentStatus,
@@ -392,7 +392,7 @@ def overdue_situations(today: date) -> list[Situation]:
     )
     for situation in situations:
         last = situation.last_as_of or situation.created_at.date()
-        if last + timedelta(days=situation.review_cadence_days) < today:
+        if limits.add_days(last, situation.review_cadence_days) < today:
             rows.append(situation)
     return rows
 
@@ -625,7 +625,7 @@ def overdue_rows(situations: QuerySet[Situation], today: date) -> list[OverdueRo
         .annotate(last_as_of=Subquery(latest.values("as_of")[:1]))
         .values_list("pk", "name", "review_cadence_days", "created_at", "last_as_of")
     ):
-        due = (last or timezone.localdate(created_at)) + timedelta(days=cadence)
+        due = limits.add_days(last or timezone.localdate(created_at), cadence)
         if due < today:
             rows.append(OverdueRow(pk, name, due, (today - due).days))
     return sorted(rows, key=lambda r: (-r.days_overdue, r.situation_name))

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.roles import is_reviewer
-from assessments import jobs, permissions, scales, scoring, selectors
+from assessments import jobs, limits, permissions, scales, scoring, selectors
 from assessments.models import (
     Assessment,
     EscalationDecision,
@@ -293,6 +293,13 @@ class RatingInput:
 
 
 @transaction.atomic
+def check_as_of(as_of: date) -> None:
+    """Refuse a date no assessment can have (see ``limits``)."""
+    problem = limits.as_of_problem(as_of)
+    if problem:
+        raise WorkflowError(problem)
+
+
 def start_assessment(
     situation: Situation,
     *,
@@ -307,6 +314,7 @@ def start_assessment(
         raise WorkflowError(_("Only the analysts assigned to this situation assess it."))
     if copy_from is not None and copy_from.situation_id != situation.pk:
         raise WorkflowError(_("Ratings can only be copied from the same situation."))
+    check_as_of(as_of)
     assessment = Assessment.objects.create(
         situation=situation,
         author=by,
@@ -363,6 +371,7 @@ def save_assessment(
     """
     current = _locked(assessment)
     taken = require(current, Action.EDIT, by)
+    check_as_of(as_of)
     # One conditional update, atomic on every database: the version the user loaded must
     # still be the stored one, and the assessment still editable.
     editable = [s.from_status for s in STEPS if s.action == Action.EDIT]

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +26,28 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return render(request, "errors/403.html", status=403)
 
 
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "errors/400.html", status=400)
+def bad_request(
+    request: HttpRequest, exception: Exception | None = None, *, reason: str = ""
+) -> HttpResponse:
+    return render(request, "errors/400.html", {"reason": reason}, status=400)
+
+
+def _holds_nul(request: HttpRequest) -> bool:
+    """A NUL character in the address, the query or a form field: no text stored or searched
+    may hold one (PostgreSQL refuses it), so the request is refused before any view."""
+    if "\x00" in request.path:
+        return True
+    data = [request.GET]
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        data.append(request.POST)
+    return any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for query in data
+        for key, values in query.lists()
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -65,6 +86,10 @@ class FriendlyErrorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _holds_nul(request):
+            return bad_request(
+                request, reason=_("It held a NUL character, which no field accepts.")
+            )
         response = self.get_response(request)
         if isinstance(response, HttpResponseNotAllowed) and not response.content:
             match = request.resolver_match

@@ -204,6 +204,10 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The latest "as of" date an assessment may have: today plus this many days (time zones, an
+# assessment dated for the next day's meeting). See assessments/limits.py for every bound.
+AS_OF_MAX_DAYS_AHEAD = env_int("AS_OF_MAX_DAYS_AHEAD", 7)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "r2p-early-warning@localhost")
 

@@ -681,6 +681,51 @@ BAD_FILES = {
         set_path((*A0, "summaries"), {"revision": 1}),
         "assessments[0].summaries: must be a list",
     ),
+    # The bounds of assessments.limits, as the forms have them.
+    "date far in the future": (
+        set_path((*A1, "as_of"), "9999-12-31"),
+        "assessments[1].as_of: the date may not be after",
+    ),
+    "date before 1945": (
+        set_path((*A1, "as_of"), "1900-01-01"),
+        "assessments[1].as_of: the date may not be before 1945-01-01",
+    ),
+    "revision beyond any count of submissions": (
+        set_path((*A1, "revision"), 2**31),
+        "assessments[1].revision: 2147483648 is more than 100000",
+    ),
+    "review cadence beyond ten years": (
+        set_path((*A0, "situation", "review_cadence_days"), 32768),
+        "assessments[0].situation.review_cadence_days: 32768 is more than 3650",
+    ),
+    "narrative beyond its limit": (
+        set_path((*A0, "narrative"), "x" * 20_000_000),
+        "assessments[0].narrative: is longer than 20000 characters",
+    ),
+    "note beyond its limit": (
+        set_path((*A0, "ratings", "1.1", "note"), "x" * 5_001),
+        'assessments[0].ratings["1.1"].note: is longer than 5000 characters',
+    ),
+    "NUL in a string": (
+        set_path((*A0, "narrative"), "Villages\x00 burned."),
+        "assessments[0].narrative: contains a NUL character",
+    ),
+    "NUL in a key": (
+        set_path((*A0, "ratings", "1.\x001"), {}),
+        "assessments[0].ratings: a key contains a NUL character",
+    ),
+    "lone surrogate": (
+        set_path((*A1, "ratings", "7.5", "sources", 0, "citation"), "OHCHR \ud800"),
+        'assessments[1].ratings["7.5"].sources[0].citation: contains a lone surrogate '
+        "('\\ud800')",
+    ),
+    "nested too deep to be a document": (
+        set_path(
+            (*A0, "recommendations"),
+            [{"a": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}],
+        ),
+        "assessments[0].recommendations[0].a[0]...: nested deeper than 32 levels",
+    ),
     "submitted without ratings": (
         set_path((*A1, "ratings"), {}),
         "assessments[1].ratings: a submitted assessment needs at least one rated indicator",
@@ -702,6 +747,18 @@ def test_bad_file_is_refused_with_the_place_and_imports_nothing(tmp_path, admin,
     message = str(refused.value)
     assert f"{path} refused (1 problem); nothing was imported" in message
     assert f"{path}: {expected}" in message
+    assert row_counts() == before
+
+
+@pytest.mark.django_db
+def test_json_nested_a_thousand_levels_deep_is_refused_not_crashed_on(tmp_path, admin):
+    path = write(tmp_path, '{"format": "r2p-assessments", "assessments": ' + "[" * 100_000)
+    before = row_counts()
+
+    with pytest.raises(CommandError) as refused:
+        import_file(path)
+
+    assert f"{path}: invalid JSON: nested deeper than 32 levels" in str(refused.value)
     assert row_counts() == before
 
 
