@@ -14,8 +14,10 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-#: Publishing waits for the broker this long at most, then gives up (the sweeper catches up).
-RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+#: A publish tries the broker once and gives up at once when it cannot reach it (the work is
+#: recorded in the database, and the sweeper publishes it again): a request never waits on a
+#: broker that is down.
+NO_RETRY = {"max_retries": 0}
 
 
 def enqueue(name: str, **kwargs: object) -> None:
@@ -31,7 +33,12 @@ def publish(name: str, kwargs: Mapping[str, object]) -> bool:
     """Publish task ``name`` now. A broker that is down is logged, not raised: the work stays
     recorded in the database and is published again by whoever sweeps it."""
     try:
-        current_app.send_task(name, kwargs=dict(kwargs), retry=True, retry_policy=RETRY_POLICY)
+        # A connection of its own, so that the no-retry option binds this publish only, not
+        # the worker's; and no result to wait for (every task records its outcome itself).
+        with current_app.connection_for_write(transport_options=NO_RETRY) as connection:
+            current_app.send_task(
+                name, kwargs=dict(kwargs), connection=connection, retry=False, ignore_result=True
+            )
     except Exception:  # the broker's errors vary by transport; none may fail the caller
         logger.warning("could not publish %s %s; it will be retried", name, dict(kwargs))
         return False
