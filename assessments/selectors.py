@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.db.models.lookups import GreaterThan
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_countries import countries as country_names
 
 from accounts.roles import User, is_analyst, is_reviewer
@@ -87,6 +88,10 @@ def escalation_thresholds() -> scoring.EscalationThresholds:
     return scoring.EscalationThresholds.from_dict(values, ignore_unknown=True)
 
 
+class ReferenceDataMissing(Exception):
+    """The reference data scoring needs is not there: no level may be computed without it."""
+
+
 def scoring_framework(extra_indicator_ids: set[int] | None = None) -> scoring.Framework:
     """The reference data as the pure scoring module needs it (four queries).
 
@@ -144,6 +149,19 @@ def scoring_framework(extra_indicator_ids: set[int] | None = None) -> scoring.Fr
             is_active=True, entry__is_active=True, entry__tool__is_active=True
         ).select_related("factor", "indicator", "entry__tool", "entry__pillar")
     )
+    missing = []
+    if not any(spec.indicator_codes for spec in specs):
+        missing.append(_("risk factors with indicators"))
+    if not crimes:
+        missing.append(_("an active crime linked to its risk factors"))
+    if missing:
+        raise ReferenceDataMissing(
+            _(
+                "No levels can be computed: the reference data lacks %(missing)s. A framework "
+                "admin loads it again with “manage.py load_framework”."
+            )
+            % {"missing": "; ".join(missing)}
+        )
     return scoring.Framework(
         factors=specs, crimes=tuple(crimes), links=links, thresholds=thresholds()
     )

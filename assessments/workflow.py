@@ -261,7 +261,10 @@ def _locked(assessment: Assessment) -> Assessment:
 def derive_result(assessment: Assessment) -> scoring.AssessmentResult:
     """Score an assessment from its stored ratings (pure logic, fed from the database)."""
     ratings = list(assessment.ratings.select_related("indicator"))
-    framework = selectors.scoring_framework({r.indicator_id for r in ratings})
+    try:
+        framework = selectors.scoring_framework({r.indicator_id for r in ratings})
+    except selectors.ReferenceDataMissing as missing:
+        raise WorkflowError(str(missing)) from missing
     return scoring.assess(framework, selectors.ratings_for_scoring(ratings), assessment.posture)
 
 

@@ -44,7 +44,13 @@ def retire_selected(
 
 
 class ReferenceAdmin(SimpleHistoryAdmin):
+    """Reference data is retired, never deleted: no delete button, page or action."""
+
     actions = [retire_selected]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
     list_filter: tuple = ("is_active",)
     search_fields: tuple = ("code",)
 
@@ -64,6 +70,7 @@ class LabelledInlineFormSet(BaseInlineFormSet):
 
 class LabelledTabularInline(admin.TabularInline):
     formset = LabelledInlineFormSet
+    can_delete = False  # a row is retired ("active" off), never deleted
 
 
 class IndicatorInline(LabelledTabularInline):

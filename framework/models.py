@@ -1,14 +1,20 @@
 """Reference data: the R2P pillars and tools, the Framework of Analysis, and thresholds.
 
 Every object has a stable ``code``; loading upserts by code. Objects are retired
-(``is_active`` off), never deleted once something uses them: every foreign key to
-a reference object is ``on_delete=PROTECT``.
+(``is_active`` off), never deleted: every foreign key to a reference object is
+``on_delete=PROTECT``, and deleting one (an object or a query's objects, in the admin or in
+code) raises ``ProtectedError``, whether anything uses it yet or not: the history of what an
+assessment meant depends on it, and a many-to-many link (a crime's factors, a report's
+pillars) would otherwise vanish with it.
 """
 
-from typing import Self, TypeVar
+from collections.abc import Sequence
+from typing import Any, NoReturn, Self, TypeVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, router
+from django.db.models import ProtectedError
+from django.db.models.deletion import Collector
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -17,9 +23,26 @@ from assessments import scales
 _Reference = TypeVar("_Reference", bound="ReferenceModel")
 
 
+RETIRE_INSTEAD = _("Reference data is retired, never deleted: turn off “active” instead.")
+
+
 class ReferenceQuerySet(models.QuerySet[_Reference]):
     def active(self) -> Self:
         return self.filter(is_active=True)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        objects = list(self)
+        if objects:
+            refuse_deletion(objects)
+        return 0, {}
+
+
+def refuse_deletion(objects: Sequence["ReferenceModel"]) -> NoReturn:
+    """Raise ProtectedError: naming what uses the objects where something does, else saying
+    that reference data is never deleted."""
+    collector = Collector(using=router.db_for_write(type(objects[0])))
+    collector.collect(objects)  # raises ProtectedError for the objects in use, naming the uses
+    raise ProtectedError(str(RETIRE_INSTEAD), set(objects))
 
 
 class ReferenceModel(models.Model):
@@ -35,6 +58,9 @@ class ReferenceModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def delete(self, using: Any = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
+        refuse_deletion([self])
 
 
 class Crime(ReferenceModel):
