@@ -9,6 +9,13 @@ from django.db import transaction
 
 from accounts.roles import ANALYSTS, FRAMEWORK_ADMIN_APPS, FRAMEWORK_ADMINS, REVIEWERS
 
+SIGN_IN_PERMISSIONS = (
+    "view_accessattempt",
+    "delete_accessattempt",
+    "view_accesslog",
+    "view_accessfailurelog",
+)
+
 DEMO_USERS: tuple[tuple[str, str, str], ...] = (
     ("analyst", ANALYSTS, "Amira Analyst"),
     ("analyst2", ANALYSTS, "Bruno Analyst"),
@@ -24,6 +31,11 @@ def ensure_role_groups() -> dict[str, Group]:
     admins, _ = Group.objects.get_or_create(name=FRAMEWORK_ADMINS)
     admins.permissions.set(
         Permission.objects.filter(content_type__app_label__in=FRAMEWORK_ADMIN_APPS)
+        # The sign-in throttle's records: read them, and unlock by deleting an attempt.
+        | Permission.objects.filter(
+            content_type__app_label="axes",
+            codename__in=SIGN_IN_PERMISSIONS,
+        )
     )
     groups[FRAMEWORK_ADMINS] = admins
     return groups

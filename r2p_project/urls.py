@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from accounts.views import SignOutView
+from accounts.views import PasswordChangeView, SignOutView
 from assessments import views as assessment_views
 
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", SignOutView.as_view(), name="logout"),
+    path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
     path("framework/", include("framework.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -80,6 +80,8 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
         "GET": POST_ONLY,
         "POST": per_role(LOGIN, DONE, DONE, DONE, DONE, DONE),
     },
+    # Each user's own password: an empty form is refused and shown again.
+    "password_change": {"GET": SIGNED_IN_READ, "POST": SIGNED_IN_READ},
     "assessments:situations": read_only(SIGNED_IN_READ),
     # The filtered list as CSV and XLSX: each user's own visible situations only.
     "assessments:situations_csv": read_only(SIGNED_IN_READ),
