@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -383,6 +384,28 @@ EFFECTS: dict[str, Callable[[World, Client, str], bool]] = {
     ).exists(),
 }
 
+# The directives that keep inline and foreign script and style out (settings.py has the rest).
+POLICY = {
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+}
+
+
+def assert_security_headers(response: HttpResponse, shown: str) -> None:
+    """The content security policy and no caching, on every answer: page, fragment, export,
+    redirect and refusal alike."""
+    policy = {part.strip() for part in response["Content-Security-Policy"].split(";")}
+    assert policy >= POLICY, f"{shown}: {response['Content-Security-Policy']}"
+    assert "unsafe" not in response["Content-Security-Policy"], shown
+    assert "no-store" in response["Cache-Control"], f"{shown}: {response['Cache-Control']}"
+    assert "private" in response["Cache-Control"], shown
+
+
 CASES = [
     pytest.param(name, method, role, id=f"{name}-{method}-{role}")
     for name, methods in TABLE.items()
@@ -411,6 +434,7 @@ def test_each_role_gets_the_answer_the_table_gives_for_each_url_and_method(
     response = client.get(url) if method == "GET" else client.post(url, _post_data(name, world))
 
     shown = f"{method} {url} as {role}"
+    assert_security_headers(response, shown)
     if expected == LOGIN:
         assert response.status_code == 302, shown
         assert response.url.startswith(reverse("login")), shown

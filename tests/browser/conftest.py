@@ -3,6 +3,7 @@
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -46,5 +47,33 @@ def page(chromium, live_server) -> Iterator[object]:
     context = chromium.new_context(base_url=live_server.url)  # type: ignore[attr-defined]
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # Chromium reports each script, style or resource the content security policy refused
+    # on the console; any such report fails the test that caused it. axe-core's own probes
+    # (it injects styles to measure contrast) run inside ``csp_unwatched``.
+    refused: list[str] = []
+    watching = [True]
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(f"{page.url}: {message.text}")
+            if watching[0] and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    page.csp_watching = watching
     yield page
     context.close()
+    assert not refused, "the content security policy refused:\n" + "\n".join(refused)
+
+
+@contextmanager
+def csp_unwatched(page: object) -> Iterator[None]:
+    """Refusals reported while the block runs are the test tools' own, not the app's."""
+    watching = page.csp_watching  # type: ignore[attr-defined]
+    watching[0] = False
+    try:
+        yield
+        # The console messages of the block arrive after it; let them in while unwatched.
+        page.evaluate("() => new Promise(r => setTimeout(r, 50))")  # type: ignore[attr-defined]
+    finally:
+        watching[0] = True
