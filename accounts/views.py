@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
+from audit import log as audit
+
 
 class SignOutView(auth_views.LogoutView):
     """Django's sign-out (POST only), then the sign-in page says that the user is signed out."""
@@ -28,5 +30,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         response = super().form_valid(form)
+        audit.record("password_changed", obj=form.user)
         messages.success(self.request, _("Your password is changed."))
         return response

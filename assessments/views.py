@@ -67,6 +67,7 @@ from assessments.models import (
     Transition,
 )
 from assessments.pdf import render_summary_pdf
+from audit import log as audit
 from framework.models import Indicator, PillarTool, RiskFactor
 
 
@@ -713,6 +714,7 @@ def assessment_export(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     data = assessment_to_dict(assessment)
     response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
     filename = f"assessment-{assessment.situation.code}-{assessment.as_of:%Y-%m-%d}.json"
+    audit.record("assessment_export", obj=assessment, data={"revision": assessment.revision})
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -807,6 +809,17 @@ def summary_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _summary_attachment(assessment: Assessment, summary: EscalationSummary, ext: str) -> str:
+    """The download's file name; the export goes into the audit log."""
+    audit.record(
+        "summary_export",
+        obj=summary,
+        data={
+            "assessment": assessment.pk,
+            "format": ext,
+            "revision": summary.revision,
+            "content_hash": summary.content_hash,
+        },
+    )
     name = f"escalation-{assessment.situation.code}-{assessment.as_of:%Y-%m-%d}"
     return f'attachment; filename="{name}-v{summary.revision}.{ext}"'
 

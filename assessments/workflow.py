@@ -39,6 +39,7 @@ from assessments.models import (
     Transition,
 )
 from assessments.summaries import build_summary_content, content_hash
+from audit import log as audit
 from framework.models import Indicator, PillarTool
 
 logger = logging.getLogger(__name__)
@@ -203,7 +204,7 @@ def record_transition(
     ``event`` and ``params`` say what happened (worded when shown, in the reader's
     language); ``reason`` is what a person wrote, kept as written.
     """
-    return Transition.objects.create(
+    transition = Transition.objects.create(
         assessment=assessment,
         actor=by,
         from_status=from_status,
@@ -213,6 +214,21 @@ def record_transition(
         params=dict(params or {}),
         reason=reason,
     )
+    audit.record(
+        "transition",
+        obj=assessment,
+        actor=by,
+        data={
+            "situation": assessment.situation_id,
+            "event": event,
+            "from": from_status,
+            "to": assessment.status,
+            "revision": assessment.revision,
+            "params": transition.params,
+            "reason": reason,
+        },
+    )
+    return transition
 
 
 def _mark_editor(assessment: Assessment, user: User) -> None:
@@ -758,6 +774,20 @@ def decide_escalation(
             )
     except IntegrityError as exc:
         raise WorkflowError(_("You wrote this assessment, so you cannot decide on it.")) from exc
+    audit.record(
+        "decision",
+        obj=decision,
+        actor=by,
+        data={
+            "assessment": assessment.pk,
+            "summary": summary.pk,
+            "approved": approve,
+            "proposed_level": decision.proposed_level,
+            "level": decision.level,
+            "reason": reason,
+            "content_hash": decision.content_hash,
+        },
+    )
     previous = assessment.status
     assessment.status = taken.to_status
     assessment.reviewer = by

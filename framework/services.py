@@ -6,6 +6,7 @@ from typing import Any, TypeVar, cast
 
 from django.db import models, transaction
 
+from audit import log as audit
 from framework.dataset import Dataset
 from framework.models import (
     Crime,
@@ -86,7 +87,22 @@ class _Loader:
 
 @transaction.atomic
 def load_framework(dataset: Dataset) -> LoadReport:
-    """Upsert every object of a validated data set by code, in one transaction."""
+    """Upsert every object of a validated data set by code, in one transaction; the audit
+    log gets one entry for the load (not one per object) when it changed anything."""
+    with audit.suppressed():
+        report = _load(dataset)
+    if report.total(CREATED) or report.total(UPDATED):
+        audit.record(
+            "reference_loaded",
+            data={
+                "file": str(dataset.path),
+                "counts": {kind: dict(counter) for kind, counter in report.counts.items()},
+            },
+        )
+    return report
+
+
+def _load(dataset: Dataset) -> LoadReport:
     loader = _Loader(reason=f"load_framework {dataset.path}")
     records = dataset.records
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-PACKAGES = ("accounts", "assessments", "framework", "r2p_project")
+PACKAGES = ("accounts", "assessments", "audit", "framework", "r2p_project")
 
 
 def _module_name(path: Path, root: Path) -> str:

@@ -165,6 +165,7 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
     "framework:reports": read_only(SIGNED_IN_READ),
     "framework:crimes": read_only(SIGNED_IN_READ),
     "framework:history": read_only(per_role(LOGIN, 403, 403, 403, 200, 403)),
+    "audit:log": read_only(per_role(LOGIN, 403, 403, 403, 200, 403)),
 }
 
 # The URLs about one situation or one of its assessments: the unassigned see none of them.
