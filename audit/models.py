@@ -13,6 +13,7 @@ ACTIONS = {
     "sign_in_failed": _("sign-in failed"),
     "locked_out": _("sign-in locked out"),
     "password_changed": _("password changed"),
+    "signed_out_everywhere": _("signed out everywhere"),
     "account_created": _("account created"),
     "account_changed": _("account access changed"),
     "role_change": _("role given or taken"),

@@ -124,6 +124,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "r2p_project.errors.FriendlyErrorsMiddleware",
@@ -269,7 +270,11 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+# Sessions end after SESSION_IDLE_MINUTES without a request (the cookie's age, renewed on
+# every request) and SESSION_ABSOLUTE_MINUTES after the sign-in, however active.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_TIMEOUT_MINUTES = env_int("SESSION_ABSOLUTE_MINUTES", 8 * 60)
 
 # Celery. The default transport is kombu's filesystem transport: a real broker
 # that needs no server, for one machine. Set CELERY_BROKER_URL=redis://... to scale.

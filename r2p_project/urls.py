@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from accounts.views import PasswordChangeView, SignOutView
+from accounts.views import PasswordChangeView, SignOutView, session_list, sign_out_everywhere
 from assessments import views as assessment_views
 
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", SignOutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/sessions/", session_list, name="sessions"),
+    path("accounts/sessions/end/", sign_out_everywhere, name="sign_out_everywhere"),
     path("framework/", include("framework.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),

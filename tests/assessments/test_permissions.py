@@ -83,6 +83,12 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
     },
     # Each user's own password: an empty form is refused and shown again.
     "password_change": {"GET": SIGNED_IN_READ, "POST": SIGNED_IN_READ},
+    # Each user's own sessions; ending them all signs the user out.
+    "sessions": read_only(SIGNED_IN_READ),
+    "sign_out_everywhere": {
+        "GET": per_role(LOGIN, 405, 405, 405, 405, 405),
+        "POST": per_role(LOGIN, DONE, DONE, DONE, DONE, DONE),
+    },
     "assessments:situations": read_only(SIGNED_IN_READ),
     # The filtered list as CSV and XLSX: each user's own visible situations only.
     "assessments:situations_csv": read_only(SIGNED_IN_READ),
@@ -359,6 +365,9 @@ def _post_data(name: str, world: World) -> dict[str, object]:
 # What a successful POST changes; checked after every request, whatever its outcome.
 EFFECTS: dict[str, Callable[[World, Client, str], bool]] = {
     "logout": lambda w, client, role: role != "anonymous" and "_auth_user_id" not in client.session,
+    "sign_out_everywhere": lambda w, client, role: (
+        role != "anonymous" and "_auth_user_id" not in client.session
+    ),
     "assessments:situation_create": lambda w, c, r: Situation.objects.filter(
         code="sd-south-kordofan", name="South Kordofan"
     ).exists(),
