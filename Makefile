@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 export DEBUG ?= true
 
-.PHONY: run test lint setup demo worker serve clean
+.PHONY: run test lint audit setup demo worker serve clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,9 +37,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/bandit -q -c pyproject.toml -r r2p_project framework accounts audit assessments
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_import_graph.py
+
+# Every pinned dependency against a vulnerability database; fails when it cannot check one.
+audit:
+	PYTHON=$(PYTHON) scripts/audit-dependencies
 
 clean:
 	rm -rf var
