@@ -6,8 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.template.response import TemplateResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -47,11 +46,6 @@ def retire_selected(
 HISTORY_INLINE_STYLE = ' style="border-top: 0"'
 
 
-def _without_inline_style(response: HttpResponseBase) -> None:
-    assert isinstance(response, TemplateResponse)
-    response.content = response.content.replace(HISTORY_INLINE_STYLE.encode(), b"")
-
-
 class ReferenceAdmin(SimpleHistoryAdmin):
     """Reference data is retired, never deleted: no delete button, page or action."""
 
@@ -60,14 +54,13 @@ class ReferenceAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def history_view(
-        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    def render_history_view(
+        self, request: HttpRequest, template: str, context: dict[str, Any], **kwargs: Any
     ) -> HttpResponse:
         """django-simple-history's page, without the one inline style attribute of its list
         that the content security policy refuses (its look is in admin_a11y.css)."""
-        response = super().history_view(request, object_id, extra_context)
-        if isinstance(response, TemplateResponse):
-            response.add_post_render_callback(_without_inline_style)
+        response: HttpResponse = super().render_history_view(request, template, context, **kwargs)
+        response.content = response.content.replace(HISTORY_INLINE_STYLE.encode(), b"")
         return response
 
     list_filter: tuple = ("is_active",)

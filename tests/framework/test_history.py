@@ -100,3 +100,15 @@ def test_history_runs_a_fixed_number_of_queries(
 
     assert response.context["page"].paginator.count == edits
     assert len(response.context["changes"]) == min(edits, 50)
+
+
+def test_the_admin_history_page_has_no_inline_style_for_the_policy_to_refuse(client, admin):
+    genocide = Crime.objects.get(code="genocide")
+    client.force_login(admin)
+
+    response = client.get(reverse("admin:framework_crime_history", args=[genocide.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="paginator"' in page
+    assert "style=" not in page and "<style" not in page
