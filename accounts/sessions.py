@@ -1,5 +1,5 @@
-"""Session lifetimes: an idle timeout (the session cookie's age, renewed on every request)
-and an absolute one counted from the sign-in; the list of a user's sessions; ending them."""
+"""Session lifetimes: an idle timeout (the session's age, renewed once a minute while it is
+used) and an absolute one counted from the sign-in; the list of a user's sessions; ending them."""
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import UserSession
 
 SIGNED_IN_AT = "r2p_signed_in_at"
+LAST_SEEN = "r2p_last_seen"
 # How often a session's "last seen" is written (not on every request).
 LAST_SEEN_EVERY = timedelta(minutes=1)
 
@@ -34,7 +35,7 @@ def _absolute_limit() -> timedelta:
 
 def on_signed_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     now = timezone.now()
-    request.session[SIGNED_IN_AT] = now.isoformat()
+    request.session[SIGNED_IN_AT] = request.session[LAST_SEEN] = now.isoformat()
     if not request.session.session_key:
         request.session.save()
     UserSession.objects.update_or_create(
@@ -84,7 +85,7 @@ def end_sessions(user: Any, *, keep: str | None = None) -> int:
 
 class SessionTimeoutMiddleware:
     """Signs out a session older than SESSION_ABSOLUTE_TIMEOUT_MINUTES, however active, and
-    keeps its "last seen" current. (The idle timeout is the session's own expiry.)"""
+    keeps its "last seen" and its expiry (the idle timeout) current to the minute."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -104,8 +105,10 @@ class SessionTimeoutMiddleware:
                 )
                 return redirect_to_login(request.get_full_path())
             key = request.session.session_key
-            if key:
-                UserSession.objects.filter(
-                    session_key=key, last_seen__lt=now - LAST_SEEN_EVERY
-                ).update(last_seen=now)
+            seen = request.session.get(LAST_SEEN)
+            if key and (seen is None or now - datetime.fromisoformat(seen) > LAST_SEEN_EVERY):
+                # Writing LAST_SEEN saves the session, which renews its expiry: the idle
+                # timeout, kept to the minute without a write on every request.
+                UserSession.objects.filter(session_key=key).update(last_seen=now)
+                request.session[LAST_SEEN] = now.isoformat()
         return self.get_response(request)

@@ -270,10 +270,10 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-# Sessions end after SESSION_IDLE_MINUTES without a request (the cookie's age, renewed on
-# every request) and SESSION_ABSOLUTE_MINUTES after the sign-in, however active.
+# Sessions end after SESSION_IDLE_MINUTES without a request (the session's age, renewed
+# once a minute while used: accounts/sessions.py) and SESSION_ABSOLUTE_MINUTES after the
+# sign-in, however active.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_ABSOLUTE_TIMEOUT_MINUTES = env_int("SESSION_ABSOLUTE_MINUTES", 8 * 60)
 
 # Celery. The default transport is kombu's filesystem transport: a real broker
