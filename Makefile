@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml requirements.lock
 
 # The local trial's settings, so that the README's commands work in a plain shell too.
 .env:
-	printf '# Written by make run for a local trial. A production host sets its own environment.\nDEBUG=true\n' > .env
+	printf '# Written by make run for a local trial. A production host sets its own environment.\nDEBUG=true\n# The demo accounts sign in without a second factor (never on a real installation).\nMFA_EXEMPT_USERS=analyst,analyst2,reviewer,admin\n' > .env
 
 setup: $(STAMP) .env
 	$(BIN)/python manage.py migrate --noinput

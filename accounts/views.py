@@ -1,4 +1,5 @@
-"""Signing out, with a word that it is done; changing one's own password."""
+"""Signing out, with a word that it is done; changing one's own password; one's sessions.
+(The second factor's pages are in ``mfa_views``.)"""
 
 from typing import Any
 

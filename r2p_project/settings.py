@@ -105,6 +105,10 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "audit",
     "accounts",
     "framework",
@@ -122,9 +126,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.sessions.SessionTimeoutMiddleware",
+    "accounts.mfa.MFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "r2p_project.errors.FriendlyErrorsMiddleware",
@@ -270,6 +276,26 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# A second factor (accounts/mfa.py): "roles" makes reviewers and framework admins set one
+# up, "all" everyone, "none" nobody. MFA_EXEMPT_USERS: accounts never asked (make run's demo
+# accounts, for a local trial; empty by default).
+MFA_REQUIRED = env_str("MFA_REQUIRED", "roles")
+MFA_EXEMPT_USERS = env_list("MFA_EXEMPT_USERS", [])
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "R2P early warning")
+# Security keys (accounts/webauthn.py). The relying party is the host the user signed in at
+# (checked against ALLOWED_HOSTS); a key answers only the origins of WEBAUTHN_ORIGINS, by
+# default https:// and each host of ALLOWED_HOSTS. Under DEBUG the request's own origin is
+# accepted too, whatever its port (make run, the tests' live server).
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_RP_ID_CALLABLE = "accounts.webauthn.relying_party_id"
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.webauthn.Helper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "WEBAUTHN_ORIGINS",
+    [f"https://{host}" for host in ALLOWED_HOSTS if host[:1] not in ".*[" and host != "testserver"]
+    or ["http://localhost"],
+)
+
 # Sessions end after SESSION_IDLE_MINUTES without a request (the session's age, renewed
 # once a minute while used: accounts/sessions.py) and SESSION_ABSOLUTE_MINUTES after the
 # sign-in, however active.

@@ -2,7 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from accounts.views import PasswordChangeView, SignOutView, session_list, sign_out_everywhere
+from accounts.mfa_views import mfa_recovery, mfa_remove, mfa_setup, mfa_verify
+from accounts.views import (
+    PasswordChangeView,
+    SignOutView,
+    session_list,
+    sign_out_everywhere,
+)
 from assessments import views as assessment_views
 
 urlpatterns = [
@@ -12,6 +18,11 @@ urlpatterns = [
     path("accounts/logout/", SignOutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
     path("accounts/sessions/", session_list, name="sessions"),
+    path("accounts/mfa/setup/", mfa_setup, name="mfa_setup"),
+    path("accounts/mfa/code/", mfa_verify, name="mfa_verify"),
+    path("accounts/mfa/recovery/", mfa_recovery, name="mfa_recovery"),
+    path("accounts/mfa/<str:kind>/<int:pk>/remove/", mfa_remove, name="mfa_remove"),
+    path("accounts/mfa/key/", include("accounts.webauthn")),
     path("accounts/sessions/end/", sign_out_everywhere, name="sign_out_everywhere"),
     path("framework/", include("framework.urls")),
     path("audit/", include("audit.urls")),

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -92,6 +93,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if IN_CI:
             pytest.fail(f"service test in CI {message}", pytrace=False)
         pytest.skip(f"service test skipped: {message}")
+
+
+@pytest.fixture(autouse=True)
+def second_factor_not_required(settings: Any) -> None:
+    """The tests of what each role may do sign in with the password alone; the tests of the
+    second factor (tests/accounts/test_mfa.py, tests/browser/test_mfa.py) set the policy."""
+    settings.MFA_REQUIRED = "none"
 
 
 @pytest.fixture(scope="session")

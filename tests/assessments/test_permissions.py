@@ -89,6 +89,26 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
         "GET": per_role(LOGIN, 405, 405, 405, 405, 405),
         "POST": per_role(LOGIN, DONE, DONE, DONE, DONE, DONE),
     },
+    # The second factor (nobody in this table has one): set one up, give it, recovery codes
+    # (new ones only after giving it), removing one (only after giving it); empty forms are
+    # refused and shown again.
+    "mfa_setup": {"GET": SIGNED_IN_READ, "POST": SIGNED_IN_READ},
+    "mfa_verify": {"GET": SIGNED_IN_READ, "POST": SIGNED_IN_READ},
+    "mfa_recovery": {"GET": SIGNED_IN_READ, "POST": per_role(LOGIN, *[REFUSED] * 5)},
+    "mfa_remove": {"GET": GET_ONLY, "POST": per_role(LOGIN, *[REFUSED] * 5)},
+    # The security-key ceremonies (JSON): each begins for whoever is signed in; a completion
+    # that no beginning came before is refused (400).
+    "otp_webauthn:credential-registration-begin": {"GET": GET_ONLY, "POST": SIGNED_IN_READ},
+    "otp_webauthn:credential-registration-complete": {
+        "GET": GET_ONLY,
+        "POST": per_role(LOGIN, *[400] * 5),
+    },
+    "otp_webauthn:credential-authentication-begin": {"GET": GET_ONLY, "POST": SIGNED_IN_READ},
+    "otp_webauthn:credential-authentication-complete": {
+        "GET": GET_ONLY,
+        "POST": per_role(LOGIN, *[400] * 5),
+    },
+    "otp_webauthn:js-i18n-catalog": read_only(SIGNED_IN_READ),
     "assessments:situations": read_only(SIGNED_IN_READ),
     # The filtered list as CSV and XLSX: each user's own visible situations only.
     "assessments:situations_csv": read_only(SIGNED_IN_READ),
@@ -321,6 +341,8 @@ def _kwargs(name: str, world: World) -> dict[str, object]:
         return {"pk": world.draft.pk}
     if name == "framework:mapping":
         return {"code": MAPPING_CODE}
+    if name == "mfa_remove":
+        return {"kind": "app", "pk": 1}
     return {}
 
 
