@@ -20,6 +20,8 @@ ACTIONS = {
     "mfa_recovery_codes": _("new recovery codes"),
     "mfa_removed": _("second factor removed"),
     "account_created": _("account created"),
+    "invitation_sent": _("invitation sent"),
+    "mfa_reset": _("second factor reset by an admin"),
     "account_changed": _("account access changed"),
     "role_change": _("role given or taken"),
     "transition": _("workflow step"),

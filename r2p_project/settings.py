@@ -282,6 +282,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 MFA_REQUIRED = env_str("MFA_REQUIRED", "roles")
 MFA_EXEMPT_USERS = env_list("MFA_EXEMPT_USERS", [])
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "R2P early warning")
+# One person may hold both the Analysts and the Reviewers role only if this is on (the
+# four-eyes rule); even then nobody reviews their own assessment.
+ALLOW_ANALYST_AND_REVIEWER = env_bool("ALLOW_ANALYST_AND_REVIEWER", False)
 # Security keys (accounts/webauthn.py). The relying party is the host the user signed in at
 # (checked against ALLOWED_HOSTS); a key answers only the origins of WEBAUTHN_ORIGINS, by
 # default https:// and each host of ALLOWED_HOSTS. Under DEBUG the request's own origin is

@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/mfa/<str:kind>/<int:pk>/remove/", mfa_remove, name="mfa_remove"),
     path("accounts/mfa/key/", include("accounts.webauthn")),
     path("accounts/sessions/end/", sign_out_everywhere, name="sign_out_everywhere"),
+    path("accounts/invitation/", include("accounts.invitations")),
     path("framework/", include("framework.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),

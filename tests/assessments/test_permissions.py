@@ -192,6 +192,12 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
     "framework:crimes": read_only(SIGNED_IN_READ),
     "framework:history": read_only(per_role(LOGIN, 403, 403, 403, 200, 403)),
     "audit:log": read_only(per_role(LOGIN, 403, 403, 403, 200, 403)),
+    # An invitation's one-time link to set a password (accounts/invitations.py): open to
+    # whoever holds it, signed in or not; a link that does not work says so on the page.
+    "invitation": {
+        "GET": per_role(200, 200, 200, 200, 200, 200),
+        "POST": per_role(200, 200, 200, 200, 200, 200),
+    },
 }
 
 # The URLs about one situation or one of its assessments: the unassigned see none of them.
@@ -341,6 +347,8 @@ def _kwargs(name: str, world: World) -> dict[str, object]:
         return {"pk": world.draft.pk}
     if name == "framework:mapping":
         return {"code": MAPPING_CODE}
+    if name == "invitation":
+        return {"uidb64": "MQ", "token": "not-a-token"}
     if name == "mfa_remove":
         return {"kind": "app", "pk": 1}
     return {}
