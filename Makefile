@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 export DEBUG ?= true
 
-.PHONY: run test lint audit setup demo worker serve clean
+.PHONY: run test lint audit setup demo worker serve clean translations
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,11 +17,19 @@ $(STAMP): pyproject.toml requirements.lock
 		-c requirements.lock -e ".[dev]"
 	touch $(STAMP)
 
+# The translations Django reads, compiled from the catalogues in git (not kept in git).
+CATALOGUES := $(wildcard locale/*/LC_MESSAGES/django.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(STAMP)
+	$(BIN)/python scripts/compile_translations.py $<
+
+translations: $(COMPILED)
+
 # The local trial's settings, so that the README's commands work in a plain shell too.
 .env:
 	printf '# Written by make run for a local trial. A production host sets its own environment.\nDEBUG=true\n# The demo accounts sign in without a second factor (never on a real installation).\nMFA_EXEMPT_USERS=analyst,analyst2,reviewer,admin\n' > .env
 
-setup: $(STAMP) .env
+setup: $(STAMP) .env translations
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_framework
 	$(BIN)/python manage.py seed_demo
@@ -30,7 +38,7 @@ run: setup
 	PORT=$(PORT) scripts/run-local
 
 test: export R2P_DATA_DIR := $(CURDIR)/var/test
-test: $(STAMP)
+test: $(STAMP) translations
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -25,3 +25,22 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.signed_in_at:%Y-%m-%d %H:%M}"
+
+
+class Profile(models.Model):
+    """What a person chose for themselves: so far, the language the app speaks to them in
+    (empty: their browser's, through Accept-Language)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES
+    )
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)

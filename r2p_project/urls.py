@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts.languages import choose_language
 from accounts.mfa_views import mfa_recovery, mfa_remove, mfa_setup, mfa_verify
 from accounts.views import (
     PasswordChangeView,
@@ -25,6 +26,7 @@ urlpatterns = [
     path("accounts/mfa/key/", include("accounts.webauthn")),
     path("accounts/sessions/end/", sign_out_everywhere, name="sign_out_everywhere"),
     path("accounts/invitation/", include("accounts.invitations")),
+    path("i18n/setlang/", choose_language, name="set_language"),
     path("framework/", include("framework.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),

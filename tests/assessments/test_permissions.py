@@ -192,6 +192,11 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
     "framework:crimes": read_only(SIGNED_IN_READ),
     "framework:history": read_only(per_role(LOGIN, 403, 403, 403, 200, 403)),
     "audit:log": read_only(per_role(LOGIN, 403, 403, 403, 200, 403)),
+    # The language of the app, chosen from any page by anyone, signed in or not.
+    "set_language": {
+        "GET": per_role(405, 405, 405, 405, 405, 405),
+        "POST": per_role(DONE, DONE, DONE, DONE, DONE, DONE),
+    },
     # An invitation's one-time link to set a password (accounts/invitations.py): open to
     # whoever holds it, signed in or not; a link that does not work says so on the page.
     "invitation": {
@@ -387,6 +392,7 @@ def _post_data(name: str, world: World) -> dict[str, object]:
             f"reason-{world.recommended_entry}": "Already under discussion with the mission.",
         },
         "assessments:comment": {"body": "A comment from the table test."},
+        "set_language": {"language": "fr", "next": "/"},
         # Submitted with its recommendations undecided, as confirmed.
         "assessments:submit": {"confirm": "undecided"},
     }.get(name, {})
@@ -394,6 +400,10 @@ def _post_data(name: str, world: World) -> dict[str, object]:
 
 # What a successful POST changes; checked after every request, whatever its outcome.
 EFFECTS: dict[str, Callable[[World, Client, str], bool]] = {
+    "set_language": lambda w, client, role: (
+        client.cookies.get(settings.LANGUAGE_COOKIE_NAME) is not None
+        and client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
+    ),
     "logout": lambda w, client, role: role != "anonymous" and "_auth_user_id" not in client.session,
     "sign_out_everywhere": lambda w, client, role: (
         role != "anonymous" and "_auth_user_id" not in client.session
