@@ -11,6 +11,7 @@ from typing import Any
 
 from assessments import scales
 from assessments.models import Assessment, IndicatorRating
+from framework.i18n import ReferenceTexts, localized
 
 OVERALL = "overall"
 #: What a comparison tells about a rating, in the order a reader meets it.
@@ -193,7 +194,7 @@ def _indicator_changes(before: Assessment, after: Assessment) -> list[IndicatorC
                     (indicator.factor.number, indicator.order, code),
                     IndicatorChange(
                         code=code,
-                        label=indicator.label,
+                        label=localized(indicator, "label"),
                         factor=indicator.factor.number,
                         before=was,
                         after=now,
@@ -204,23 +205,36 @@ def _indicator_changes(before: Assessment, after: Assessment) -> list[IndicatorC
     return [change for _key, change in sorted(changes, key=lambda item: item[0])]
 
 
-def _recommendations(result: Mapping[str, Any]) -> dict[str, RecommendationChange]:
+def _recommendations(
+    result: Mapping[str, Any], texts: ReferenceTexts
+) -> dict[str, RecommendationChange]:
     return {
         rec["entry"]: RecommendationChange(
-            entry=rec["entry"], tool_name=rec.get("tool_name", rec["entry"]), pillar=rec["pillar"]
+            entry=rec["entry"],
+            tool_name=texts.text(
+                "tool", rec.get("tool"), rec.get("tool_name", rec["entry"]), "name"
+            ),
+            pillar=rec["pillar"],
         )
         for rec in result.get("recommendations", [])
     }
 
 
 def compare_assessments(
-    before: Assessment, after: Assessment, *, factor_titles: Mapping[int, str] | None = None
+    before: Assessment,
+    after: Assessment,
+    *,
+    factor_titles: Mapping[int, str] | None = None,
+    texts: ReferenceTexts | None = None,
 ) -> Comparison:
     """What differs from ``before`` to ``after``: every level with its reasons, every factor,
     the indicators whose rating or evidence changed, the recommendations added and dropped
-    (by pillar entry code), and whether the posture and the narrative changed."""
+    (by pillar entry code), and whether the posture and the narrative changed. Factor titles,
+    indicator labels and tool names are in the reader's language (``factor_titles`` and
+    ``texts``, handed by the view; framework.i18n)."""
+    texts = texts or ReferenceTexts()
     old_result, new_result = before.result or {}, after.result or {}
-    old_recs, new_recs = _recommendations(old_result), _recommendations(new_result)
+    old_recs, new_recs = _recommendations(old_result, texts), _recommendations(new_result, texts)
 
     def by_pillar(recs: Sequence[RecommendationChange]) -> tuple[RecommendationChange, ...]:
         return tuple(sorted(recs, key=lambda rec: (rec.pillar, rec.entry)))

@@ -5,8 +5,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from weasyprint import HTML
 
-from assessments import scales, selectors
+from assessments import scales, selectors, wording
 from assessments.models import Confidentiality, EscalationSummary
+from framework.selectors import reference_texts
 
 
 def css_string(text: str) -> str:
@@ -34,6 +35,8 @@ def render_summary_pdf(summary: EscalationSummary) -> bytes:
         "assessments/summary_pdf.html",
         {
             "summary": summary,
+            # Its reference texts in the reader's language, marked as on the page.
+            "summary_content": wording.summary_texts(content, reference_texts()),
             "decision": getattr(summary, "decision", None),
             "crime_names": selectors.crime_names(),
             "header": css_string(

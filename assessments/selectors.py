@@ -44,6 +44,7 @@ from assessments.models import (
     is_returned_status,
 )
 from assessments.scales import Severity, level_rank, severity_rank
+from framework.i18n import Localized, localize
 from framework.models import Crime, Indicator, RiskFactor, ThresholdSet, ToolMapping
 
 if TYPE_CHECKING:
@@ -167,9 +168,13 @@ def scoring_framework(extra_indicator_ids: set[int] | None = None) -> scoring.Fr
     )
 
 
-def crime_names() -> dict[str, str]:
-    """Each crime's name by its code, retired crimes included (old results name them)."""
-    return dict(Crime.objects.values_list("code", "name"))
+def crime_names() -> dict[str, Localized]:
+    """Each crime's name by its code in the reader's language, retired crimes included (old
+    results name them)."""
+    return {
+        code: localize(name, translations, "name")
+        for code, name, translations in Crime.objects.values_list("code", "name", "translations")
+    }
 
 
 def ratings_for_scoring(ratings: list[IndicatorRating]) -> dict[str, scoring.Rating]:
@@ -455,8 +460,14 @@ def assessments_for_comparison(
     return before, after
 
 
-def factor_titles() -> dict[int, str]:
-    return dict(RiskFactor.objects.values_list("number", "title"))
+def factor_titles() -> dict[int, Localized]:
+    """Each risk factor's title by its number, in the reader's language (one query)."""
+    return {
+        number: localize(title, translations, "title")
+        for number, title, translations in RiskFactor.objects.values_list(
+            "number", "title", "translations"
+        )
+    }
 
 
 # The watch ---------------------------------------------------------------------------------
@@ -555,7 +566,7 @@ def _level_changes(before: dict[str, str], after: dict[str, str]) -> tuple[Level
 
 
 def _factor_changes(
-    before: dict[str, str | None], after: dict[str, str | None], titles: dict[int, str]
+    before: dict[str, str | None], after: dict[str, str | None], titles: Mapping[int, str]
 ) -> tuple[FactorChange, ...]:
     numbers = sorted({int(n) for n in (*before, *after)})
     changes = (
@@ -596,7 +607,7 @@ def movers(situations: QuerySet[Situation]) -> list[Mover]:
     by_situation: dict[int, list[Mapping[str, Any]]] = {}
     for row in last_two:
         by_situation.setdefault(row["situation_id"], []).append(row)
-    titles = dict(RiskFactor.objects.values_list("number", "title"))
+    titles = factor_titles()
     found = []
     for after, *earlier in by_situation.values():
         if not earlier:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -13,7 +14,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.timezone import localtime
@@ -68,7 +69,9 @@ from assessments.models import (
 )
 from assessments.pdf import render_summary_pdf
 from audit import log as audit
+from framework.i18n import ReferenceTexts
 from framework.models import Indicator, PillarTool, RiskFactor
+from framework.selectors import reference_texts
 
 
 def _filtered_situations(request: AuthenticatedHttpRequest) -> SituationFilter:
@@ -289,7 +292,10 @@ def assessment_compare(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     if a is not None and b is not None:
         before, after = selectors.assessments_for_comparison(situation, a, b)
         compared = comparison.compare_assessments(
-            before, after, factor_titles=selectors.factor_titles()
+            before,
+            after,
+            factor_titles=selectors.factor_titles(),
+            texts=reference_texts(),
         )
         a, b = before.pk, after.pk
     return render(
@@ -515,8 +521,11 @@ def _detail_page(
     """The assessment's page; with a bound form that was refused, the form as it was sent,
     its errors beside its fields."""
     assessment = selectors.assessment_detail(visible.pk)
-    result = assessment.result or {}
-    factor_titles = dict(RiskFactor.objects.values_list("number", "title"))
+    texts = reference_texts()
+    # The stored result in the reader's language (its tools' names); levels and reasons as
+    # they were derived.
+    result = wording.result_texts(assessment.result or {}, texts)
+    factor_titles = selectors.factor_titles()
     entries = {
         e.code: e
         for e in PillarTool.objects.select_related("tool", "pillar").filter(
@@ -547,7 +556,7 @@ def _detail_page(
         )
     summaries = list(assessment.summaries.all())
     summary = next((s for s in summaries if s.revision == assessment.summary_revision), None)
-    escalation = _escalation_context(user, assessment, summary)
+    escalation = _escalation_context(user, assessment, summary, texts=texts)
     if decision_form is not None:
         if escalation["decision_form"] is not None:
             escalation["decision_form"] = decision_form  # as sent, with its errors
@@ -566,6 +575,7 @@ def _detail_page(
             "crime_names": selectors.crime_names(),
             "assessment": assessment,
             "result": result,
+            "texts": texts,
             "crime_rows": [
                 (key, level, result.get("level_reasons", {}).get(key, []))
                 for key, level in sorted(
@@ -683,9 +693,8 @@ def assessment_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     if not workflow.allowed(assessment, workflow.Action.RESPOND, request.user):
         raise PermissionDenied
     responses = {r.entry.code: r for r in assessment.responses.select_related("entry")}
-    form = RecommendationDecisionsForm(
-        request.POST, recommended=_recommended(assessment.result or {}, responses)
-    )
+    result = wording.result_texts(assessment.result or {}, reference_texts())
+    form = RecommendationDecisionsForm(request.POST, recommended=_recommended(result, responses))
     if not form.is_valid():
         return _detail_page(request, assessment, decisions_form=form, status=400)
     try:
@@ -757,15 +766,23 @@ def _summary_for_request(request: HttpRequest, assessment: Assessment) -> Escala
 
 
 def _escalation_context(
-    user: User, assessment: Assessment, summary: EscalationSummary | None
+    user: User,
+    assessment: Assessment,
+    summary: EscalationSummary | None,
+    *,
+    texts: ReferenceTexts | None = None,
 ) -> dict[str, object]:
-    """What the escalation section needs, on the page and in its polled refresh."""
+    """What the escalation section needs, on the page and in its polled refresh; ``texts``:
+    the reference texts in the reader's language, when the page has them already."""
     can_review = workflow.allowed(assessment, "decide", user)
     ready = summary is not None and summary.is_ready
     decided = ready and hasattr(summary, "decision")
     return {
         "assessment": assessment,
         "summary": summary,
+        "summary_content": wording.summary_texts(summary.content, texts or reference_texts())
+        if ready and summary is not None
+        else None,
         "can_retry": workflow.allowed(assessment, workflow.Action.RETRY_SUMMARY, user),
         "awaits_decision": ready and not decided and assessment.awaits_review,
         "crime_names": selectors.crime_names(),
@@ -824,11 +841,24 @@ def _summary_attachment(assessment: Assessment, summary: EscalationSummary, ext:
     return f'attachment; filename="{name}-v{summary.revision}.{ext}"'
 
 
+def _asked_language(request: HttpRequest) -> str:
+    """The language a summary is asked in (``?lang=ar``), else the reader's own; 404 for a
+    language the app does not speak."""
+    asked = request.GET.get("lang", "")
+    if not asked:
+        return get_language()
+    if asked not in dict(settings.LANGUAGES):
+        raise Http404
+    return asked
+
+
 @require_safe
 def summary_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     summary = _summary_for_request(request, assessment)
-    response = HttpResponse(render_summary_pdf(summary), content_type="application/pdf")
+    with translation.override(_asked_language(request)):
+        pdf = render_summary_pdf(summary)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = _summary_attachment(assessment, summary, "pdf")
     return response
 
@@ -837,14 +867,16 @@ def summary_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def summary_json(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     summary = _summary_for_request(request, assessment)
-    data = {
-        **summary_to_dict(summary),
-        # The content keeps rules and parameters; these are its reasons in the reader's words.
-        "words": {
-            "language": get_language(),
-            **wording.summary_words(summary.content, crimes=selectors.crime_names()),
-        },
-    }
+    with translation.override(_asked_language(request)):
+        data = {
+            **summary_to_dict(summary),
+            # The content keeps rules and parameters; these are its reasons in the reader's
+            # words (``?lang=`` for another language).
+            "words": {
+                "language": get_language(),
+                **wording.summary_words(summary.content, crimes=selectors.crime_names()),
+            },
+        }
     response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = _summary_attachment(assessment, summary, "json")
     return response
@@ -880,7 +912,7 @@ class Heatmap:
 def _heatmap(request: AuthenticatedHttpRequest) -> Heatmap:
     """The filters, the factors and the rows sorted as asked (a fixed number of queries)."""
     filterset = _watched_situations(request)
-    factors = list(RiskFactor.objects.order_by("number").only("number", "title"))
+    factors = list(RiskFactor.objects.order_by("number").only("number", "title", "translations"))
     numbers = [f.number for f in factors]
     rows = selectors.heatmap_rows(filterset.qs, numbers)
     sort = selectors.sort_heatmap(rows, request.GET.get("sort", ""), numbers)

@@ -15,13 +15,18 @@ from django.utils.translation import ngettext
 from assessments import scales
 from assessments.models import Transition
 from assessments.scales import gettext_noop
+from framework.i18n import ReferenceTexts
 
 Event = Transition.Event
 
 
-def transition_text(transition: Transition) -> str:
-    """What the system says of a timeline entry ("" where its statuses say it all)."""
+def transition_text(transition: Transition, texts: ReferenceTexts | None = None) -> str:
+    """What the system says of a timeline entry ("" where its statuses say it all); ``texts``
+    names the tools in the reader's language (framework.i18n)."""
     params = transition.params or {}
+    tool = (texts or ReferenceTexts()).text(
+        "entry", params.get("entry"), str(params.get("tool", "")), "name"
+    )
     event = transition.event
     if event == Event.STARTED:
         return _("started")
@@ -34,9 +39,9 @@ def transition_text(transition: Transition) -> str:
     if event == Event.IMPORTED:
         return _("imported from %(source)s") % {"source": params.get("source", "")}
     if event == Event.RECOMMENDATION_ACCEPTED:
-        return _("accepted %(tool)s") % {"tool": params.get("tool", "")}
+        return _("accepted %(tool)s") % {"tool": tool}
     if event == Event.RECOMMENDATION_DISMISSED:
-        return _("dismissed %(tool)s") % {"tool": params.get("tool", "")}
+        return _("dismissed %(tool)s") % {"tool": tool}
     return ""
 
 
@@ -412,3 +417,66 @@ def summary_words(content: Mapping[str, Any], *, crimes: Mapping[str, str]) -> d
             for reason in content.get("escalation", {}).get("reasons", [])
         ],
     }
+
+
+# Reference texts a stored result or summary quotes ------------------------------------------
+# They were stored in English, as the framework said them then; a reader in another language
+# gets each object's translation when it has one (framework.i18n), else the stored words.
+
+
+def result_texts(result: Mapping[str, Any], texts: ReferenceTexts) -> dict[str, Any]:
+    """A stored result with its tools' names in the reader's language (a copy)."""
+    return {
+        **result,
+        **{
+            key: [_tool(item, texts) for item in result.get(key, [])]
+            for key in ("recommendations", "withheld")
+        },
+    }
+
+
+def summary_texts(content: Mapping[str, Any], texts: ReferenceTexts) -> dict[str, Any]:
+    """A summary's content with its factor titles, indicator labels, tool names and report
+    titles in the reader's language (a copy; the stored content and its hash are unchanged)."""
+    return {
+        **content,
+        "drivers": [
+            {
+                **factor,
+                "title": texts.text(
+                    "factor", factor.get("factor"), factor.get("title", ""), "title"
+                ),
+                "indicators": [
+                    {
+                        **indicator,
+                        "label": texts.text(
+                            "indicator", indicator.get("code"), indicator.get("label", ""), "label"
+                        ),
+                    }
+                    for indicator in factor.get("indicators", [])
+                ],
+            }
+            for factor in content.get("drivers", [])
+        ],
+        "recommendations": {
+            pillar: [_tool(rec, texts) for rec in recs]
+            for pillar, recs in content.get("recommendations", {}).items()
+        },
+        "reports": {
+            pillar: [
+                {
+                    **report,
+                    "title": texts.text(
+                        "report", report.get("symbol"), report.get("title", ""), "title"
+                    ),
+                }
+                for report in reports
+            ]
+            for pillar, reports in content.get("reports", {}).items()
+        },
+    }
+
+
+def _tool(item: Mapping[str, Any], texts: ReferenceTexts) -> dict[str, Any]:
+    name = str(item.get("tool_name", item.get("entry", "")))
+    return {**item, "tool_name": texts.text("tool", item.get("tool"), name, "name")}

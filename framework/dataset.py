@@ -5,17 +5,44 @@ in it (``risk_factors[3].indicators[2].label``), so that an admin can fix the fi
 """
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
+from django.db import models
 from pydantic import MISSING, AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
+
+from framework import i18n
+from framework.models import (
+    Crime,
+    Indicator,
+    Pillar,
+    PillarTool,
+    PolicyTool,
+    Report,
+    RiskFactor,
+    RiskLevel,
+    TranslatedReference,
+)
 
 SEVERITIES = ("low", "moderate", "high")
 LEVELS = ("serious_concern", "imminent_risk", "current_crisis")
 FACTOR_KINDS = ("common", "specific")
 INDICATOR_CONFIDENCES = ("verified_secondary_source", "recalled_high", "recalled_low", "admin")
+
+#: The kinds of record whose texts may be translated, and the model each becomes.
+TRANSLATED_KINDS: dict[str, type[TranslatedReference]] = {
+    "crimes": Crime,
+    "risk_levels": RiskLevel,
+    "reports": Report,
+    "pillars": Pillar,
+    "tools": PolicyTool,
+    "pillar_tools": PillarTool,
+    "risk_factors": RiskFactor,
+    "indicators": Indicator,  # inside risk_factors[*].indicators
+}
 
 TOP_LEVEL_KINDS = (
     "crimes",
@@ -95,51 +122,60 @@ class _Record(BaseModel):
     unverified_candidate_themes: Any = Field(default=None, exclude=True)
 
 
-class CrimeEntry(_Record):
+#: ``{"<language>": {"status": "official" | "working", "<field>": "<text>", ...}}``; the
+#: languages, fields, statuses and lengths are checked with the file (``_check_translations``).
+Translations = dict[str, dict[str, str]]
+
+
+class _TranslatedRecord(_Record):
+    translations: Translations = {}
+
+
+class CrimeEntry(_TranslatedRecord):
     name: Text
     legally_defined: bool
     legal_basis: str = ""
     summary: str = ""
 
 
-class RiskLevelEntry(_Record):
+class RiskLevelEntry(_TranslatedRecord):
     name: Text
     rank: int
     definition: str = ""
 
 
-class ReportEntry(_Record):
+class ReportEntry(_TranslatedRecord):
     year: int
     title: Text
     symbol: Text
 
 
-class PillarEntry(_Record):
+class PillarEntry(_TranslatedRecord):
     number: int
     title: Text
     summary: str = ""
     reports: list[str] = []
 
 
-class ToolEntry(_Record):
+class ToolEntry(_TranslatedRecord):
     name: Text
     coercive: bool = False
     last_resort: bool = False
 
 
-class PillarToolEntry(_Record):
+class PillarToolEntry(_TranslatedRecord):
     pillar: Text
     tool: Text
     description: str = ""
     order: int = 0
 
 
-class IndicatorEntry(_Record):
+class IndicatorEntry(_TranslatedRecord):
     label: Text
     confidence: Annotated[str, _one_of(INDICATOR_CONFIDENCES)] = "admin"
 
 
-class RiskFactorEntry(_Record):
+class RiskFactorEntry(_TranslatedRecord):
     number: int
     kind: Annotated[Text, _one_of(FACTOR_KINDS)]
     crimes: list[str] = []
@@ -295,6 +331,7 @@ def validate_dataset(raw: object, name: str) -> Dataset:
         )
     _check_codes(dataset, problems)
     _check_references(dataset, problems)
+    _check_translations(dataset, problems)
     if problems:
         raise DatasetError(name, problems)
     return dataset
@@ -359,3 +396,80 @@ def _check_references(dataset: Dataset, problems: list[str]) -> None:
         for position, factor in enumerate(item["imminent_enabling_factors"]):
             place = f"thresholds[{index}].imminent_enabling_factors[{position}]"
             refer(place, factor, "risk_factors")
+
+
+def _translated_records(dataset: Dataset) -> list[tuple[str, type[TranslatedReference], object]]:
+    """Every record that may carry translations, as (its place, its model, the record)."""
+    found: list[tuple[str, type[TranslatedReference], object]] = []
+    for kind, model in TRANSLATED_KINDS.items():
+        if kind == "indicators":
+            continue
+        for index, item in enumerate(dataset.records[kind]):
+            found.append((f"{kind}[{index}]", model, item))
+            if kind == "risk_factors" and isinstance(item, Mapping):
+                indicators = item.get("indicators")
+                for position, indicator in enumerate(
+                    indicators if isinstance(indicators, list) else []
+                ):
+                    found.append((f"{kind}[{index}].indicators[{position}]", Indicator, indicator))
+    return found
+
+
+def _max_length(model: type[models.Model], name: str) -> int | None:
+    return getattr(model._meta.get_field(name), "max_length", None)
+
+
+def _check_translations(dataset: Dataset, problems: list[str]) -> None:
+    """Each translation: a language of the app other than English, a status, and non-empty
+    texts of the object's translatable fields within their lengths."""
+    languages = i18n.translation_languages()
+    for place, model, item in _translated_records(dataset):
+        translations = item.get("translations", {}) if isinstance(item, Mapping) else {}
+        if not isinstance(translations, Mapping):
+            continue  # reported with the record's types
+        for language, entry in translations.items():
+            where = f"{place}.translations.{language}"
+            if language == i18n.source_language():
+                problems.append(f"{where}: English is the object's own text, not a translation")
+                continue
+            if language not in languages:
+                problems.append(
+                    f"{where}: unknown language {language!r} (one of {', '.join(languages)})"
+                )
+                continue
+            if not isinstance(entry, Mapping):
+                continue  # reported with the record's types
+            _check_translation(where, model, entry, problems)
+
+
+def _check_translation(
+    where: str,
+    model: type[TranslatedReference],
+    entry: Mapping[str, object],
+    problems: list[str],
+) -> None:
+    fields = model.translatable_fields
+    if "status" not in entry:
+        problems.append(f"{where}: missing field 'status'")
+    elif entry["status"] not in i18n.STATUSES:
+        problems.append(f"{where}.status: {entry['status']!r} is not one of {i18n.STATUSES!r}")
+    texts = 0
+    for name, text in entry.items():
+        if name == "status":
+            continue
+        if name not in fields:
+            problems.append(f"{where}: unknown field {name!r} (translatable: {', '.join(fields)})")
+            continue
+        if not isinstance(text, str):
+            continue  # reported with the record's types
+        if not text.strip():
+            problems.append(f"{where}.{name}: must not be empty")
+            continue
+        texts += 1
+        limit = _max_length(model, name)
+        if limit is not None and len(text) > limit:
+            problems.append(
+                f"{where}.{name}: {len(text)} characters, more than the {limit} allowed"
+            )
+    if not texts and not any(name in fields for name in entry):
+        problems.append(f"{where}: no translated text (give one of {', '.join(fields)})")

@@ -9,7 +9,7 @@ pillars) would otherwise vanish with it.
 """
 
 from collections.abc import Sequence
-from typing import Any, NoReturn, Self, TypeVar
+from typing import Any, ClassVar, NoReturn, Self, TypeVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, router
@@ -63,7 +63,38 @@ class ReferenceModel(models.Model):
         refuse_deletion([self])
 
 
-class Crime(ReferenceModel):
+class TranslatedReference(ReferenceModel):
+    """A reference object whose texts are shown in the reader's language.
+
+    Its own fields hold the English text; ``translations`` the other languages, with whose
+    words they are: ``{"fr": {"status": "official" | "working", "<field>": "<text>"}}`` for
+    the fields named in ``translatable_fields`` (read with ``framework.i18n.localized``).
+
+    One JSON field rather than django-modeltranslation or django-parler: no column per
+    language (modeltranslation needs a migration for every language added) and no extra
+    table and join per model (parler), so a page reads a text in any language with the row
+    it already fetches; django-simple-history records the translations with the object, in
+    the same history row as its English text; and the reference data file carries them in
+    the same shape, object by object.
+    """
+
+    #: The fields whose text is translated, in the order the admin shows them.
+    translatable_fields: ClassVar[tuple[str, ...]] = ()
+
+    translations = models.JSONField(
+        _("translations"),
+        default=dict,
+        blank=True,
+        help_text=_("The texts in the other languages, each official UN text or a working one."),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Crime(TranslatedReference):
+    translatable_fields = ("name", "legal_basis", "summary")
+
     name = models.CharField(_("name"), max_length=100)
     legally_defined = models.BooleanField(_("legally defined"), default=True)
     legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
@@ -80,8 +111,10 @@ class Crime(ReferenceModel):
         return self.name
 
 
-class RiskLevel(ReferenceModel):
+class RiskLevel(TranslatedReference):
     """A step on the scale of risk (low, then the R2P Monitor categories)."""
+
+    translatable_fields = ("name", "definition")
 
     name = models.CharField(_("name"), max_length=100)
     rank = models.PositiveSmallIntegerField(_("rank"), unique=True)
@@ -97,8 +130,10 @@ class RiskLevel(ReferenceModel):
         return self.name
 
 
-class Report(ReferenceModel):
+class Report(TranslatedReference):
     """An annual report of the Secretary-General on R2P."""
+
+    translatable_fields = ("title",)
 
     year = models.PositiveSmallIntegerField(_("year"))
     title = models.CharField(_("title"), max_length=300)
@@ -114,7 +149,9 @@ class Report(ReferenceModel):
         return f"{self.year}: {self.title} ({self.symbol})"
 
 
-class Pillar(ReferenceModel):
+class Pillar(TranslatedReference):
+    translatable_fields = ("title", "summary")
+
     number = models.PositiveSmallIntegerField(_("number"), unique=True)
     title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(_("summary"), blank=True)
@@ -132,8 +169,10 @@ class Pillar(ReferenceModel):
         return self.title
 
 
-class PolicyTool(ReferenceModel):
+class PolicyTool(TranslatedReference):
     """A policy tool; it may be listed under more than one pillar (see PillarTool)."""
+
+    translatable_fields = ("name",)
 
     name = models.CharField(_("name"), max_length=200)
     coercive = models.BooleanField(
@@ -157,8 +196,10 @@ class PolicyTool(ReferenceModel):
         return self.name
 
 
-class PillarTool(ReferenceModel):
+class PillarTool(TranslatedReference):
     """A tool as listed under one pillar, with that pillar's description of it."""
+
+    translatable_fields = ("description",)
 
     pillar = models.ForeignKey(
         Pillar, on_delete=models.PROTECT, related_name="entries", verbose_name=_("pillar")
@@ -182,7 +223,9 @@ class PillarTool(ReferenceModel):
         return f"{self.tool} (P{self.pillar.number})" if self.pillar_id else str(self.tool)
 
 
-class RiskFactor(ReferenceModel):
+class RiskFactor(TranslatedReference):
+    translatable_fields = ("title", "summary", "verification")
+
     Kind = scales.FactorKind
 
     number = models.PositiveSmallIntegerField(_("number"), unique=True)
@@ -217,7 +260,9 @@ class RiskFactor(ReferenceModel):
         return f"RF{self.number}. {self.title}"
 
 
-class Indicator(ReferenceModel):
+class Indicator(TranslatedReference):
+    translatable_fields = ("label",)
+
     class Confidence(models.TextChoices):
         VERIFIED = "verified_secondary_source", _("verified against a secondary source")
         RECALLED_HIGH = "recalled_high", _("recalled, high confidence")

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib.auth.models import User
 from django.db import models
-from django.db.models import CharField, F, Prefetch, Q, QuerySet, Value
+from django.db.models import CharField, F, JSONField, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Cast
 
 from accounts.roles import FRAMEWORK_ADMINS
+from framework import i18n
 from framework.models import (
     Crime,
     Indicator,
@@ -123,6 +125,33 @@ def crimes_with_factors() -> QuerySet[Crime]:
 
 def risk_levels() -> QuerySet[RiskLevel]:
     return RiskLevel.objects.active()
+
+
+def reference_texts() -> i18n.ReferenceTexts:
+    """The translations of the factors, indicators, tools (also by pillar/tool entry), crimes
+    and reports, for showing
+    the English texts a stored result or summary quotes in the reader's language: one query
+    (a union), none on an English page."""
+    if i18n.is_source_language():
+        return i18n.ReferenceTexts()
+    keyed: list[tuple[str, QuerySet[Any], Any, str]] = [
+        ("factor", RiskFactor.objects.all(), Cast("number", CharField()), "translations"),
+        ("indicator", Indicator.objects.all(), F("code"), "translations"),
+        ("tool", PolicyTool.objects.all(), F("code"), "translations"),
+        ("entry", PillarTool.objects.all(), F("code"), "tool__translations"),
+        ("crime", Crime.objects.all(), F("code"), "translations"),
+        ("report", Report.objects.all(), F("symbol"), "translations"),
+    ]
+    parts = [
+        rows.order_by().values_list(
+            Value(kind, output_field=CharField()), key, Cast(translations, JSONField())
+        )
+        for kind, rows, key, translations in keyed
+    ]
+    first, *rest = parts
+    return i18n.ReferenceTexts(
+        {(kind, str(key)): translations for kind, key, translations in first.union(*rest, all=True)}
+    )
 
 
 @dataclass

@@ -117,6 +117,7 @@ def _load(dataset: Dataset) -> LoadReport:
                 "legal_basis": item.get("legal_basis", ""),
                 "summary": item.get("summary", ""),
                 "order": order,
+                "translations": item.get("translations", {}),
             },
         )
         for order, item in enumerate(records["crimes"], start=1)
@@ -126,14 +127,24 @@ def _load(dataset: Dataset) -> LoadReport:
             "risk levels",
             RiskLevel,
             item["code"],
-            {"name": item["name"], "rank": item["rank"], "definition": item.get("definition", "")},
+            {
+                "name": item["name"],
+                "rank": item["rank"],
+                "definition": item.get("definition", ""),
+                "translations": item.get("translations", {}),
+            },
         )
     reports = {
         item["code"]: loader.upsert(
             "reports",
             Report,
             item["code"],
-            {"year": item["year"], "title": item["title"], "symbol": item["symbol"]},
+            {
+                "year": item["year"],
+                "title": item["title"],
+                "symbol": item["symbol"],
+                "translations": item.get("translations", {}),
+            },
         )
         for item in records["reports"]
     }
@@ -142,7 +153,12 @@ def _load(dataset: Dataset) -> LoadReport:
             "pillars",
             Pillar,
             item["code"],
-            {"number": item["number"], "title": item["title"], "summary": item.get("summary", "")},
+            {
+                "number": item["number"],
+                "title": item["title"],
+                "summary": item.get("summary", ""),
+                "translations": item.get("translations", {}),
+            },
             m2m={"reports": [reports[code] for code in item.get("reports", [])]},
         )
         for item in records["pillars"]
@@ -156,6 +172,7 @@ def _load(dataset: Dataset) -> LoadReport:
                 "name": item["name"],
                 "coercive": item.get("coercive", False),
                 "last_resort": item.get("last_resort", False),
+                "translations": item.get("translations", {}),
             },
         )
         for item in records["tools"]
@@ -170,6 +187,7 @@ def _load(dataset: Dataset) -> LoadReport:
                 "tool_id": tools[item["tool"]].pk,
                 "description": item.get("description", ""),
                 "order": item.get("order", 0),
+                "translations": item.get("translations", {}),
             },
         )
         for item in records["pillar_tools"]
@@ -187,6 +205,7 @@ def _load(dataset: Dataset) -> LoadReport:
                 "is_conduct": item.get("is_conduct", False),
                 "indicators_complete": item.get("indicators_complete", True),
                 "verification": item.get("verification", ""),
+                "translations": item.get("translations", {}),
             },
             m2m={"crimes": [crimes[code] for code in item.get("crimes", [])]},
         )
@@ -202,6 +221,7 @@ def _load(dataset: Dataset) -> LoadReport:
                 "label": row["label"],
                 "order": row["order"],
                 "source_confidence": row.get("confidence", Indicator.Confidence.ADMIN),
+                "translations": row.get("translations", {}),
             },
         )
         for row in dataset.indicators

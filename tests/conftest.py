@@ -24,6 +24,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import connection
 from django.test import TestCase
+from django.utils import translation
 
 from accounts.roles import ANALYSTS, FRAMEWORK_ADMINS, REVIEWERS
 from accounts.services import ensure_role_groups
@@ -93,6 +94,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if IN_CI:
             pytest.fail(f"service test in CI {message}", pytrace=False)
         pytest.skip(f"service test skipped: {message}")
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test() -> Iterator[None]:
+    """A request in another language leaves it active in the thread (as each request of a
+    server sets its own): every test starts, and leaves, in English."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

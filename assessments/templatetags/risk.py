@@ -1,10 +1,13 @@
 from collections.abc import Mapping
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from assessments import scales, wording
 from assessments.models import Confidentiality, Transition
+from framework import i18n
 
 register = template.Library()
 
@@ -48,12 +51,13 @@ def level_class(level: str | None) -> str:
 
 
 @register.filter
-def crime_label(key: str, names: Mapping[str, str] | None = None) -> str:
-    """A crime's name from the reference data (``names``: code to name, handed by the view);
-    "overall" is the overall level."""
+def crime_label(key: str, names: Mapping[str, str] | None = None) -> SafeString:
+    """A crime's name from the reference data (``names``: code to name in the reader's
+    language, handed by the view), with its marks (framework.i18n); "overall" is the overall
+    level."""
     if key == "overall":
-        return _("Overall")
-    return (names or {}).get(key, key)
+        return conditional_escape(_("Overall"))
+    return i18n.marked((names or {}).get(key, key))
 
 
 @register.filter
@@ -62,8 +66,10 @@ def pillar_numeral(number: int) -> str:
 
 
 @register.filter
-def transition_text(transition: Transition) -> str:
-    return wording.transition_text(transition)
+def transition_text(transition: Transition, texts: i18n.ReferenceTexts | None = None) -> str:
+    """A timeline entry in words: ``{{ t|transition_text:texts }}`` (``texts``: the reference
+    texts in the reader's language, handed by the view)."""
+    return wording.transition_text(transition, texts)
 
 
 @register.filter

@@ -209,10 +209,11 @@ def test_records_hold_the_fields_the_file_gives_and_no_others():
 
     [thresholds] = dataset.records["thresholds"]
     assert set(thresholds) == set(BUNDLED["thresholds"][0]) - {"monitor_level"}
+    given = BUNDLED["risk_factors"][0]["indicators"][0]
     assert dataset.records["risk_factors"][0]["indicators"][0] == {
-        "code": "1.1",
-        "label": BUNDLED["risk_factors"][0]["indicators"][0]["label"],
+        name: value for name, value in given.items() if name != "confidence"
     }
+    assert set(given) - {"confidence"} <= {"code", "label", "translations"}
     assert "unverified_candidate_themes" not in dataset.records["risk_factors"][0]
 
 
