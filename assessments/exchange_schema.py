@@ -236,7 +236,7 @@ class RatingEntry(_Entry):
     trend: Annotated[str, OneOf(scoring.TRENDS)]
     confidence: Annotated[str, OneOf(scoring.CONFIDENCES)]
     note: Note = ""
-    sources: list[SourceEntry] = []
+    sources: Annotated[list[SourceEntry], Field(max_length=limits.MAX_SOURCES_PER_RATING)] = []
 
 
 class AssessmentEntry(_Entry):

@@ -32,8 +32,28 @@ SOURCE_HELP = gettext_lazy(
 )
 
 
+class UsersField(forms.ModelMultipleChoiceField):
+    """Users chosen by primary key. A number past any integer column is refused as a choice
+    that does not exist before it is looked up: on SQLite the lookup itself would fail (Django's
+    ``pk__in`` query raises OverflowError there)."""
+
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else ():
+            try:
+                number = int(str(pk))
+            except ValueError:
+                continue  # not a number at all: refused by the field as not a valid value
+            if abs(number) > limits.MAX_DATABASE_INTEGER:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super().clean(value)
+
+
 class SituationForm(forms.ModelForm):
-    analysts = forms.ModelMultipleChoiceField(
+    analysts = UsersField(
         queryset=get_user_model().objects.filter(groups__name=ANALYSTS).order_by("username"),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -20,6 +20,14 @@ MAX_REVIEW_CADENCE_DAYS = 3650
 #: A revision is a count of submissions: far below any integer column's limit.
 MAX_REVISION = 100_000
 
+#: The largest integer any column of the databases here can hold (64 bits, signed): a number
+#: past it is no key of any row, and SQLite cannot even compare a column with it.
+MAX_DATABASE_INTEGER = 2**63 - 1
+
+#: The most sources one rating may have: as many as the form's text of them can hold (a grade,
+#: a space and a letter on each line), far within the range of their ``order`` column.
+MAX_SOURCES_PER_RATING = 5_000
+
 # The longest text of each kind, in characters.
 MAX_NAME = 200
 MAX_CODE = 80
