@@ -25,6 +25,14 @@ def chosen_language(user: Any) -> str:
     return Profile.objects.filter(user=user).values_list("language", flat=True).first() or ""
 
 
+def speaking_to(user_id: int) -> translation.override:
+    """The language to write to a person in (an email): theirs, else the office's default."""
+    language = (
+        Profile.objects.filter(user_id=user_id).values_list("language", flat=True).first() or ""
+    )
+    return translation.override(language or settings.LANGUAGE_CODE)
+
+
 def on_signed_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     request.session[CHOSEN] = chosen_language(user)
 

@@ -7,7 +7,11 @@ sends nothing twice. A failing email fails only its own task, which is retried o
 no email can change the status of a summary or an assessment.
 """
 
+import functools
+import inspect
+from collections.abc import Callable
 from datetime import date
+from typing import ParamSpec, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.languages import speaking_to
 from accounts.roles import REVIEWERS, is_reviewer
 from assessments import jobs, permissions, selectors
 from assessments.models import (
@@ -32,6 +37,24 @@ from assessments.models import (
     NotificationKind,
     Situation,
 )
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def in_recipients_language(send: Callable[P, R]) -> Callable[P, R]:
+    """An email is written in its recipient's language (the one on their profile): its
+    subject, body and the notification shown in the app alike."""
+    signature = inspect.signature(send)
+
+    @functools.wraps(send)
+    def written(*args: P.args, **kwargs: P.kwargs) -> R:
+        recipient_id = signature.bind(*args, **kwargs).arguments["recipient_id"]
+        with speaking_to(recipient_id):
+            return send(*args, **kwargs)
+
+    return written
+
 
 SEND_SUMMARY_READY_EMAIL_TASK = "assessments.send_summary_ready_email"
 SEND_OVERDUE_REMINDER_TASK = "assessments.send_overdue_reminder"
@@ -127,6 +150,7 @@ def notify_summary_ready(summary_id: int) -> int:
     return len(recipients)
 
 
+@in_recipients_language
 def send_summary_ready_email(summary_id: int, recipient_id: int) -> bool:
     summary = EscalationSummary.objects.select_related("assessment__situation").get(pk=summary_id)
     recipient = _active_user(recipient_id)
@@ -169,6 +193,7 @@ def notify_decision(decision_id: int) -> int:
     return len(recipients)
 
 
+@in_recipients_language
 def send_decision_email(decision_id: int, recipient_id: int) -> bool:
     decision = EscalationDecision.objects.select_related(
         "reviewer", "summary__assessment__situation"
@@ -215,6 +240,7 @@ def notify_comment(comment_id: int) -> int:
     return len(recipients)
 
 
+@in_recipients_language
 def send_comment_email(comment_id: int, recipient_id: int) -> bool:
     comment = Comment.objects.select_related("author", "assessment__situation").get(pk=comment_id)
     recipient = _active_user(recipient_id)
@@ -260,6 +286,7 @@ def send_overdue_reminders(today: date | None = None) -> int:
     return queued
 
 
+@in_recipients_language
 def send_overdue_reminder(situation_id: int, recipient_id: int, day: str) -> bool:
     situation = Situation.objects.get(pk=situation_id)
     recipient = _active_user(recipient_id)
@@ -304,6 +331,7 @@ def send_review_digest(today: date | None = None) -> int:
     return queued
 
 
+@in_recipients_language
 def send_review_digest_email(recipient_id: int, day: str) -> bool:
     recipient = _active_user(recipient_id)
     if recipient is None:

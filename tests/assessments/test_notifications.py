@@ -3,8 +3,9 @@ assessment, and a retried email is sent once."""
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
-from assessments import tasks
+from assessments import scales, tasks
 from assessments.models import Assessment, EscalationSummary, Notification
 from tests.assessments.builders import CRISIS, build_assessment, build_situation, decide
 from tests.support.email import MailServerDown
@@ -80,6 +81,31 @@ def test_the_analysts_are_told_the_rung_an_assessment_was_approved_at(
     assert "Reason: The Adviser first." in body
     assert url in body
     assert "reviewer@example.org" not in [to for to, _s, _b in sent]
+
+
+@pytest.mark.django_db
+def test_each_analyst_is_told_in_the_language_of_their_profile(
+    django_capture_on_commit_callbacks, in_review, reviewer, jobs
+):
+    from accounts.models import Profile
+
+    other = in_review.situation.analysts.get(username="other_analyst")
+    Profile.objects.create(user=other, language="fr")
+    jobs.published.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(in_review, by=reviewer, approve=True, level="alert_special_adviser", reason="First.")
+
+    sent = dict((to, (subject, body)) for to, subject, body in decision_emails(jobs))
+
+    as_of = in_review.as_of.isoformat()
+    assert sent["analyst@example.org"][0] == f"Approved: Lakeside Province (as of {as_of})"
+    french = f"Approuvée\u00a0: Lakeside Province (au {as_of})"
+    assert sent["other_analyst@example.org"][0] == french
+    with translation.override("fr"):
+        rung = str(scales.escalation_label("alert_special_adviser"))
+    assert rung != "alert the Special Adviser"
+    assert rung in sent["other_analyst@example.org"][1]
+    assert "alert the Special Adviser" in sent["analyst@example.org"][1]
 
 
 @pytest.mark.django_db
