@@ -3,6 +3,7 @@ from collections.abc import Mapping
 from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
 from assessments import scales, wording
@@ -97,3 +98,10 @@ def posture_clause(posture: str) -> str:
 @register.filter
 def confidentiality_label(code: str) -> str:
     return str(dict(Confidentiality.choices).get(code, code))
+
+
+@register.simple_tag
+def onward() -> str:
+    """The arrow from what was to what is, pointing the way the language reads (an arrow is
+    not mirrored by the bidirectional algorithm)."""
+    return "←" if get_language_bidi() else "→"

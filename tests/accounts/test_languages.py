@@ -83,3 +83,24 @@ def test_a_choice_that_would_lead_off_the_site_comes_back_to_it(client):
     )
 
     assert response.status_code == 302 and response.url == "/"
+
+
+def test_an_arrow_from_before_to_after_points_the_way_the_language_reads():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template("{% load risk %}low {% onward %} high")
+
+    with translation.override("ar"):
+        assert template.render(Context()) == "low ← high"
+    with translation.override("fr"):
+        assert template.render(Context()) == "low → high"
+
+
+def test_the_admin_offers_the_languages_too(client, admin):
+    client.force_login(admin)
+
+    page = client.get("/admin/").content.decode()
+
+    assert 'action="/i18n/setlang/"' in page
+    assert '<option value="ar" lang="ar"' in page
