@@ -4,8 +4,9 @@ No ORM, no settings, no translation here: callers hand in the values and every w
 in the reader's language). The markup is built as an XML tree and serialised by the standard
 library, so every text and attribute is escaped; what comes out is one ``<svg>`` element with
 ``role="img"``, a ``<title>`` and a ``<desc>``, to be inlined in a page beside the data table
-that is its accessible alternative. The drawing itself is left to right whatever the page's
-direction: time runs that way on both.
+that is its accessible alternative. A chart for a right-to-left page is mirrored (``mirrored``):
+time runs from right to left and the axis of values stands on the right, while every text
+keeps its own reading direction.
 """
 
 # Builds SVG; parses nothing.
@@ -100,7 +101,25 @@ def _svg(ident: str, words: Words, height: float) -> ET.Element:
     return svg
 
 
-def _markup(svg: ET.Element) -> SafeString:
+def _mirror(svg: ET.Element) -> None:
+    """Mirror the drawing left to right, each text flipped back so that it reads as it should:
+    the mirror then only moves a text, from x to WIDTH - x, and its anchor swaps ends."""
+    drawing = [child for child in svg if child.tag not in ("title", "desc")]
+    mirror = _el(svg, "g", transform=f"matrix(-1 0 0 1 {WIDTH} 0)")
+    for child in drawing:
+        svg.remove(child)
+        mirror.append(child)
+    for text in mirror.iter("text"):
+        x = float(text.get("x", "0"))
+        flip = f"matrix(-1 0 0 1 {_number(2 * x)} 0)"
+        text.set("transform", f"{flip} {text.get('transform', '')}".strip())
+        anchor = text.get("text-anchor", "start")
+        text.set("text-anchor", {"start": "end", "end": "start"}.get(anchor, anchor))
+
+
+def _markup(svg: ET.Element, *, mirrored: bool = False) -> SafeString:
+    if mirrored:
+        _mirror(svg)
     # The tree was built from escaped text and attributes by the serialiser itself.
     return mark_safe(ET.tostring(svg, encoding="unicode"))  # noqa: S308  # nosec
 
@@ -164,6 +183,7 @@ def level_chart(
     moments: Sequence[Moment],
     series: Sequence[Series],
     scale: Sequence[str],
+    mirrored: bool = False,
 ) -> SafeString:
     """Lines of values on an ordinal ``scale`` (its names on the y axis) over time.
 
@@ -260,7 +280,7 @@ def level_chart(
     used = _legend(svg, bottom + 60, legend, left=8)
     height = bottom + 60 + used
     svg.set("viewBox", f"0 0 {WIDTH} {_number(height)}")
-    return _markup(svg)
+    return _markup(svg, mirrored=mirrored)
 
 
 def strip_chart(
@@ -270,6 +290,7 @@ def strip_chart(
     moments: Sequence[Moment],
     rows: Sequence[Series],
     scale: Sequence[str],
+    mirrored: bool = False,
 ) -> SafeString:
     """A heat strip: one row per series, one column per moment (in date order, evenly
     spaced), each cell shaded by its step on the ordinal ``scale`` (None: its first step).
@@ -365,4 +386,4 @@ def strip_chart(
     used = _legend(svg, bottom + 58, legend, left=8)
     height = bottom + 58 + used
     svg.set("viewBox", f"0 0 {WIDTH} {_number(height)}")
-    return _markup(svg)
+    return _markup(svg, mirrored=mirrored)

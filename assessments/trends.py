@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
 from assessments import charts, scales
@@ -135,6 +136,7 @@ def level_chart(history: History, *, crime_names: Mapping[str, str], situation: 
         moments=_moments(history),
         series=series,
         scale=[scales.level_label(level) for level in scales.LEVELS],
+        mirrored=get_language_bidi(),
     )
 
 
@@ -169,4 +171,5 @@ def factor_chart(history: History, *, situation: str) -> SafeString:
         moments=_moments(history),
         rows=rows,
         scale=[scales.severity_label(severity) for severity in scales.SEVERITIES],
+        mirrored=get_language_bidi(),
     )

@@ -170,6 +170,38 @@ def test_level_chart_is_an_svg_image_titled_and_described_with_one_point_per_ass
     assert {"Genocide", "Overall", "approved", "unapproved"} <= set(words)
 
 
+def test_in_a_right_to_left_language_the_charts_run_right_to_left_with_texts_readable(
+    hand_built_history,
+):
+    from django.utils import translation
+
+    history = trends.situation_history(hand_built_history)
+    english = parse(trends.level_chart(history, crime_names=CRIMES, situation="North Darfur"))
+    with translation.override("ar"):
+        arabic = parse(trends.level_chart(history, crime_names=CRIMES, situation="North Darfur"))
+        strip = parse(trends.factor_chart(history, situation="North Darfur"))
+
+    def mirrors(svg):
+        return [g for g in svg.findall(f"{SVG}g") if "matrix" in (g.get("transform") or "")]
+
+    assert mirrors(english) == []
+    for svg in (arabic, strip):
+        mirror = mirrors(svg)
+        assert [g.get("transform") for g in mirror] == ["matrix(-1 0 0 1 760 0)"]
+        assert [child.tag for child in svg][:2] == [f"{SVG}title", f"{SVG}desc"]
+        for text in mirror[0].iter(f"{SVG}text"):
+            x = float(text.get("x", "0"))
+            # Flipped back about its own place: the mirror only moves it, to 760 - x.
+            assert text.get("transform").startswith(f"matrix(-1 0 0 1 {2 * x:g} 0)")
+    # Each text anchored at one end is anchored at the other: the labels of the values, left
+    # of their axis and ending there, stand right of it and start there.
+    swapped = {"start": "end", "end": "start", "middle": "middle"}
+    before = [t.get("text-anchor", "start") for t in english.iter(f"{SVG}text")]
+    after = [t.get("text-anchor", "start") for t in arabic.iter(f"{SVG}text")]
+    assert after == [swapped[anchor] for anchor in before]
+    assert "end" in before and "start" in before
+
+
 def test_level_chart_draws_approved_steps_solid_and_steps_to_an_unapproved_one_dotted(
     hand_built_history,
 ):

@@ -29,7 +29,7 @@ def office(framework_data):
     draft = build_assessment(
         situation, by=analyst, as_of=approved.as_of.replace(day=25), copy_from=approved
     )
-    return {"situation": situation, "in_review": in_review, "draft": draft}
+    return {"situation": situation, "in_review": in_review, "draft": draft, "first": approved}
 
 
 def sign_in(page: Page, username: str) -> None:
@@ -77,6 +77,14 @@ def test_arabic_runs_right_to_left_and_passes_axe_on_every_page(page: Page, offi
         expect(page.locator("html")).to_have_attribute("dir", "rtl")
         problems += audit(page, f"ar {path}")
     assert problems == []
+
+    # The chart of levels runs right to left too: the first assessment's point is rightmost.
+    page.goto(f"/situations/{office['situation'].pk}/")
+    overall = page.locator("#levels-chart g[data-series='overall'] .point")
+    first = overall.locator(f"xpath=self::*[@data-ref='{office['first'].pk}']").bounding_box()
+    last = overall.locator(f"xpath=self::*[@data-ref='{office['draft'].pk}']").bounding_box()
+    assert first is not None and last is not None
+    assert first["x"] > last["x"]
 
 
 def test_chinese_for_the_reviewer_passes_axe_on_every_page(page: Page, office):
