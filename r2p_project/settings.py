@@ -120,6 +120,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "r2p_project.security.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "r2p_project.digits.ArabicDigitsMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -220,6 +221,11 @@ LANGUAGES = [
     ("es", "Español"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Digits of Arabic pages: "latin" (as Django's Arabic formats write them) or "arabic-indic"
+# (r2p_project/digits.py).
+ARABIC_DIGITS = env_str("ARABIC_DIGITS", "latin")
+if ARABIC_DIGITS not in ("latin", "arabic-indic"):
+    raise ImproperlyConfigured("ARABIC_DIGITS must be latin or arabic-indic.")
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
