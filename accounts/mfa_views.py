@@ -94,6 +94,8 @@ def mfa_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
 def mfa_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The second step of signing in: a code from the app, a security key, or one of the
     recovery codes."""
+    if request.method == "GET" and _verified(request):
+        return redirect(_next_page(request))  # given already (a key, in another tab)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["code"])

@@ -18,18 +18,26 @@ from django.utils.translation import gettext as _
 logger = logging.getLogger(__name__)
 
 
+def _error_page(
+    request: HttpRequest, template: str, status: int, context: dict[str, str] | None = None
+) -> HttpResponse:
+    # The language menu of an error page leads to the start page: the address that failed,
+    # with whatever its query held, is not written back into the page.
+    return render(request, template, {**(context or {}), "language_next": "/"}, status=status)
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "errors/404.html", status=404)
+    return _error_page(request, "errors/404.html", 404)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "errors/403.html", status=403)
+    return _error_page(request, "errors/403.html", 403)
 
 
 def bad_request(
     request: HttpRequest, exception: Exception | None = None, *, reason: str = ""
 ) -> HttpResponse:
-    return render(request, "errors/400.html", {"reason": reason}, status=400)
+    return _error_page(request, "errors/400.html", 400, {"reason": reason})
 
 
 def _holds_nul(request: HttpRequest) -> bool:
@@ -56,11 +64,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return render(request, "errors/csrf.html", status=403)
+    return _error_page(request, "errors/csrf.html", 403)
 
 
 def method_not_allowed(request: HttpRequest, allowed: str) -> HttpResponse:
-    response = render(request, "errors/405.html", {"allowed": allowed}, status=405)
+    response = _error_page(request, "errors/405.html", 405, {"allowed": allowed})
     response["Allow"] = allowed
     return response
 

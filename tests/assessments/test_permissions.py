@@ -587,17 +587,12 @@ def test_unassigned_analyst_cannot_tell_a_hidden_situation_from_a_missing_one(
 ):
     client.force_login(other_analyst)
     method = next(m for m in ("get", "post") if TABLE[name][m.upper()]["unassigned"] == 404)
-    hidden_url = reverse(name, kwargs=_kwargs(name, world))
-    missing_url = reverse(name, kwargs={"pk": 999_999})
-    hidden = getattr(client, method)(hidden_url)
-    missing = getattr(client, method)(missing_url)
+    hidden = getattr(client, method)(reverse(name, kwargs=_kwargs(name, world)))
+    missing = getattr(client, method)(reverse(name, kwargs={"pk": 999_999}))
 
     assert hidden.status_code == missing.status_code == 404
-    # The same page, but for the sign-out form's security token, masked anew on each page,
-    # and the address asked for, which the language menu comes back to.
-    assert _without_form_token(hidden.content).replace(hidden_url.encode(), b"URL") == (
-        _without_form_token(missing.content).replace(missing_url.encode(), b"URL")
-    )
+    # The same page, but for the sign-out form's security token, masked anew on each page.
+    assert _without_form_token(hidden.content) == _without_form_token(missing.content)
     assert b"Page not found" in hidden.content
 
 

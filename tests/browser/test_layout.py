@@ -16,6 +16,7 @@ def on_one_line(page: Page) -> bool:
     boxes = page.evaluate(
         """() => [...document.querySelectorAll(
             '.navbar-brand, #main-nav .nav-link, #main-nav .navbar-text, #main-nav button')]
+            .filter(el => el.checkVisibility())  // not the closed language menu's items
             .map(el => {
                 const box = el.getBoundingClientRect();
                 const line = parseFloat(getComputedStyle(el).lineHeight);

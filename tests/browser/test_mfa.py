@@ -19,7 +19,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def reviewer(transactional_db, settings):
+def reviewer(transactional_db, settings, live_server):
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]  # the installation's origin
     settings.MFA_REQUIRED = "roles"
     settings.MFA_EXEMPT_USERS = []
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -95,13 +96,17 @@ def test_a_reviewer_adds_a_security_key_and_signs_in_with_it(page: Page, reviewe
         },
     )
     give_password(page)
+    # The library's script draws the button, then listens to it: let it settle first.
+    page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="Add a security key").click()
+    expect(page).to_have_url(re.compile(r"/accounts/mfa/recovery/"), timeout=20_000)
     codes = keep_recovery_codes(page)
     sign_out(page)
 
     give_password(page)
+    page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="Use your security key").click()
-    expect(page.get_by_role("heading", name="Watch", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Watch", exact=True)).to_be_visible(timeout=20_000)
     assert AuditEntry.objects.filter(
         action="mfa_verified", actor=reviewer, data__kind="security key"
     ).exists()
