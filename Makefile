@@ -49,7 +49,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/bandit -q -c pyproject.toml -r r2p_project framework accounts audit assessments
+	$(BIN)/bandit -q -c pyproject.toml -r r2p_project framework accounts audit assessments api forecasts webhooks
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_import_graph.py

@@ -7,6 +7,9 @@ give any group but the three roles. Roles and access change through the services
 accounts/services.py, which hold the rules (the four-eyes rule on analysts and reviewers,
 nobody deactivating themselves) for every caller; staff status follows the framework admin
 role there. Every change is in the audit log (audit/signals.py).
+
+People's API tokens are listed and revoked here too (``ApiTokenAdmin``): never made, edited
+or deleted.
 """
 
 from typing import Any, cast
@@ -25,21 +28,22 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
-from accounts import services
+from accounts import services, tokens
+from accounts.models import ApiToken
 from accounts.roles import ANALYSTS, FRAMEWORK_ADMINS, REVIEWERS, ROLE_GROUPS
 from audit import log as audit
 
 ROLE_LABELS = {
-    ANALYSTS: _lazy("Analyst"),
-    REVIEWERS: _lazy("Reviewer"),
-    FRAMEWORK_ADMINS: _lazy("Framework admin"),
+    ANALYSTS: gettext_lazy("Analyst"),
+    REVIEWERS: gettext_lazy("Reviewer"),
+    FRAMEWORK_ADMINS: gettext_lazy("Framework admin"),
 }
 ROLE_CHOICES = list(ROLE_LABELS.items())
-ROLES_HELP = _lazy(
+ROLES_HELP = gettext_lazy(
     "Analysts assess the situations assigned to them. Reviewers create situations and decide "
     "on escalations. Framework admins keep the reference data current and manage people in "
     "these administration pages. One person is not both an analyst and a reviewer unless the "
@@ -52,7 +56,7 @@ PERSON_FIELDS = ("username", "first_name", "last_name", "email")
 
 def roles_field() -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(
-        label=_lazy("Roles"),
+        label=gettext_lazy("Roles"),
         choices=ROLE_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -73,7 +77,7 @@ class PersonChangeForm(UserChangeForm):
         if self.instance.pk is not None:
             self.initial["roles"] = sorted(services.role_names(self.instance))
         if "is_active" in self.fields:
-            self.fields["is_active"].help_text = _lazy(
+            self.fields["is_active"].help_text = gettext_lazy(
                 "Untick to deactivate the account: the person's sessions end at once and they "
                 "can no longer sign in. The account and its history are kept."
             )
@@ -95,9 +99,9 @@ class PersonCreationForm(forms.ModelForm):
 
     roles = roles_field()
     invite = forms.BooleanField(
-        label=_lazy("Email an invitation"),
+        label=gettext_lazy("Email an invitation"),
         required=False,
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "The person gets an email with a link to set their own password; the link works "
             "once and expires. Leave the password fields empty then."
         ),
@@ -185,7 +189,7 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
 
 
 class RoleFilter(admin.SimpleListFilter):
-    title = _lazy("role")
+    title = gettext_lazy("role")
     parameter_name = "role"
     NONE = "none"
     VALUES = {"analyst": ANALYSTS, "reviewer": REVIEWERS, "framework-admin": FRAMEWORK_ADMINS}
@@ -193,7 +197,7 @@ class RoleFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [
             *((value, ROLE_LABELS[name]) for value, name in self.VALUES.items()),
-            (self.NONE, _lazy("No role")),
+            (self.NONE, gettext_lazy("No role")),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -261,12 +265,12 @@ class PeopleAdmin(UserAdmin):
         if obj is None:
             return (
                 (None, {"fields": PERSON_FIELDS}),
-                (_lazy("Roles"), {"fields": ("roles",)}),
+                (gettext_lazy("Roles"), {"fields": ("roles",)}),
                 (
-                    _lazy("Password or invitation"),
+                    gettext_lazy("Password or invitation"),
                     {
                         "fields": ("invite", "password1", "password2"),
-                        "description": _lazy(
+                        "description": gettext_lazy(
                             "Set an initial password to tell the person yourself, or email "
                             "them an invitation to set their own."
                         ),
@@ -278,9 +282,9 @@ class PeopleAdmin(UserAdmin):
             access = (*access, "is_superuser", "user_permissions")
         return (
             (None, {"fields": ("username", "password")}),
-            (_lazy("Personal info"), {"fields": ("first_name", "last_name", "email")}),
-            (_lazy("Access"), {"fields": access}),
-            (_lazy("Important dates"), {"fields": ("last_login", "date_joined")}),
+            (gettext_lazy("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+            (gettext_lazy("Access"), {"fields": access}),
+            (gettext_lazy("Important dates"), {"fields": ("last_login", "date_joined")}),
         )
 
     def get_form(  # type: ignore[override]  # as UserAdmin's own stub
@@ -320,17 +324,17 @@ class PeopleAdmin(UserAdmin):
 
     # The list ------------------------------------------------------------------------------
 
-    @admin.display(description=_lazy("name"), ordering="last_name")
+    @admin.display(description=gettext_lazy("name"), ordering="last_name")
     def full_name(self, obj: User) -> str:
         return obj.get_full_name()
 
-    @admin.display(description=_lazy("roles"))
+    @admin.display(description=gettext_lazy("roles"))
     def role_list(self, obj: User) -> str:
         held = {group.name for group in getattr(obj, "role_groups", obj.groups.all())}
         labels = [str(ROLE_LABELS[name]) for name in ROLE_GROUPS if name in held]
         return ", ".join(labels) or _("no role")
 
-    @admin.action(description=_lazy("Deactivate selected users"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Deactivate selected users"), permissions=["change"])
     def deactivate_selected(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         by = cast(User, request.user)
         count = 0
@@ -352,7 +356,9 @@ class PeopleAdmin(UserAdmin):
             )
 
     @admin.action(
-        description=_lazy("Reset the second factor of selected users (lost phone and codes)"),
+        description=gettext_lazy(
+            "Reset the second factor of selected users (lost phone and codes)"
+        ),
         permissions=["change"],
     )
     def reset_second_factor_selected(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
@@ -372,7 +378,7 @@ class PeopleAdmin(UserAdmin):
         )
 
     @admin.action(
-        description=_lazy("Email selected users an invitation to set their password"),
+        description=gettext_lazy("Email selected users an invitation to set their password"),
         permissions=["change"],
     )
     def invite_selected(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
@@ -409,3 +415,96 @@ def both_roles_warning(user: User) -> str:
         "%(name)s is now both an analyst and a reviewer (the settings allow it): they may write "
         "assessments and decide on others' escalations. They still never review their own work."
     ) % {"name": user.get_full_name() or user.get_username()}
+
+
+class TokenStatusFilter(admin.SimpleListFilter):
+    title = gettext_lazy("status")
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [(status.value, status.label) for status in ApiToken.Status]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        now = timezone.now()
+        live = queryset.filter(revoked_at__isnull=True)
+        match self.value():
+            case ApiToken.Status.ACTIVE:
+                return live.filter(expires_at__gt=now)
+            case ApiToken.Status.EXPIRED:
+                return live.filter(expires_at__lte=now)
+            case ApiToken.Status.REVOKED:
+                return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """People's API tokens: framework admins list them and revoke them (the token of someone
+    who left, or one that leaked). Nobody makes, edits or deletes one here: a user makes their
+    own on their API tokens page, and a revoked token's row is its history. The digest is never
+    shown. Superusers' tokens, like superusers themselves, only to a superuser."""
+
+    list_display = (
+        "name",
+        "user",
+        "prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "last_used_from",
+        "revoked_at",
+        "status",
+    )
+    list_filter = (TokenStatusFilter, "scope")
+    search_fields = ("name", "prefix", "user__username", "user__first_name", "user__last_name")
+    list_select_related = ("user", "revoked_by")
+    fields = (
+        "user",
+        "name",
+        "prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "last_used_from",
+        "revoked_at",
+        "revoked_by",
+    )
+    readonly_fields = fields
+    actions = ["revoke_selected"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiToken]:
+        found = super().get_queryset(request).select_related("user", "revoked_by")
+        if not request.user.is_superuser:
+            found = found.exclude(user__is_superuser=True)
+        return found
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # each user makes their own, and sees its text once
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The list and its action need it; a token's own page is read only.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoke instead: the row says who used it, when, and who ended it
+
+    @admin.display(description=gettext_lazy("status"))
+    def status(self, obj: ApiToken) -> str:
+        return str(obj.status.label)
+
+    @admin.action(description=gettext_lazy("Revoke the selected tokens"), permissions=["change"])
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        by = cast(User, request.user)
+        count = sum(tokens.revoke(token, by=by) for token in queryset.filter(revoked_at=None))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d token revoked: it no longer works.",
+                "%(count)d tokens revoked: they no longer work.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS if count else messages.INFO,
+        )

@@ -18,7 +18,7 @@ from django.http import HttpResponse
 from django.urls import path, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.services import INVITATION_URL_NAME
 from audit import log as audit
@@ -31,7 +31,7 @@ class InvitationView(auth_views.PasswordResetConfirmView):
 
     template_name = "accounts/invitation.html"
     success_url = reverse_lazy("login")
-    title = _lazy("Set your password")
+    title = gettext_lazy("Set your password")
 
     def get_user(self, uidb64: str) -> User | None:
         user = super().get_user(uidb64)

@@ -42,6 +42,9 @@ SIGN_IN_PERMISSIONS = (
 # People: list, invite or create, change roles and access. Never delete (deactivate instead,
 # and keep the history): no delete_user.
 USER_PERMISSIONS = ("view_user", "add_user", "change_user")
+# People's API tokens: list them and revoke them (accounts/admin.py). Never make one for
+# someone else, never delete one (a revoked token's row is its history).
+API_TOKEN_PERMISSIONS = ("view_apitoken", "change_apitoken")
 # The URL name of the page where an invited person sets their password (accounts/invitations.py).
 INVITATION_URL_NAME = "invitation"
 
@@ -56,7 +59,8 @@ DEMO_USERS: tuple[tuple[str, str, str], ...] = (
 @transaction.atomic
 def ensure_role_groups() -> dict[str, Group]:
     """Create the role groups if missing and give framework admins every framework permission,
-    the sign-in throttle's and the managing of people (not their deletion)."""
+    the sign-in throttle's, the managing of people (not their deletion) and the revoking of
+    their API tokens."""
     groups = {name: Group.objects.get_or_create(name=name)[0] for name in (ANALYSTS, REVIEWERS)}
     admins, _created = Group.objects.get_or_create(name=FRAMEWORK_ADMINS)
     admins.permissions.set(
@@ -70,6 +74,11 @@ def ensure_role_groups() -> dict[str, Group]:
             content_type__app_label="auth",
             content_type__model="user",
             codename__in=USER_PERMISSIONS,
+        )
+        | Permission.objects.filter(
+            content_type__app_label="accounts",
+            content_type__model="apitoken",
+            codename__in=API_TOKEN_PERMISSIONS,
         )
     )
     groups[FRAMEWORK_ADMINS] = admins

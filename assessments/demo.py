@@ -17,6 +17,8 @@ from assessments.models import (
     Transition,
 )
 from assessments.workflow import RatingInput
+from forecasts.models import ForecastRelease
+from forecasts.services import import_forecasts
 from framework.models import Indicator
 
 NOTE = "Fictional demo evidence."
@@ -309,7 +311,35 @@ def seed_demo_situations(*, analysts: list[User], reviewer: User) -> list[tuple[
             analyst = analysts[min(item.analyst, len(analysts) - 1)]
             _seed_assessment(situation, item, analyst, reviewer, indicators, today)
         done.append((situation, True))
+    seed_demo_forecasts(today)
     return done
+
+
+DEMO_FORECAST_MODEL = "Demo (fictional figures)"
+# A fictional ranking in the Early Warning Project's format, of the demo situations' countries:
+# the Highlands (rated low) in its top 30, the Coastal Districts (imminent risk) below rank 100,
+# so that the watch shows both kinds of divergence.
+DEMO_FORECAST_RANKS = {"SS": 3, "BI": 9, "ML": 12, "NE": 15, "KG": 18, "MM": 112}
+
+
+def seed_demo_forecasts(today: date) -> bool:
+    """Import a fictional forecast release for the demo, once (kept when one exists)."""
+    if ForecastRelease.objects.filter(model=DEMO_FORECAST_MODEL).exists():
+        return False
+    lines = ["country,year,probability,rank"]
+    lines += [
+        f"{country},{today.year},{round(0.3 / rank, 4)},{rank}"
+        for country, rank in DEMO_FORECAST_RANKS.items()
+    ]
+    result = import_forecasts(
+        "\n".join(lines),
+        source=ForecastRelease.Source.EWP,
+        model=DEMO_FORECAST_MODEL,
+        issued=today - timedelta(days=30),
+        file_name="demo",
+        notes="Fictional demo figures, not the Early Warning Project's.",
+    )
+    return result.ok
 
 
 def _seed_assessment(

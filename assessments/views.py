@@ -69,6 +69,7 @@ from assessments.models import (
 )
 from assessments.pdf import render_summary_pdf
 from audit import log as audit
+from forecasts import selectors as forecast_selectors
 from framework.i18n import ReferenceTexts
 from framework.models import Indicator, PillarTool, RiskFactor
 from framework.selectors import reference_texts
@@ -141,6 +142,7 @@ def watch(request: AuthenticatedHttpRequest) -> HttpResponse:
             "awaiting": selectors.awaiting_for(request.user, now=now),
             "overdue": selectors.overdue_rows(situations, timezone.localdate(now)),
             "decisions": selectors.recent_decisions(situations),
+            "forecasts": forecast_selectors.watch_panel(situations, today=timezone.localdate(now)),
             "crime_names": selectors.crime_names(),
             "is_analyst": is_analyst(request.user),
             "is_reviewer": is_reviewer(request.user),
@@ -247,6 +249,7 @@ def situation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             "can_manage": permissions.can_manage_situations(request.user),
             "start_form": start_form if can_assess else None,
             "has_previous": bool(assessments),
+            "forecasts": forecast_selectors.situation_panel(situation, assessments),
             **_history_context(situation, assessments),
         },
     )

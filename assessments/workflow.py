@@ -41,6 +41,7 @@ from assessments.models import (
 from assessments.summaries import build_summary_content, content_hash
 from audit import log as audit
 from framework.models import Indicator, PillarTool
+from webhooks import events as webhook_events
 
 logger = logging.getLogger(__name__)
 
@@ -659,6 +660,7 @@ def finish_summary(summary_id: int, token: uuid.UUID) -> bool:
         assessment.status = taken.to_status
         assessment.save(update_fields=["status", "updated_at"])
         record_transition(assessment, by=None, from_status=previous, event=Event.SUMMARY_DRAFTED)
+    webhook_events.summary_ready(summary_id, assessment=assessment)
     return True
 
 
@@ -801,4 +803,5 @@ def decide_escalation(
         reason=reason,
     )
     jobs.enqueue(NOTIFY_DECISION_TASK, decision_id=decision.pk)
+    webhook_events.decision_made(decision, assessment=assessment)
     return decision

@@ -32,6 +32,14 @@ ACTIONS = {
     "reference_created": _("reference data created"),
     "reference_changed": _("reference data changed"),
     "reference_deleted": _("reference data deleted"),
+    "api_token_created": _("API token made"),
+    "api_token_revoked": _("API token revoked"),
+    "webhook_endpoint_created": _("webhook endpoint registered"),
+    "webhook_endpoint_changed": _("webhook endpoint changed"),
+    "webhook_endpoint_deleted": _("webhook endpoint deleted"),
+    "webhook_secret_rotated": _("webhook secret replaced"),
+    "forecasts_imported": _("external forecasts imported"),
+    "forecasts_deleted": _("external forecasts deleted"),
 }
 
 

@@ -9,18 +9,46 @@ import logging
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 logger = logging.getLogger(__name__)
+
+
+#: What an API client is told, in the API's shape, where a page would tell a person.
+_API_WORDS = {
+    400: ("bad_request", gettext_lazy("The request is malformed.")),
+    403: ("forbidden", gettext_lazy("The request is refused.")),
+    404: ("not_found", gettext_lazy("No such address in the API.")),
+    405: ("method_not_allowed", gettext_lazy("This method is not allowed here.")),
+    500: ("server_error", gettext_lazy("Something went wrong on the server; it is logged.")),
+}
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _api_error(status: int) -> JsonResponse:
+    code, words = _API_WORDS[status]
+    return JsonResponse({"detail": str(words), "code": code}, status=status)
 
 
 def _error_page(
     request: HttpRequest, template: str, status: int, context: dict[str, str] | None = None
 ) -> HttpResponse:
+    if _is_api(request):
+        return _api_error(status)
     # The language menu of an error page leads to the start page: the address that failed,
     # with whatever its query held, is not written back into the page.
     return render(request, template, {**(context or {}), "language_next": "/"}, status=status)
@@ -59,6 +87,8 @@ def _holds_nul(request: HttpRequest) -> bool:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return _api_error(500)
     # No request context: whatever failed may fail again while rendering the page.
     return HttpResponse(render_to_string("errors/500.html"), status=500)
 

@@ -108,10 +108,16 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "audit",
     "accounts",
     "framework",
     "assessments",
+    "forecasts",
+    "webhooks",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -253,10 +259,17 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Webhook endpoints must be https://; plain http:// only where this is on (local trials).
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)
 
 # The latest "as of" date an assessment may have: today plus this many days (time zones, an
 # assessment dated for the next day's meeting). See assessments/limits.py for every bound.
 AS_OF_MAX_DAYS_AHEAD = env_int("AS_OF_MAX_DAYS_AHEAD", 7)
+# External forecasts (forecasts/): a situation is flagged when its country is within the top
+# FORECAST_TOP_RANK of a forecast while the analysts rate it low, or when the analysts rate it
+# imminent risk or current crisis while the forecast ranks it below FORECAST_LOW_RANK.
+FORECAST_TOP_RANK = env_int("FORECAST_TOP_RANK", 30)
+FORECAST_LOW_RANK = env_int("FORECAST_LOW_RANK", 100)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "r2p-early-warning@localhost")
 
@@ -388,6 +401,76 @@ CELERY_BEAT_SCHEDULE = {
     "review-digest": {
         "task": "assessments.send_review_digest",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "sweep-webhook-deliveries": {"task": "webhooks.sweep_deliveries", "schedule": 60.0},
+}
+
+# The cache holds short-lived counts (the API's rates): each process's memory, or one Redis
+# that every web process shares (CACHE_URL=redis://host:6379/2).
+CACHE_URL = env_str("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# The API (api/): personal tokens or the browser's session (with CSRF); JSON only. Rates per
+# token and per user ("<n>/<second|minute|hour|day>"); over it, 429 with Retry-After. The
+# counts live in the cache (above).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.authentication.TokenScope",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.NulFreeJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerToken", "api.throttling.PerUser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+API_THROTTLE_RATES = {
+    "token": env_str("API_RATE_PER_TOKEN", "1000/hour"),
+    "user": env_str("API_RATE_PER_USER", "3000/hour"),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "R2P early warning API",
+    "DESCRIPTION": (
+        "Situations, assessments against the UN Framework of Analysis for Atrocity Crimes, "
+        "their escalation summaries and decisions, the watch, the reference data and external "
+        "forecasts. Authenticate with a personal token (Authorization: Bearer <token>) made "
+        "on your profile's API tokens page; each token sees exactly what its user sees."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "OAS_VERSION": "3.1.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.examples.attach_examples",
+    ],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AssessmentStatusEnum": "assessments.models.AssessmentStatus",
+        "LevelEnum": "assessments.scales.LEVEL_CHOICES",
+        "EscalationEnum": "assessments.scales.ESCALATION_CHOICES",
     },
 }
 

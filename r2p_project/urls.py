@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts.languages import choose_language
 from accounts.mfa_views import mfa_recovery, mfa_remove, mfa_setup, mfa_verify
+from accounts.token_views import api_token_revoke, api_tokens
 from accounts.views import (
     PasswordChangeView,
     SignOutView,
@@ -25,10 +26,13 @@ urlpatterns = [
     path("accounts/mfa/<str:kind>/<int:pk>/remove/", mfa_remove, name="mfa_remove"),
     path("accounts/mfa/key/", include("accounts.webauthn")),
     path("accounts/sessions/end/", sign_out_everywhere, name="sign_out_everywhere"),
+    path("accounts/tokens/", api_tokens, name="api_tokens"),
+    path("accounts/tokens/<int:pk>/revoke/", api_token_revoke, name="api_token_revoke"),
     path("accounts/invitation/", include("accounts.invitations")),
     path("i18n/setlang/", choose_language, name="set_language"),
     path("framework/", include("framework.urls")),
     path("audit/", include("audit.urls")),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

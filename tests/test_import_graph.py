@@ -9,7 +9,16 @@ from pathlib import Path
 
 from django.conf import settings
 
-PACKAGES = ("accounts", "assessments", "audit", "framework", "r2p_project")
+PACKAGES = (
+    "accounts",
+    "api",
+    "assessments",
+    "audit",
+    "forecasts",
+    "framework",
+    "r2p_project",
+    "webhooks",
+)
 
 
 def _module_name(path: Path, root: Path) -> str:

@@ -2,6 +2,7 @@
 languages besides English, none fuzzy, each with the placeholders of its English and the
 plural forms its language has; and no message of the code missing from them."""
 
+import ast
 import re
 import shutil
 import subprocess
@@ -72,6 +73,42 @@ def test_each_translation_keeps_the_placeholders_tags_and_plural_forms_of_its_en
     assert problems == [], f"{language}: " + "\n".join(problems[:20])
 
 
+#: The project's own packages: every folder of the project with an app or a module of it.
+PACKAGES = sorted(
+    path.name
+    for path in ROOT.iterdir()
+    if (path / "__init__.py").exists() and path.name not in ("tests", "benchmarks", "scripts")
+)
+#: The names makemessages knows a translation function by (xgettext's keywords).
+KNOWN_NAMES = {
+    "_",
+    "gettext",
+    "gettext_lazy",
+    "ngettext",
+    "ngettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+    "npgettext",
+    "npgettext_lazy",
+    "gettext_noop",
+}
+
+
+def test_translation_functions_go_by_names_that_makemessages_knows():
+    """``gettext_lazy as _lazy`` would hide every string it marks from the catalogues."""
+    aliased = []
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                    aliased += [
+                        f"{path.relative_to(ROOT)}: {alias.name} as {alias.asname}"
+                        for alias in node.names
+                        if alias.asname and alias.asname not in KNOWN_NAMES
+                    ]
+    assert aliased == []
+
+
 def test_the_catalogues_hold_every_message_of_the_code(tmp_path):
     """Django's makemessages over a copy of the code: nothing it finds is missing from the
     catalogues (a new string of the code must be translated before it lands)."""
@@ -80,7 +117,7 @@ def test_the_catalogues_hold_every_message_of_the_code(tmp_path):
         if IN_CI:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    for name in ("accounts", "assessments", "audit", "framework", "r2p_project", "templates"):
+    for name in [*PACKAGES, "templates"]:
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("*.pyc"))
     shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
     (tmp_path / "locale").mkdir()

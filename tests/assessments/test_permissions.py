@@ -7,7 +7,7 @@ URL decides here who may use it. The admin has its own tests (tests/framework/te
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
@@ -15,7 +15,10 @@ from django.contrib.auth.models import AbstractUser
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from accounts import tokens
+from accounts.models import ApiToken
 from assessments import workflow
 from assessments.models import (
     Assessment,
@@ -89,6 +92,10 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
         "GET": per_role(LOGIN, 405, 405, 405, 405, 405),
         "POST": per_role(LOGIN, DONE, DONE, DONE, DONE, DONE),
     },
+    # Each user's own API tokens: a new one is shown on the page that made it (200). Revoking
+    # one (the world's token is the assigned analyst's): another's is a 404, as if missing.
+    "api_tokens": {"GET": SIGNED_IN_READ, "POST": SIGNED_IN_READ},
+    "api_token_revoke": {"GET": GET_ONLY, "POST": per_role(LOGIN, DONE, 404, 404, 404, 404)},
     # The second factor (nobody in this table has one): set one up, give it, recovery codes
     # (new ones only after giving it), removing one (only after giving it); empty forms are
     # refused and shown again.
@@ -245,7 +252,8 @@ def fast_password_hashing(settings):
 
 
 def project_url_names() -> set[str]:
-    return set(_walk(get_resolver().url_patterns))
+    """Every URL of the pages (the API's have their own table: tests/api/test_permissions.py)."""
+    return {name for name in _walk(get_resolver().url_patterns) if not name.startswith("api:")}
 
 
 def test_every_url_of_the_project_is_in_the_permission_table():
@@ -264,6 +272,7 @@ class World:
     failed: Assessment  # by the assigned analyst; its summary's drafting failed
     recommended_entry: str
     notice: InboxItem  # the assigned analyst's unread notification about the draft
+    api_token: ApiToken  # the assigned analyst's
 
     def refreshed(self, assessment: Assessment) -> Assessment:
         return Assessment.objects.get(pk=assessment.pk)
@@ -310,6 +319,7 @@ def world(analyst, other_analyst, reviewer, admin, outsider) -> World:
         failed,
         draft.result["recommendations"][0]["entry"],
         notice,
+        tokens.create_token(analyst, name="Analyst's token", scope="read")[0],
     )
 
 
@@ -356,6 +366,8 @@ def _kwargs(name: str, world: World) -> dict[str, object]:
         return {"uidb64": "MQ", "token": "not-a-token"}
     if name == "mfa_remove":
         return {"kind": "app", "pk": 1}
+    if name == "api_token_revoke":
+        return {"pk": world.api_token.pk}
     return {}
 
 
@@ -393,6 +405,11 @@ def _post_data(name: str, world: World) -> dict[str, object]:
         },
         "assessments:comment": {"body": "A comment from the table test."},
         "set_language": {"language": "fr", "next": "/"},
+        "api_tokens": {
+            "name": "Table test",
+            "scope": "read",
+            "expires": (timezone.localdate() + timedelta(days=30)).isoformat(),
+        },
         # Submitted with its recommendations undecided, as confirmed.
         "assessments:submit": {"confirm": "undecided"},
     }.get(name, {})
@@ -432,6 +449,9 @@ EFFECTS: dict[str, Callable[[World, Client, str], bool]] = {
     "assessments:respond": lambda w, c, r: RecommendationResponse.objects.filter(
         assessment=w.draft
     ).exists(),
+    "api_token_revoke": lambda w, c, r: (
+        ApiToken.objects.get(pk=w.api_token.pk).revoked_at is not None
+    ),
 }
 
 # The directives that keep inline and foreign script and style out (settings.py has the rest).
@@ -524,6 +544,9 @@ def test_each_role_gets_the_answer_the_table_gives_for_each_url_and_method(
         assert response["Content-Type"] == "application/pdf"
         assert response.content.startswith(b"%PDF-")
         assert response["Content-Disposition"].endswith('-v1.pdf"')
+    if name == "api_tokens" and method == "POST":  # made for whoever is signed in, only
+        made = ApiToken.objects.filter(name="Table test").values_list("user__username", flat=True)
+        assert list(made) == ([] if role == "anonymous" else [ROLE_FIXTURES[role]]), shown
     if expected == 200 and name == "assessments:summary_status":
         assert "Escalation summary: pending." in response.content.decode()
 

@@ -43,8 +43,9 @@ SITUATION_LIST_QUERIES = 8  # + the unread notifications' count
 # + the unread count, the count, a page of assessments awaiting review, participations
 REVIEW_QUEUE_QUERIES = 7
 # + the unread count, situation, assessments, is-assigned check, analysts, factor
-# titles and crime names (for the charts of the situation over time)
-SITUATION_DETAIL_QUERIES = 10
+# titles and crime names (for the charts of the situation over time), the current external
+# forecasts
+SITUATION_DETAIL_QUERIES = 11
 # + visibility, assessment, ratings, sources, transitions, responses, their authors, the
 # comments (with their authors), participations, the situation's analysts, the summaries
 # (with their decisions and reviewers, in one query), factor titles, recommended tools; and

@@ -19,7 +19,8 @@ CRIMES = {
 }
 # Three common factors moderate: serious concern for every crime.
 SERIOUS = {"1.1": "moderate", "2.1": "moderate", "3.1": "moderate"}
-SITUATION_PAGE_QUERIES = 10  # see tests/assessments/test_queries.py, + factor titles, crimes
+# See tests/assessments/test_queries.py: + factor titles, crimes, the current external forecasts
+SITUATION_PAGE_QUERIES = 11
 # + the session, the user, the groups; the situation; the assessments to choose from; the two
 # compared, their ratings with indicators and factors, the ratings' sources; factor titles;
 # crime names

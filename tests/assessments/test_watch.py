@@ -38,8 +38,10 @@ JAN, MAR, MAY = date(2026, 1, 1), date(2026, 3, 1), date(2026, 5, 1)
 # The session, the user and the user's groups; the visible situations by level; the last two
 # approved assessments of each, and the factor titles; the crimes' names; what awaits the
 # user (an analyst's drafts and returned assessments, or the summaries awaiting a reviewer's
-# decision: one query per role held); the overdue situations; the recent decisions.
-WATCH_QUERIES = 11  # + the unread notifications' count
+# decision: one query per role held); the overdue situations; the recent decisions; the current
+# external forecasts (tests/forecasts/test_pages.py: one more, the levels of the situations
+# their ranks may flag, once a forecast is imported).
+WATCH_QUERIES = 12  # + the unread notifications' count
 
 
 @pytest.fixture(autouse=True)

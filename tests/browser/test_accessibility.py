@@ -16,6 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from accounts import tokens
 from accounts.roles import ANALYSTS, FRAMEWORK_ADMINS, REVIEWERS
 from assessments import workflow
 from assessments.models import InboxItem
@@ -86,6 +87,8 @@ def office(framework_data):
         params={"situation": other.name, "as_of": in_review.as_of.isoformat()},
         path=f"/assessments/{in_review.pk}/",
     )
+    # The analyst's API tokens page lists one, and the admin's tokens list and page show it.
+    tokens.create_token(analyst, name="Nightly export (test)", scope="read")
     return {"in_review": in_review, "situation": situation, "draft": draft}
 
 
@@ -235,6 +238,14 @@ def test_the_forms_in_their_error_states_pass_axe_and_fit_the_width(page, office
 
     page.get_by_role("button", name="Submit for review").click()
     check("submission awaiting confirmation", "still undecided")
+
+    page.goto("/accounts/tokens/")
+    page.get_by_role("textbox", name="Name").fill("")
+    page.get_by_role("button", name="Make the token").click()
+    check("API token refused", "Give the token a name.")
+    page.get_by_role("textbox", name="Name").fill("Accessibility check")
+    page.get_by_role("button", name="Make the token").click()
+    check("API token made, its text shown once", "it is shown only this once")
 
     page.goto(f"/assessments/{draft.pk}/edit/")
     page.get_by_role("navigation", name="Risk factors").locator("[data-step='factor-2']").click()
