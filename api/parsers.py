@@ -1,5 +1,6 @@
-"""JSON bodies, refused whole when any text in them holds a NUL character: no field of the
-app stores one (PostgreSQL refuses it), as the pages refuse it in a form."""
+"""JSON bodies, refused whole when any text in them could not be stored: a NUL character (no
+field of the app stores one; PostgreSQL refuses it, as the pages refuse it in a form), or a
+lone surrogate, which JSON's \\u escapes can spell but no UTF-8 text can hold."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -9,19 +10,27 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 
-def _holds_nul(value: Any) -> bool:
+def _unstorable(value: Any) -> bool:
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
     if isinstance(value, Mapping):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
+        return any(_unstorable(item) for item in value)
     return False
 
 
 class NulFreeJSONParser(JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         data = super().parse(stream, media_type, parser_context)
-        if _holds_nul(data):
-            raise ParseError(_("The body holds a NUL character, which no field accepts."))
+        if _unstorable(data):
+            raise ParseError(
+                _("The body holds a NUL character or a lone surrogate, which no field accepts.")
+            )
         return data

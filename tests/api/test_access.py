@@ -155,3 +155,15 @@ def test_with_a_shared_redis_cache_every_process_counts_against_one_rate(analyst
     assert answers == [200, 200, 429]
     assert len(stored) == 1, "the count is in Redis, where every web process reads it"
     caches["default"].clear()
+
+
+def test_a_body_holding_a_lone_surrogate_is_refused_whole(reviewer):
+    """JSON can spell one (\\udc00); no UTF-8 text, and so no PostgreSQL column, can hold it."""
+    response = token_client(reviewer).post(
+        reverse("api:situation-list"),
+        '{"name": "Bad\\udc00name", "code": "bad", "country": "SD"}',
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert not Situation.objects.filter(code="bad").exists()
