@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 export DEBUG ?= true
 
-.PHONY: run test lint audit setup demo worker serve clean translations
+.PHONY: run test lint audit setup demo worker serve clean translations database
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,9 +29,14 @@ translations: $(COMPILED)
 .env:
 	printf '# Written by make run for a local trial. A production host sets its own environment.\nDEBUG=true\n# The demo accounts sign in without a second factor (never on a real installation).\nMFA_EXEMPT_USERS=analyst,analyst2,reviewer,admin\n' > .env
 
-setup: $(STAMP) .env translations
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_framework
+# The local trial's database, migrated and with the reference data, so that the README's
+# management commands work after either of the two commands (its own data directory and
+# settings, whatever the target that asks for it exports).
+database: $(STAMP) .env
+	R2P_DATA_DIR=$(CURDIR)/var R2P_ENV_FILE=$(CURDIR)/.env $(BIN)/python manage.py migrate --noinput
+	R2P_DATA_DIR=$(CURDIR)/var R2P_ENV_FILE=$(CURDIR)/.env $(BIN)/python manage.py load_framework
+
+setup: $(STAMP) .env translations database
 	$(BIN)/python manage.py seed_demo
 
 run: setup
@@ -42,7 +47,7 @@ run: setup
 # writes it, so that the README's commands work after either of the two commands.
 test: export R2P_DATA_DIR := $(CURDIR)/var/test
 test: export R2P_ENV_FILE := /dev/null
-test: $(STAMP) translations .env
+test: $(STAMP) translations .env database
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
