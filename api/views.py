@@ -57,15 +57,11 @@ def _user(request: Request) -> AuthUser:
     return cast(AuthUser, request.user)
 
 
-def _context(view: Any) -> dict[str, Any]:
+def _context() -> dict[str, Any]:
     return {"crimes": selectors.crime_names(), "texts": reference_texts()}
 
 
 # Situations ---------------------------------------------------------------------------------
-
-
-class SituationFilterBackend(drf_filters.DjangoFilterBackend):
-    """The situation list's own search, filters and sort (``sort``), as on the page."""
 
 
 @extend_schema_view(
@@ -117,7 +113,8 @@ class SituationViewSet(
 ):
     serializer_class = s.SituationSerializer
     filterset_class = SituationFilter
-    filter_backends = [SituationFilterBackend]
+    # The situation list's own search, filters and sort (``sort``), as on the page.
+    filter_backends = [drf_filters.DjangoFilterBackend]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Situation]:
@@ -218,7 +215,7 @@ class SituationViewSet(
             copy_from=copy_from,
         )
         return Response(
-            s.AssessmentSerializer(_detail(assessment.pk), context=_context(self)).data,
+            s.AssessmentSerializer(_detail(assessment.pk), context=_context()).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -236,7 +233,7 @@ class SituationViewSet(
             .order_by("-at", "-pk")
         )
         page = self.paginate_queryset(entries)
-        shown = s.TimelineEntrySerializer(page, many=True, context=_context(self))
+        shown = s.TimelineEntrySerializer(page, many=True, context=_context())
         return self.get_paginated_response(shown.data)
 
 
@@ -348,14 +345,14 @@ class AssessmentViewSet(
         )
 
     def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), **_context(self)}
+        return {**super().get_serializer_context(), **_context()}
 
     def _visible(self) -> Assessment:
         return permissions.get_assessment_for_user(_user(self.request), int(self.kwargs["pk"]))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         assessment = _detail(self._visible().pk)
-        return Response(s.AssessmentSerializer(assessment, context=_context(self)).data)
+        return Response(s.AssessmentSerializer(assessment, context=_context()).data)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not kwargs.get("partial"):
@@ -376,7 +373,7 @@ class AssessmentViewSet(
             narrative=data.get("narrative", assessment.narrative),
             ratings=ratings,
         )
-        return Response(s.AssessmentSerializer(_detail(saved.pk), context=_context(self)).data)
+        return Response(s.AssessmentSerializer(_detail(saved.pk), context=_context()).data)
 
     @extend_schema(
         summary="Submit for review",
@@ -403,7 +400,7 @@ class AssessmentViewSet(
                 % {"count": undecided}
             )
         submitted = workflow.submit_assessment(assessment, by=_user(request))
-        return Response(s.AssessmentListSerializer(submitted, context=_context(self)).data)
+        return Response(s.AssessmentListSerializer(submitted, context=_context()).data)
 
     @extend_schema(
         summary="Answer recommendations",
@@ -438,7 +435,7 @@ class AssessmentViewSet(
             for a in given.validated_data["answers"]
         }
         workflow.respond_to_recommendations(assessment, by=_user(request), answers=answers)
-        return Response(s.AssessmentSerializer(_detail(assessment.pk), context=_context(self)).data)
+        return Response(s.AssessmentSerializer(_detail(assessment.pk), context=_context()).data)
 
     @extend_schema(
         summary="Decide on the escalation",
@@ -497,7 +494,7 @@ class AssessmentViewSet(
     @action(detail=True, methods=["get"], filter_backends=[])
     def summary(self, request: Request, pk: str) -> Response:
         summary = _summary(self._visible(), request)
-        return Response(s.SummarySerializer(summary, context=_context(self)).data)
+        return Response(s.SummarySerializer(summary, context=_context()).data)
 
     @extend_schema(
         summary="The summary as PDF",
@@ -532,7 +529,7 @@ class AssessmentViewSet(
         assessment = self._visible()
         entries = assessment.transitions.select_related("actor").order_by("at", "pk")
         page = self.paginate_queryset(entries)
-        shown = s.TimelineEntrySerializer(page, many=True, context=_context(self))
+        shown = s.TimelineEntrySerializer(page, many=True, context=_context())
         return self.get_paginated_response(shown.data)
 
 
@@ -557,12 +554,10 @@ def _rating_inputs(given: dict[str, dict[str, Any]]) -> dict[int, RatingInput]:
 
 def _summary(assessment: Assessment, request: Request, *, ready: bool = False) -> EscalationSummary:
     revision = request.query_params.get("revision", "")
-    if revision:
-        if not revision.isdigit():
-            raise Http404
-        found = assessment.summaries.ready().filter(revision=int(revision)).first()
-    elif ready:
-        found = assessment.summaries.ready().order_by("-revision").first()
+    if revision and not revision.isdigit():
+        raise Http404
+    if revision or ready:
+        found = selectors.ready_summary(assessment, int(revision) if revision else None)
     else:
         found = selectors.current_summary(assessment) or (
             assessment.summaries.order_by("-revision").first()

@@ -396,6 +396,14 @@ def current_summary(assessment: Assessment) -> EscalationSummary | None:
     )
 
 
+def ready_summary(assessment: Assessment, revision: int | None = None) -> EscalationSummary | None:
+    """The assessment's ready summary of ``revision``, else its latest ready one (one query)."""
+    summaries = assessment.summaries.ready()
+    if revision is not None:
+        summaries = summaries.filter(revision=revision)
+    return summaries.select_related("decision").order_by("-revision").first()
+
+
 def previous_approved(assessment: Assessment) -> Assessment | None:
     """The latest approved assessment of the same situation up to this one's date."""
     return (

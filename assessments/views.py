@@ -757,12 +757,9 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _summary_for_request(request: HttpRequest, assessment: Assessment) -> EscalationSummary:
     """The ready summary asked for (``?revision=N``), else the latest ready one; or 404."""
     revision = request.GET.get("revision", "")
-    summaries = assessment.summaries.ready()
-    if revision:
-        if not revision.isdigit():
-            raise Http404
-        summaries = summaries.filter(revision=int(revision))
-    summary = summaries.select_related("decision").order_by("-revision").first()
+    if revision and not revision.isdigit():
+        raise Http404
+    summary = selectors.ready_summary(assessment, int(revision) if revision else None)
     if summary is None:
         raise Http404
     return summary
