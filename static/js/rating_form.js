@@ -192,7 +192,17 @@
 
   form.addEventListener("submit", function (event) {
     var submitter = event.submitter;
-    if (submitter && submitter.name === "save_and_view") { leaving = true; return; }
+    if (submitter && submitter.name === "save_and_view") {
+      if (saving) {
+        // An automatic save is on its way: wait for it, so that this submission carries
+        // the version it answers with instead of meeting it as a conflict.
+        event.preventDefault();
+        saving.then(function () { if (!conflict) { form.requestSubmit(submitter); } });
+        return;
+      }
+      leaving = true;
+      return;
+    }
     event.preventDefault();
     save("manual");
   });
