@@ -8,15 +8,16 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from assessments import services, workflow
+from assessments import response, services, workflow
 from assessments.models import (
     Assessment,
     EscalationDecision,
     EscalationSummary,
+    ResponseAction,
     Situation,
     Transition,
 )
-from assessments.workflow import RatingInput
+from assessments.workflow import Answer, RatingInput
 from forecasts.models import ForecastRelease
 from forecasts.services import import_forecasts
 from framework.models import Indicator
@@ -310,6 +311,7 @@ def seed_demo_situations(*, analysts: list[User], reviewer: User) -> list[tuple[
         for item in spec.assessments:
             analyst = analysts[min(item.analyst, len(analysts) - 1)]
             _seed_assessment(situation, item, analyst, reviewer, indicators, today)
+        _seed_response(situation, reviewer, today)
         done.append((situation, True))
     seed_demo_forecasts(today)
     return done
@@ -376,6 +378,14 @@ def _seed_assessment(
     if item.outcome == "draft":
         _move_back(assessment, to=as_of)
         return assessment
+    if item.outcome == "approved":
+        # The analyst accepts the first two tools recommended: their response is tracked.
+        accepted = [rec["entry"] for rec in (assessment.result or {}).get("recommendations", [])]
+        workflow.respond_to_recommendations(
+            assessment,
+            by=analyst,
+            answers={code: Answer(accepted=True) for code in accepted[:2]},
+        )
     assessment = workflow.submit_assessment(assessment, by=analyst)
     if item.outcome == "submitted":
         _move_back(assessment, to=as_of)
@@ -418,3 +428,38 @@ def _move_back(assessment: Assessment, *, to: date) -> None:
     EscalationDecision.objects.filter(summary__assessment=assessment).update(
         decided_at=F("decided_at") - shift
     )
+    ResponseAction.objects.filter(assessment=assessment).update(
+        created_at=F("created_at") - shift,
+        updated_at=F("updated_at") - shift,
+        due_on=F("due_on") - timedelta(days=shift.days),
+    )
+
+
+DEMO_EFFECTS = (
+    (ResponseAction.Effect.SOME, "Fictional demo: the community leaders arrested were released."),
+    (ResponseAction.Effect.CLEAR, "Fictional demo: the radio station withdrew the broadcasts."),
+    (ResponseAction.Effect.NONE, "Fictional demo: no change was seen on the ground."),
+)
+
+
+def _seed_response(situation: Situation, reviewer: User, today: date) -> None:
+    """Close the actions of the situation's earlier approvals (done, each with its observed
+    effect); those of its latest approval stay open, some of them overdue."""
+    latest = situation.assessments.approved().order_by("-as_of", "-pk").first()
+    earlier = ResponseAction.objects.filter(situation=situation).exclude(assessment=latest)
+    for number, action in enumerate(earlier.order_by("pk")):
+        effect, note = DEMO_EFFECTS[number % len(DEMO_EFFECTS)]
+        response.update_action(
+            action,
+            response.ActionUpdate(
+                owner=action.owner,
+                office="" if action.owner else "Office of the Special Adviser (demo)",
+                due_on=action.due_on,
+                status=ResponseAction.Status.DONE,
+                done_on=min(action.due_on, today),
+                effect=effect,
+                effect_note=note,
+                sources=(("B", "Demo partner report"),),
+            ),
+            by=reviewer,
+        )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from accounts.roles import ANALYSTS
 from assessments import limits, scales
 from assessments.models import (
+    ActionSource,
     Assessment,
     Comment,
     EvidenceSource,
@@ -139,7 +140,7 @@ def parse_sources(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     return sources, errors
 
 
-def format_sources(sources: Iterable[EvidenceSource]) -> str:
+def format_sources(sources: Iterable[EvidenceSource | ActionSource]) -> str:
     return "\n".join(f"{s.reliability} {s.citation}" for s in sources)
 
 

@@ -6,6 +6,8 @@ status allows what is decided in ``assessments.workflow``; the querysets here on
 groups of statuses that lists ask for.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -543,6 +545,7 @@ class NotificationKind(models.TextChoices):
     RETURNED = "returned", _("an assessment of mine was returned")
     COMMENTED = "commented", _("someone commented on an assessment I work on")
     OVERDUE = "overdue", _("a situation of mine is overdue for reassessment")
+    ACTION_OVERDUE = "action_overdue", _("a response action I own or follow is overdue")
     DIGEST = "digest", _("the daily digest of summaries awaiting a decision")
 
 
@@ -583,3 +586,176 @@ class EmailOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: no {self.kind} email"
+
+
+class ResponseAction(models.Model):
+    """What was done about an approved assessment: one accepted tool, or the approved rung of
+    the escalation ladder, with its owner, due date, status and, once done, its observed effect.
+
+    Actions belong to their situation and outlive the assessment that opened them: the next
+    assessment shows what was done since the last approval.
+    """
+
+    class Kind(models.TextChoices):
+        TOOL = "tool", _("policy tool")
+        ESCALATION = "escalation", _("escalation")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        UNDER_WAY = "under_way", _("under way")
+        DONE = "done", _("done")
+        DROPPED = "dropped", _("dropped")
+
+    class Effect(models.TextChoices):
+        NONE = "none", _("none observed")
+        SOME = "some", _("some")
+        CLEAR = "clear", _("clear")
+
+    situation = models.ForeignKey(
+        Situation, on_delete=models.PROTECT, related_name="actions", verbose_name=_("situation")
+    )
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.PROTECT,
+        related_name="actions",
+        verbose_name=_("opened by the assessment"),
+    )
+    decision = models.ForeignKey(
+        EscalationDecision,
+        on_delete=models.PROTECT,
+        related_name="actions",
+        verbose_name=_("opened by the decision"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    entry = models.ForeignKey(
+        PillarTool,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tool"),
+    )
+    escalation = models.CharField(
+        _("escalation"), max_length=40, choices=scales.ESCALATION_CHOICES, blank=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="response_actions",
+        verbose_name=_("owner"),
+    )
+    office = models.CharField(
+        _("owning office"),
+        max_length=limits.MAX_NAME,
+        blank=True,
+        help_text=_("A named office, when no single person owns the action."),
+    )
+    due_on = models.DateField(_("due"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
+    )
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    dropped_reason = models.TextField(
+        _("why it was dropped"), blank=True, max_length=limits.MAX_REASON
+    )
+    effect = models.CharField(
+        _("observed effect"), max_length=10, choices=Effect.choices, blank=True
+    )
+    effect_note = models.TextField(_("note on the effect"), blank=True, max_length=limits.MAX_NOTE)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last updated by"),
+    )
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("response action")
+        verbose_name_plural = _("response actions")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="tool") & Q(entry__isnull=False) & Q(escalation=""))
+                | (Q(kind="escalation") & Q(entry__isnull=True) & ~Q(escalation="")),
+                name="action_tool_or_escalation",
+            ),
+            models.UniqueConstraint(
+                fields=["assessment", "entry"],
+                condition=Q(kind="tool"),
+                name="action_one_per_tool",
+            ),
+            models.UniqueConstraint(
+                fields=["assessment", "escalation"],
+                condition=Q(kind="escalation"),
+                name="action_one_per_rung",
+            ),
+            models.CheckConstraint(
+                condition=Q(owner__isnull=True) | Q(office=""), name="action_one_owner"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["planned", "under_way", "done", "dropped"]),
+                name="action_status_valid",
+            ),
+            # Done needs its date and its observed effect; dropped needs its reason.
+            models.CheckConstraint(
+                condition=~Q(status="done")
+                | (Q(done_on__isnull=False) & Q(effect__in=["none", "some", "clear"])),
+                name="action_done_has_effect",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="dropped") | ~Q(dropped_reason=""),
+                name="action_dropped_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="done") | (Q(effect="") & Q(done_on__isnull=True)),
+                name="action_effect_only_when_done",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"], name="action_open_due")]
+
+    def __str__(self) -> str:
+        return f"{self.situation}: {self.entry or self.escalation} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.PLANNED, self.Status.UNDER_WAY)
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == self.Status.DONE
+
+    @property
+    def is_dropped(self) -> bool:
+        return self.status == self.Status.DROPPED
+
+    def is_overdue(self, today: date) -> bool:
+        return self.is_open and self.due_on < today
+
+
+class ActionSource(models.Model):
+    """A source for an action's observed effect, graded A-F like the evidence of a rating."""
+
+    action = models.ForeignKey(ResponseAction, on_delete=models.CASCADE, related_name="sources")
+    citation = models.CharField(_("source"), max_length=limits.MAX_CITATION)
+    reliability = models.CharField(
+        _("reliability"), max_length=1, choices=EvidenceSource.Reliability.choices
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reliability__in=list("ABCDEF")), name="action_source_a_to_f"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reliability} {self.citation}"

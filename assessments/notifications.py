@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 
 from accounts.languages import speaking_to
 from accounts.roles import REVIEWERS, is_reviewer
-from assessments import jobs, permissions, selectors
+from assessments import jobs, permissions, response, selectors
 from assessments.models import (
     Comment,
     EmailOptOut,
@@ -35,6 +35,7 @@ from assessments.models import (
     InboxItem,
     Notification,
     NotificationKind,
+    ResponseAction,
     Situation,
 )
 
@@ -61,6 +62,7 @@ SEND_OVERDUE_REMINDER_TASK = "assessments.send_overdue_reminder"
 SEND_REVIEW_DIGEST_EMAIL_TASK = "assessments.send_review_digest_email"
 SEND_DECISION_EMAIL_TASK = "assessments.send_decision_email"
 SEND_COMMENT_EMAIL_TASK = "assessments.send_comment_email"
+SEND_ACTION_REMINDER_TASK = "assessments.send_action_reminder"
 
 
 def send_once(key: str, recipient: User, subject: str, body: str) -> bool:
@@ -94,6 +96,11 @@ def title(kind: str, params: dict[str, str]) -> str:
         return _("%(author)s commented on %(situation)s (as of %(as_of)s)") % params
     if kind == NotificationKind.OVERDUE:
         return _("Reassessment overdue: %(situation)s") % params
+    if kind == NotificationKind.ACTION_OVERDUE:
+        count = int(params.get("count", "0"))
+        return ngettext(
+            "%(count)d response action overdue", "%(count)d response actions overdue", count
+        ) % {"count": count}
     return _("Escalation summaries await your decision")
 
 
@@ -301,6 +308,56 @@ def send_overdue_reminder(situation_id: int, recipient_id: int, day: str) -> boo
         recipient,
         NotificationKind.OVERDUE,
         {"situation": situation.name},
+        path=path,
+        body=body,
+    )
+
+
+# Overdue response actions -------------------------------------------------------------------
+
+
+def send_action_reminders(today: date | None = None) -> int:
+    """Once a day: queue one reminder to each owner of overdue response actions (a person who
+    owns one, else the analysts of its situation)."""
+    today = today or timezone.localdate()
+    recipients: set[int] = set()
+    for action in response.overdue_actions(Situation.objects.all(), today):
+        recipients.update(response.owners_to_remind(action))
+    for recipient_id in sorted(recipients):
+        jobs.enqueue(SEND_ACTION_REMINDER_TASK, recipient_id=recipient_id, day=today.isoformat())
+    return len(recipients)
+
+
+def actions_to_remind(recipient: User, today: date) -> list[ResponseAction]:
+    """The overdue actions ``recipient`` is reminded of, among the situations they may see."""
+    return [
+        action
+        for action in response.overdue_actions(permissions.visible_situations(recipient), today)
+        if recipient.pk in response.owners_to_remind(action)
+    ]
+
+
+@in_recipients_language
+def send_action_reminder(recipient_id: int, day: str) -> bool:
+    recipient = _active_user(recipient_id)
+    if recipient is None:
+        return False
+    actions = actions_to_remind(recipient, date.fromisoformat(day))
+    if not actions:
+        return False
+    path = reverse("home") + "#overdue-actions"
+    body = render_to_string(
+        "assessments/email/action_overdue.txt",
+        {
+            "rows": [(a, response.action_title(a), response.owner_name(a)) for a in actions],
+            "site_url": settings.SITE_URL,
+        },
+    )
+    return deliver(
+        f"action-overdue:{recipient.pk}:{day}",
+        recipient,
+        NotificationKind.ACTION_OVERDUE,
+        {"count": str(len(actions))},
         path=path,
         body=body,
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from assessments import scales, scoring, selectors
+from assessments import response, scales, scoring, selectors
 from assessments.models import Assessment, IndicatorRating
 from framework.models import Pillar, RiskFactor
 
@@ -92,6 +92,8 @@ def build_summary_content(assessment: Assessment) -> dict[str, Any]:
             else None
         ),
         "changes": changes.to_dict(),
+        # What was done since the last approval: actions completed, and those overdue.
+        "response": response.summary_section(assessment),
         "drivers": _drivers(result, ratings),
         "recommendations": {
             str(pillar): [rec.to_dict() for rec in result.recommendations.get(pillar, ())]

@@ -120,6 +120,16 @@ def send_overdue_reminder_task(situation_id: int, recipient_id: int, day: str) -
     return notifications.send_overdue_reminder(situation_id, recipient_id, day)
 
 
+@shared_task(name="assessments.send_action_reminders", **EMAIL_TASK_OPTIONS)
+def send_action_reminders_task() -> int:
+    return notifications.send_action_reminders()
+
+
+@shared_task(name=notifications.SEND_ACTION_REMINDER_TASK, **EMAIL_TASK_OPTIONS)
+def send_action_reminder_task(recipient_id: int, day: str) -> bool:
+    return notifications.send_action_reminder(recipient_id, day)
+
+
 @shared_task(name="assessments.send_review_digest", **EMAIL_TASK_OPTIONS)
 def send_review_digest_task() -> int:
     return notifications.send_review_digest()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments import views
+from assessments import action_views, views
 
 app_name = "assessments"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("assessments/<int:pk>/comments/", views.assessment_comment, name="comment"),
     path("assessments/<int:pk>/recommendations/", views.assessment_respond, name="respond"),
     path("assessments/<int:pk>/export.json", views.assessment_export, name="export"),
+    path("actions/<int:pk>/", action_views.action_edit, name="action_edit"),
     path("reviews/", views.review_queue, name="queue"),
     path("watch/heatmap/", views.heatmap, name="heatmap"),
     path("watch/heatmap.csv", views.heatmap_csv, name="heatmap_csv"),

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,6 +28,7 @@ from assessments import (
     comparison,
     notifications,
     permissions,
+    response,
     scales,
     scoring,
     selectors,
@@ -141,6 +142,7 @@ def watch(request: AuthenticatedHttpRequest) -> HttpResponse:
             "movers": selectors.movers(situations),
             "awaiting": selectors.awaiting_for(request.user, now=now),
             "overdue": selectors.overdue_rows(situations, timezone.localdate(now)),
+            "overdue_actions": response.overdue_actions(situations, timezone.localdate(now)),
             "decisions": selectors.recent_decisions(situations),
             "forecasts": forecast_selectors.watch_panel(situations, today=timezone.localdate(now)),
             "crime_names": selectors.crime_names(),
@@ -229,6 +231,8 @@ def situation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def situation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     situation = permissions.get_situation_for_user(request.user, pk)
+    # Its analysts once, for the page and for each is-assigned check.
+    prefetch_related_objects([situation], "analysts")
     assessments = list(situation.assessments.select_related("author", "reviewer"))
     can_assess = permissions.can_assess(request.user, situation)
     start_form = StartAssessmentForm(
@@ -250,6 +254,9 @@ def situation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             "start_form": start_form if can_assess else None,
             "has_previous": bool(assessments),
             "forecasts": forecast_selectors.situation_panel(situation, assessments),
+            "actions": response.situation_actions(situation),
+            "can_track": response.can_track(request.user, situation),
+            "today": timezone.localdate(),
             **_history_context(situation, assessments),
         },
     )
@@ -595,6 +602,7 @@ def _detail_page(
             "can_edit": workflow.allowed(assessment, workflow.Action.EDIT, user),
             "can_submit": workflow.allowed(assessment, workflow.Action.SUBMIT, user),
             "can_respond": can_respond,
+            **_response_context(user, assessment),
             "comment_form": (comment_form or CommentForm())
             if permissions.can_comment(user, assessment)
             else None,
@@ -611,6 +619,21 @@ def _detail_page(
         },
         status=status,
     )
+
+
+def _response_context(user: User, assessment: Assessment) -> dict[str, object]:
+    """The response on an assessment's page: the actions its approval opened, or, for the
+    assessment in progress, what was done since the situation's last approval."""
+    actions = response.situation_actions(assessment.situation)
+    opened = response.opened_by(assessment, actions)
+    return {
+        "opened_actions": opened,
+        "since_last_approval": (
+            None if opened else response.since_last_approval(assessment, actions=actions)
+        ),
+        "can_track": response.can_track(user, assessment.situation),
+        "today": timezone.localdate(),
+    }
 
 
 CONFIRM_UNDECIDED = "undecided"

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.roles import is_reviewer
-from assessments import jobs, limits, permissions, scales, scoring, selectors
+from assessments import jobs, limits, permissions, response, scales, scoring, selectors
 from assessments.models import (
     Assessment,
     EscalationDecision,
@@ -802,6 +802,8 @@ def decide_escalation(
         params={"level": decision.level} if approve else {},
         reason=reason,
     )
+    # An approval opens the response: an action per accepted tool and for the approved rung.
+    response.open_actions(assessment, decision)
     jobs.enqueue(NOTIFY_DECISION_TASK, decision_id=decision.pk)
     webhook_events.decision_made(decision, assessment=assessment)
     return decision

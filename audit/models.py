@@ -40,6 +40,8 @@ ACTIONS = {
     "webhook_secret_rotated": _("webhook secret replaced"),
     "forecasts_imported": _("external forecasts imported"),
     "forecasts_deleted": _("external forecasts deleted"),
+    "actions_opened": _("response actions opened"),
+    "action_updated": _("response action updated"),
 }
 
 

@@ -270,6 +270,10 @@ AS_OF_MAX_DAYS_AHEAD = env_int("AS_OF_MAX_DAYS_AHEAD", 7)
 # imminent risk or current crisis while the forecast ranks it below FORECAST_LOW_RANK.
 FORECAST_TOP_RANK = env_int("FORECAST_TOP_RANK", 30)
 FORECAST_LOW_RANK = env_int("FORECAST_LOW_RANK", 100)
+# Response actions opened by an approval are due this many days after it: the approved rung
+# of the escalation ladder (alerting the Special Adviser, ...) sooner than the tools.
+RESPONSE_TOOL_DUE_DAYS = env_int("RESPONSE_TOOL_DUE_DAYS", 30)
+RESPONSE_ESCALATION_DUE_DAYS = env_int("RESPONSE_ESCALATION_DUE_DAYS", 7)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "r2p-early-warning@localhost")
 
@@ -397,6 +401,10 @@ CELERY_BEAT_SCHEDULE = {
     "overdue-reminders": {
         "task": "assessments.send_overdue_reminders",
         "schedule": crontab(hour=6, minute=0),
+    },
+    "action-reminders": {
+        "task": "assessments.send_action_reminders",
+        "schedule": crontab(hour=6, minute=15),
     },
     "review-digest": {
         "task": "assessments.send_review_digest",

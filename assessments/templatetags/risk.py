@@ -7,7 +7,7 @@ from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
 from assessments import scales, wording
-from assessments.models import Confidentiality, Transition
+from assessments.models import Confidentiality, ResponseAction, Transition
 from framework import i18n
 
 register = template.Library()
@@ -98,6 +98,21 @@ def posture_clause(posture: str) -> str:
 @register.filter
 def confidentiality_label(code: str) -> str:
     return str(dict(Confidentiality.choices).get(code, code))
+
+
+@register.filter
+def escalation_label(escalation: str) -> str:
+    return scales.escalation_label(escalation) if escalation in scales.ESCALATIONS else escalation
+
+
+@register.filter
+def action_status_label(status: str) -> str:
+    return str(dict(ResponseAction.Status.choices).get(status, status))
+
+
+@register.filter
+def effect_label(effect: str) -> str:
+    return str(dict(ResponseAction.Effect.choices).get(effect, effect))
 
 
 @register.simple_tag

@@ -17,14 +17,21 @@ builders make is what an analyst could have made. A ``RatingInput`` is taken as 
 """
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from itertools import count
 
 from django.contrib.auth.models import AbstractBaseUser
 
 from assessments import services, workflow
 from assessments.forms import format_sources
-from assessments.models import Assessment, EscalationDecision, EscalationSummary, Situation
+from assessments.models import (
+    ActionSource,
+    Assessment,
+    EscalationDecision,
+    EscalationSummary,
+    ResponseAction,
+    Situation,
+)
 from assessments.workflow import RatingInput
 from framework.models import Indicator
 
@@ -271,3 +278,67 @@ def edit_form_data(assessment: Assessment, **overrides: object) -> dict[str, str
 def field_name(code: str, part: str) -> str:
     """The edit form's field for one part (severity, trend, note...) of indicator ``code``."""
     return f"i{Indicator.objects.get(code=code).pk}_{part}"
+
+
+def many_actions(
+    count: int,
+    *,
+    situation: Situation,
+    analyst: AbstractBaseUser,
+    reviewer: AbstractBaseUser,
+    due_on: date,
+) -> None:
+    """``count`` approved assessments of ``situation`` made in bulk, each with its summary,
+    its decision and the action it opened for its rung (with a graded source): the response
+    pages then list ``count`` actions, all due on ``due_on``."""
+    assessments = Assessment.objects.bulk_create(
+        Assessment(
+            situation=situation,
+            author=analyst,
+            as_of=date(2024, 1, 1) + timedelta(days=n),
+            posture="unwilling",
+            status="approved",
+            reviewer=reviewer,
+            revision=1,
+        )
+        for n in range(count)
+    )
+    summaries = EscalationSummary.objects.bulk_create(
+        EscalationSummary(
+            assessment=a,
+            revision=1,
+            status="ready",
+            content={"schema": 2},
+            content_hash=f"{a.pk:064x}",
+            proposed_escalation="alert_special_adviser",
+        )
+        for a in assessments
+    )
+    decisions = EscalationDecision.objects.bulk_create(
+        EscalationDecision(
+            summary=s,
+            reviewer=reviewer,
+            author=analyst,
+            approved=True,
+            proposed_level="alert_special_adviser",
+            level="alert_special_adviser",
+            content_hash=s.content_hash,
+        )
+        for s in summaries
+    )
+    actions = ResponseAction.objects.bulk_create(
+        ResponseAction(
+            situation=situation,
+            assessment=a,
+            decision=d,
+            kind="escalation",
+            escalation="alert_special_adviser",
+            owner=reviewer,
+            due_on=due_on,
+        )
+        for a, d in zip(assessments, decisions, strict=True)
+    )
+    ActionSource.objects.bulk_create(
+        ActionSource(action=action, reliability="B", citation=f"Report {action.pk}")
+        for action in actions
+    )

@@ -86,7 +86,8 @@ def test_an_analyst_who_turned_off_returned_emails_is_told_in_the_app_only(
     client, django_capture_on_commit_callbacks, in_review, analyst, reviewer, jobs
 ):
     client.force_login(analyst)
-    kinds = ["summary_ready", "approved", "commented", "overdue", "digest"]  # not "returned"
+    # Every kind but "returned".
+    kinds = ["summary_ready", "approved", "commented", "overdue", "action_overdue", "digest"]
     saved = client.post(reverse("assessments:email_settings"), {"wanted": kinds}, follow=True)
     assert "Your email settings are saved." in saved.content.decode()
     assert list(EmailOptOut.objects.filter(user=analyst).values_list("kind", flat=True)) == [
@@ -105,11 +106,12 @@ def test_turning_an_email_back_on_removes_the_opt_out(client, analyst):
     client.force_login(analyst)
     url = reverse("assessments:email_settings")
     client.post(url, {"wanted": []})
-    assert EmailOptOut.objects.filter(user=analyst).count() == 6
+    assert EmailOptOut.objects.filter(user=analyst).count() == 7
 
     client.post(url, {"wanted": ["returned", "approved"]})
 
     assert sorted(EmailOptOut.objects.filter(user=analyst).values_list("kind", flat=True)) == [
+        "action_overdue",
         "commented",
         "digest",
         "overdue",

@@ -26,6 +26,7 @@ from assessments.models import (
     EscalationSummary,
     InboxItem,
     RecommendationResponse,
+    ResponseAction,
     Situation,
 )
 from r2p_project import errors
@@ -160,6 +161,12 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
         "POST": per_role(LOGIN, DONE, 404, DONE, 403, 404),
     },
     "assessments:export": read_only(per_role(LOGIN, 200, 404, 200, 200, 404)),
+    # A response action of the situation: updated by its analysts or a reviewer; a framework
+    # admin sees it on the situation's page but may not change it.
+    "assessments:action_edit": {
+        "GET": per_role(LOGIN, 200, 404, 200, 403, 404),
+        "POST": per_role(LOGIN, DONE, 404, DONE, 403, 404),
+    },
     # The polled status of the summary of an assessment awaiting its draft.
     "assessments:summary_status": read_only(per_role(LOGIN, 200, 404, 200, 200, 404)),
     # A failed summary tried again: its situation's analysts or a reviewer.
@@ -229,6 +236,7 @@ SITUATION_URLS = [
     "assessments:summary_retry",
     "assessments:summary_pdf",
     "assessments:summary_json",
+    "assessments:action_edit",
 ]
 MAPPING_CODE = "RF1-P1-impartial-oversight-of-political-transitions"
 
@@ -273,6 +281,7 @@ class World:
     recommended_entry: str
     notice: InboxItem  # the assigned analyst's unread notification about the draft
     api_token: ApiToken  # the assigned analyst's
+    action: ResponseAction  # opened by an earlier approved assessment
 
     def refreshed(self, assessment: Assessment) -> Assessment:
         return Assessment.objects.get(pk=assessment.pk)
@@ -301,6 +310,24 @@ def world(analyst, other_analyst, reviewer, admin, outsider) -> World:
     )
     failed = build_assessment(situation, by=analyst, ratings={"1.1": "low"}, status="submitted")
     assert workflow.mark_summary_failed(summary_of(failed).pk, "the drafter crashed")
+    approved = build_assessment(
+        situation,
+        by=analyst,
+        ratings={"8.1": "high"},
+        as_of=date(2026, 3, 1),
+        status="approved",
+        reviewer=reviewer,
+    )
+    action = ResponseAction.objects.filter(assessment=approved).first() or (
+        ResponseAction.objects.create(
+            situation=situation,
+            assessment=approved,
+            decision=summary_of(approved).decision,
+            kind="escalation",
+            escalation="alert_special_adviser",
+            due_on=date(2026, 3, 10),
+        )
+    )
     assert draft.result["recommendations"], "the draft needs a recommendation to respond to"
     assert summary_of(submitted).status == "pending"
     assert summary_of(in_review).status == "ready"
@@ -320,6 +347,7 @@ def world(analyst, other_analyst, reviewer, admin, outsider) -> World:
         draft.result["recommendations"][0]["entry"],
         notice,
         tokens.create_token(analyst, name="Analyst's token", scope="read")[0],
+        action,
     )
 
 
@@ -345,6 +373,8 @@ def _kwargs(name: str, world: World) -> dict[str, object]:
         return {"pk": getattr(world, ASSESSMENT_OF_URL[name]).pk}
     if name == "assessments:inbox_open":
         return {"pk": world.notice.pk}
+    if name == "assessments:action_edit":
+        return {"pk": world.action.pk}
     if name.startswith("assessments:") and name not in (
         "assessments:situations",
         "assessments:situations_csv",
@@ -404,6 +434,12 @@ def _post_data(name: str, world: World) -> dict[str, object]:
             f"reason-{world.recommended_entry}": "Already under discussion with the mission.",
         },
         "assessments:comment": {"body": "A comment from the table test."},
+        "assessments:action_edit": {
+            "owner": "",
+            "office": "Desk of the table test",
+            "due_on": "2026-07-01",
+            "status": "under_way",
+        },
         "set_language": {"language": "fr", "next": "/"},
         "api_tokens": {
             "name": "Table test",
@@ -448,6 +484,9 @@ EFFECTS: dict[str, Callable[[World, Client, str], bool]] = {
     ).exists(),
     "assessments:respond": lambda w, c, r: RecommendationResponse.objects.filter(
         assessment=w.draft
+    ).exists(),
+    "assessments:action_edit": lambda w, c, r: ResponseAction.objects.filter(
+        pk=w.action.pk, status="under_way", office="Desk of the table test"
     ).exists(),
     "api_token_revoke": lambda w, c, r: (
         ApiToken.objects.get(pk=w.api_token.pk).revoked_at is not None

@@ -30,6 +30,7 @@ from tests.assessments.builders import (
     build_assessment,
     build_situation,
     draft_summary_now,
+    many_actions,
     rating_input,
 )
 
@@ -44,18 +45,18 @@ SITUATION_LIST_QUERIES = 8  # + the unread notifications' count
 REVIEW_QUEUE_QUERIES = 7
 # + the unread count, situation, assessments, is-assigned check, analysts, factor
 # titles and crime names (for the charts of the situation over time), the current external
-# forecasts
-SITUATION_DETAIL_QUERIES = 11
+# forecasts, the response actions and their sources
+SITUATION_DETAIL_QUERIES = 13
 # + visibility, assessment, ratings, sources, transitions, responses, their authors, the
 # comments (with their authors), participations, the situation's analysts, the summaries
 # (with their decisions and reviewers, in one query), factor titles, recommended tools; and
 # the is-assigned checks of an analyst of a draft (can_retry_summary, can_edit, can_submit
-# and can_respond)
-ASSESSMENT_DETAIL_QUERIES = 19
+# and can_respond); the situation's response actions, their sources and its last approval
+ASSESSMENT_DETAIL_QUERIES = 22
 # The same page in review, with a ready summary and its earlier versions: the is-assigned
 # check runs twice for an analyst (can_retry_summary and can_submit; an assessment in review
 # is not editable); a reviewer is also offered the decision form.
-ASSESSMENT_IN_REVIEW_QUERIES = 19  # + the unread notifications' count
+ASSESSMENT_IN_REVIEW_QUERIES = 22  # + the unread notifications' count
 # + visibility, the assessment with the same eight prefetches as the detail page (of which
 # the edit page uses ratings, sources and participations only), is-assigned, factors,
 # indicators
@@ -228,6 +229,9 @@ def test_situation_detail_runs_a_fixed_number_of_queries(
         )
         for n in range(count - 3)
     )
+    many_actions(
+        count, situation=situation, analyst=analyst, reviewer=reviewer, due_on=date(2026, 1, 1)
+    )
     client.force_login(analyst)
     url = reverse("assessments:situation", kwargs={"pk": situation.pk})
     client.get(url)
@@ -235,7 +239,9 @@ def test_situation_detail_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(SITUATION_DETAIL_QUERIES):
         response = client.get(url)
 
-    assert len(response.context["assessments"]) == count
+    assert len(response.context["assessments"]) == 2 * count
+    assert len(response.context["actions"]) == count
+    assert response.content.decode().count('href="/actions/') == count
 
 
 @pytest.mark.django_db
@@ -256,6 +262,10 @@ def test_assessment_detail_runs_a_fixed_number_of_queries(
         )
         for n in range(count)
     )
+    # Earlier approvals of the situation, each with its open action: the page lists them.
+    many_actions(
+        count, situation=situation, analyst=analyst, reviewer=reviewer, due_on=date(2026, 1, 1)
+    )
     client.force_login(request.getfixturevalue(cast))
     url = reverse("assessments:detail", kwargs={"pk": assessment.pk})
     client.get(url)
@@ -264,6 +274,7 @@ def test_assessment_detail_runs_a_fixed_number_of_queries(
         response = client.get(url)
 
     assert len(response.context["ratings"]) == count
+    assert len(response.context["since_last_approval"].open) == count
     assert response.status_code == 200
     assert response.content.decode().count("<time datetime=") == count + 1
 
@@ -330,6 +341,9 @@ def test_assessment_detail_in_review_with_many_summaries_runs_a_fixed_number_of_
     assessment = many_ratings(count, situation=situation, analyst=analyst)
     assessment = earlier_versions(count, assessment=assessment, reviewer=reviewer)
     assert (assessment.status, assessment.revision) == ("in_review", count + 1)
+    many_actions(
+        count, situation=situation, analyst=analyst, reviewer=reviewer, due_on=date(2026, 1, 1)
+    )
     client.force_login(request.getfixturevalue(cast))
     url = reverse("assessments:detail", kwargs={"pk": assessment.pk})
     client.get(url)

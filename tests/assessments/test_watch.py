@@ -23,6 +23,7 @@ from tests.assessments.builders import (
     SERIOUS_CONCERN,
     build_assessment,
     build_situation,
+    many_actions,
 )
 from tests.assessments.test_queries import many_situations
 
@@ -40,8 +41,8 @@ JAN, MAR, MAY = date(2026, 1, 1), date(2026, 3, 1), date(2026, 5, 1)
 # user (an analyst's drafts and returned assessments, or the summaries awaiting a reviewer's
 # decision: one query per role held); the overdue situations; the recent decisions; the current
 # external forecasts (tests/forecasts/test_pages.py: one more, the levels of the situations
-# their ranks may flag, once a forecast is imported).
-WATCH_QUERIES = 12  # + the unread notifications' count
+# their ranks may flag, once a forecast is imported); the overdue response actions.
+WATCH_QUERIES = 13  # + the unread notifications' count
 
 
 @pytest.fixture(autouse=True)
@@ -499,6 +500,9 @@ def test_the_watch_runs_a_fixed_number_of_queries(
     build_assessment(made[1], by=analyst, status="in_review", reviewer=reviewer)
     build_assessment(made[2], by=analyst, status="returned", reviewer=reviewer)
     long_history(analyst=analyst, reviewer=reviewer)
+    many_actions(
+        count, situation=made[1], analyst=analyst, reviewer=reviewer, due_on=date(2026, 1, 1)
+    )
     client.force_login(request.getfixturevalue(cast))
     url = reverse("home")
     client.get(url)
@@ -510,6 +514,7 @@ def test_the_watch_runs_a_fixed_number_of_queries(
     assert sum(c.count for c in response.context["counts"]) == count
     assert len(response.context["movers"]) >= count // 2
     assert len(response.context["decisions"]) == 10
+    assert len(response.context["overdue_actions"]) == count
 
 
 # The demo ----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from accounts import tokens
 from accounts.roles import ANALYSTS, FRAMEWORK_ADMINS, REVIEWERS
 from assessments import workflow
-from assessments.models import InboxItem
+from assessments.models import InboxItem, ResponseAction
 from tests.assessments.builders import (
     CRISIS,
     build_assessment,
@@ -228,6 +228,13 @@ def test_the_forms_in_their_error_states_pass_axe_and_fit_the_width(page, office
     page.get_by_label("As of").fill("")
     page.get_by_role("button", name="Start assessment").click()
     check("new assessment refused", "This field is required.")
+
+    action = ResponseAction.objects.filter(situation=situation).first()
+    assert action is not None, "the approved crisis opened its rung of the escalation ladder"
+    page.goto(f"/actions/{action.pk}/")
+    page.get_by_label(re.compile("Status")).select_option("done")
+    page.get_by_role("button", name="Save the action").click()
+    check("response action refused", "The action was not saved.")
 
     page.goto(f"/assessments/{draft.pk}/")
     page.locator("#decisions-form li.list-group-item").first.get_by_label(
