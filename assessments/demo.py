@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from assessments import response, services, workflow
+from assessments import dissent, response, scales, services, workflow
 from assessments.models import (
     Assessment,
     EscalationDecision,
@@ -312,6 +312,8 @@ def seed_demo_situations(*, analysts: list[User], reviewer: User) -> list[tuple[
             analyst = analysts[min(item.analyst, len(analysts) - 1)]
             _seed_assessment(situation, item, analyst, reviewer, indicators, today)
         _seed_response(situation, reviewer, today)
+        if spec.code == DEMO_DISSENT_SITUATION and len(analysts) > 1:
+            _seed_dissent(situation, analysts[1])
         done.append((situation, True))
     seed_demo_forecasts(today)
     return done
@@ -432,6 +434,24 @@ def _move_back(assessment: Assessment, *, to: date) -> None:
         created_at=F("created_at") - shift,
         updated_at=F("updated_at") - shift,
         due_on=F("due_on") - timedelta(days=shift.days),
+    )
+
+
+DEMO_DISSENT_SITUATION = "demo-river-province"
+
+
+def _seed_dissent(situation: Situation, analyst: User) -> None:
+    """The second analyst dissents from the decision on the situation's latest approval."""
+    latest = situation.assessments.approved().order_by("-as_of", "-pk").first()
+    if latest is None:
+        return
+    dissent.record_dissent(
+        latest,
+        by=analyst,
+        levels={"genocide": scales.Level.IMMINENT_RISK.value},
+        reason="Fictional demo: the hate speech now names the group and calls for its removal; "
+        "genocide should be rated imminent risk.",
+        on_decision=True,
     )
 
 

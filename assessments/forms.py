@@ -1,7 +1,7 @@
 """Forms for situations and assessments. They validate and say exactly what is wrong;
 the services do the writing."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.roles import ANALYSTS
 from assessments import limits, scales
@@ -452,10 +452,21 @@ class DecisionForm(forms.Form):
     )
     content_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args: Any, proposed: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, proposed: str, dissents: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.proposed = proposed
         self.fields["level"].initial = proposed
+        self.dissents = dissents
+        if dissents:
+            self.fields["dissents_read"] = forms.BooleanField(
+                label=ngettext(
+                    "I have read the dissent shown above.",
+                    "I have read the %(count)d dissents shown above.",
+                    dissents,
+                )
+                % {"count": dissents},
+                required=False,
+            )
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}
@@ -468,6 +479,14 @@ class DecisionForm(forms.Form):
             and not reason
         ):
             self.add_error("reason", _("Give a reason for changing the proposed escalation."))
+        if (
+            self.dissents
+            and cleaned.get("decision") == "approve"
+            and not cleaned.get("dissents_read")
+        ):
+            self.add_error(
+                "dissents_read", _("Read the dissents before approving over them, and say so.")
+            )
         return cleaned
 
 
@@ -523,3 +542,61 @@ class EmailSettingsForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("In-app notifications come whatever you choose here."),
     )
+
+
+class DissentForm(forms.Form):
+    """A dissent: the level the user would give per crime (any they have a view on), and why."""
+
+    target = forms.ChoiceField(
+        label=gettext_lazy("You dissent from"),
+        choices=[
+            ("assessment", gettext_lazy("the assessment")),
+            ("decision", gettext_lazy("the reviewer's decision")),
+        ],
+        initial="assessment",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Why"),
+        max_length=limits.MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Shown beside the decision, in the summary and its exports. "
+            "A dissent changes nothing in the workflow."
+        ),
+    )
+
+    def __init__(self, *args: Any, crimes: Mapping[str, str], decided: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not decided:
+            del self.fields["target"]
+        self.crime_fields: list[str] = []
+        for code, name in crimes.items():
+            key = f"level-{code}"
+            self.fields[key] = forms.ChoiceField(
+                label=_("Level you would give: %(crime)s") % {"crime": name},
+                choices=[("", _("no view")), *scales.LEVEL_CHOICES],
+                required=False,
+            )
+            self.crime_fields.append(key)
+        self.order_fields([*self.crime_fields, "target", "reason"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not any(cleaned.get(key) for key in self.crime_fields):
+            self.add_error(None, _("Give the level you would give for at least one crime."))
+        reason = str(cleaned.get("reason") or "").strip()
+        if "reason" in cleaned and not reason:
+            self.add_error("reason", _("Say why you dissent."))
+        return cleaned
+
+    @property
+    def levels(self) -> dict[str, str]:
+        return {
+            key.removeprefix("level-"): str(self.cleaned_data.get(key) or "")
+            for key in self.crime_fields
+        }
+
+    @property
+    def on_decision(self) -> bool:
+        return self.cleaned_data.get("target") == "decision"

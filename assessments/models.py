@@ -759,3 +759,42 @@ class ActionSource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reliability} {self.citation}"
+
+
+class Dissent(models.Model):
+    """A recorded disagreement with an assessment, or with the decision on it: the level the
+    dissenter would give per crime, and why. Shown beside the decision, in the summary and its
+    exports; it never changes the workflow."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.PROTECT, related_name="dissents", verbose_name=_("assessment")
+    )
+    decision = models.ForeignKey(
+        EscalationDecision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dissents",
+        verbose_name=_("decision dissented from"),
+        help_text=_("Empty for a dissent from the assessment itself."),
+    )
+    revision = models.PositiveIntegerField(_("submission"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    levels = models.JSONField(
+        _("levels the dissenter would give"), default=dict, help_text=_("By crime code.")
+    )
+    reason = models.TextField(_("why"), max_length=limits.MAX_REASON)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("dissent")
+        verbose_name_plural = _("dissents")
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="dissent_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} dissents on {self.assessment}"

@@ -5,7 +5,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from weasyprint import HTML
 
-from assessments import scales, selectors, wording
+from assessments import dissent, scales, selectors, wording
 from assessments.models import Confidentiality, EscalationSummary
 from framework.selectors import reference_texts
 
@@ -38,6 +38,7 @@ def render_summary_pdf(summary: EscalationSummary) -> bytes:
             # Its reference texts in the reader's language, marked as on the page.
             "summary_content": wording.summary_texts(content, reference_texts()),
             "decision": getattr(summary, "decision", None),
+            "dissents": dissent.dissents_of(summary.assessment, summary.revision),
             "crime_names": selectors.crime_names(),
             "header": css_string(
                 _("%(situation)s, as of %(as_of)s: %(level)s")

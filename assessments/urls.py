@@ -22,6 +22,7 @@ urlpatterns = [
     path("assessments/<int:pk>/summary.json", views.summary_json, name="summary_json"),
     path("assessments/<int:pk>/decide/", views.assessment_decide, name="decide"),
     path("assessments/<int:pk>/comments/", views.assessment_comment, name="comment"),
+    path("assessments/<int:pk>/dissents/", views.assessment_dissent, name="dissent"),
     path("assessments/<int:pk>/recommendations/", views.assessment_respond, name="respond"),
     path("assessments/<int:pk>/export.json", views.assessment_export, name="export"),
     path("actions/<int:pk>/", action_views.action_edit, name="action_edit"),

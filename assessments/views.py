@@ -1,7 +1,7 @@
 """Situation and assessment pages. Each view: permission helper, form, one service, redirect."""
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from accounts.requests import AuthenticatedHttpRequest
 from accounts.roles import User, is_analyst, is_reviewer
 from assessments import (
     comparison,
+    dissent,
     notifications,
     permissions,
     response,
@@ -52,6 +53,7 @@ from assessments.forms import (
     CommentForm,
     CompareForm,
     DecisionForm,
+    DissentForm,
     EmailSettingsForm,
     RecommendationDecisionsForm,
     Recommended,
@@ -60,6 +62,7 @@ from assessments.forms import (
 )
 from assessments.models import (
     Assessment,
+    Dissent,
     EscalationSummary,
     InboxItem,
     IndicatorRating,
@@ -526,6 +529,7 @@ def _detail_page(
     decision_form: DecisionForm | None = None,
     decisions_form: RecommendationDecisionsForm | None = None,
     comment_form: CommentForm | None = None,
+    dissent_form: DissentForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The assessment's page; with a bound form that was refused, the form as it was sent,
@@ -566,7 +570,10 @@ def _detail_page(
         )
     summaries = list(assessment.summaries.all())
     summary = next((s for s in summaries if s.revision == assessment.summary_revision), None)
-    escalation = _escalation_context(user, assessment, summary, texts=texts)
+    dissents = dissent.dissents_of(assessment)
+    crime_names = selectors.crime_names()
+    escalation = _escalation_context(user, assessment, summary, texts=texts, dissents=dissents)
+    may_comment = permissions.can_comment(user, assessment)
     if decision_form is not None:
         if escalation["decision_form"] is not None:
             escalation["decision_form"] = decision_form  # as sent, with its errors
@@ -582,7 +589,7 @@ def _detail_page(
                 1 for rec in result.get("recommendations", []) if rec["entry"] not in responses
             ),
             "earlier_summaries": [s for s in summaries if s is not summary],
-            "crime_names": selectors.crime_names(),
+            "crime_names": crime_names,
             "assessment": assessment,
             "result": result,
             "texts": texts,
@@ -603,9 +610,12 @@ def _detail_page(
             "can_submit": workflow.allowed(assessment, workflow.Action.SUBMIT, user),
             "can_respond": can_respond,
             **_response_context(user, assessment),
-            "comment_form": (comment_form or CommentForm())
-            if permissions.can_comment(user, assessment)
+            # Those who may comment may dissent (assessments/dissent.py).
+            "dissent_form": (dissent_form or _dissent_form(assessment, summary, crime_names))
+            if may_comment
             else None,
+            "assessment_dissents": dissents,
+            "comment_form": (comment_form or CommentForm()) if may_comment else None,
             "returned_reason": next(
                 (
                     t.reason
@@ -619,6 +629,56 @@ def _detail_page(
         },
         status=status,
     )
+
+
+def _dissent_form(
+    assessment: Assessment, summary: EscalationSummary | None, names: Mapping[str, str]
+) -> DissentForm:
+    """An empty dissent form: a level for each crime the assessment rates, and the choice of
+    the decision once there is one."""
+    return DissentForm(
+        crimes=_crime_choices(assessment, names), decided=hasattr(summary, "decision")
+    )
+
+
+def _crime_choices(
+    assessment: Assessment, names: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The crimes the assessment has a level for (else those of the reference data)."""
+    names = selectors.crime_names() if names is None else names
+    codes = [key for key in (assessment.result or {}).get("levels", {}) if key != "overall"]
+    codes = sorted(codes or dissent.crime_codes(), key=scales.crime_sort_key)
+    return {code: str(names.get(code, code)) for code in codes}
+
+
+@require_POST
+def assessment_dissent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A dissent on the assessment or its decision; a refused one comes back as typed."""
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    if not dissent.can_dissent(request.user, assessment):
+        raise PermissionDenied
+    form = DissentForm(
+        request.POST,
+        crimes=_crime_choices(assessment),
+        decided=dissent.decision_of(assessment) is not None,
+    )
+    if not form.is_valid():
+        return _detail_page(request, assessment, dissent_form=form, status=400)
+    try:
+        dissent.record_dissent(
+            assessment,
+            by=request.user,
+            levels=form.levels,
+            reason=form.cleaned_data["reason"],
+            on_decision=form.on_decision,
+        )
+    except dissent.DissentError as refused:
+        for field, problems in refused.errors.items():
+            for problem in problems:
+                form.add_error(None if field not in form.fields else field, problem)
+        return _detail_page(request, assessment, dissent_form=form, status=409)
+    messages.success(request, _("Your dissent is recorded; it changes nothing in the workflow."))
+    return redirect(f"{reverse('assessments:detail', args=[assessment.pk])}#dissents")
 
 
 def _response_context(user: User, assessment: Assessment) -> dict[str, object]:
@@ -671,7 +731,11 @@ def assessment_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     if summary is None or not summary.is_ready:
         messages.error(request, _("There is no ready escalation summary to decide on yet."))
         return redirect("assessments:detail", pk=assessment.pk)
-    form = DecisionForm(request.POST, proposed=summary.proposed_escalation)
+    form = DecisionForm(
+        request.POST,
+        proposed=summary.proposed_escalation,
+        dissents=len(dissent.dissents_of(assessment, summary.revision)),
+    )
     if not form.is_valid():
         return _detail_page(request, assessment, decision_form=form, status=400)
     approve = form.cleaned_data["decision"] == "approve"
@@ -794,13 +858,21 @@ def _escalation_context(
     summary: EscalationSummary | None,
     *,
     texts: ReferenceTexts | None = None,
+    dissents: list[Dissent] | None = None,
 ) -> dict[str, object]:
     """What the escalation section needs, on the page and in its polled refresh; ``texts``:
-    the reference texts in the reader's language, when the page has them already."""
+    the reference texts in the reader's language, and ``dissents`` all the assessment's,
+    when the page has them already."""
     can_review = workflow.allowed(assessment, "decide", user)
     ready = summary is not None and summary.is_ready
     decided = ready and hasattr(summary, "decision")
+    # The dissents on the submission the summary is of: beside the decision, read before it.
+    if ready and summary is not None:
+        if dissents is None:
+            dissents = dissent.dissents_of(assessment, summary.revision)
+        dissents = [d for d in dissents if d.revision == summary.revision]
     return {
+        "dissents": dissents if ready else [],
         "assessment": assessment,
         "summary": summary,
         "summary_content": wording.summary_texts(summary.content, texts or reference_texts())
@@ -812,6 +884,7 @@ def _escalation_context(
         "edited_by_user": permissions.has_edited(user, assessment),
         "decision_form": DecisionForm(
             proposed=summary.proposed_escalation,
+            dissents=len(dissents or []),
             initial={"content_hash": summary.content_hash},
         )
         if summary is not None and can_review and ready and not decided
@@ -893,6 +966,9 @@ def summary_json(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     with translation.override(_asked_language(request)):
         data = {
             **summary_to_dict(summary),
+            "dissents": [
+                dissent.to_dict(d) for d in dissent.dissents_of(assessment, summary.revision)
+            ],
             # The content keeps rules and parameters; these are its reasons in the reader's
             # words (``?lang=`` for another language).
             "words": {

@@ -42,6 +42,7 @@ ACTIONS = {
     "forecasts_deleted": _("external forecasts deleted"),
     "actions_opened": _("response actions opened"),
     "action_updated": _("response action updated"),
+    "dissent": _("dissent recorded"),
 }
 
 

@@ -111,6 +111,7 @@ FORM_PAGES = {
     "assessments:decide": "assessments:detail",
     "assessments:respond": "assessments:detail",
     "assessments:comment": "assessments:detail",
+    "assessments:dissent": "assessments:detail",
     "assessments:summary_retry": "assessments:detail",
     "logout": "home",
 }

@@ -23,6 +23,7 @@ from assessments import workflow
 from assessments.models import (
     Assessment,
     Comment,
+    Dissent,
     EscalationSummary,
     InboxItem,
     RecommendationResponse,
@@ -161,6 +162,11 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
         "POST": per_role(LOGIN, DONE, 404, DONE, 403, 404),
     },
     "assessments:export": read_only(per_role(LOGIN, 200, 404, 200, 200, 404)),
+    # A dissent, like a comment: a reviewer or the situation's analysts.
+    "assessments:dissent": {
+        "GET": POST_ONLY,
+        "POST": per_role(LOGIN, DONE, 404, DONE, 403, 404),
+    },
     # A response action of the situation: updated by its analysts or a reviewer; a framework
     # admin sees it on the situation's page but may not change it.
     "assessments:action_edit": {
@@ -237,6 +243,7 @@ SITUATION_URLS = [
     "assessments:summary_pdf",
     "assessments:summary_json",
     "assessments:action_edit",
+    "assessments:dissent",
 ]
 MAPPING_CODE = "RF1-P1-impartial-oversight-of-political-transitions"
 
@@ -434,6 +441,10 @@ def _post_data(name: str, world: World) -> dict[str, object]:
             f"reason-{world.recommended_entry}": "Already under discussion with the mission.",
         },
         "assessments:comment": {"body": "A comment from the table test."},
+        "assessments:dissent": {
+            "level-genocide": "imminent_risk",
+            "reason": "A dissent from the table test.",
+        },
         "assessments:action_edit": {
             "owner": "",
             "office": "Desk of the table test",
@@ -484,6 +495,9 @@ EFFECTS: dict[str, Callable[[World, Client, str], bool]] = {
     ).exists(),
     "assessments:respond": lambda w, c, r: RecommendationResponse.objects.filter(
         assessment=w.draft
+    ).exists(),
+    "assessments:dissent": lambda w, c, r: Dissent.objects.filter(
+        assessment=w.draft, reason="A dissent from the table test."
     ).exists(),
     "assessments:action_edit": lambda w, c, r: ResponseAction.objects.filter(
         pk=w.action.pk, status="under_way", office="Desk of the table test"

@@ -15,6 +15,7 @@ from django.urls import reverse
 from assessments import workflow
 from assessments.models import (
     Assessment,
+    Dissent,
     EscalationDecision,
     EscalationSummary,
     EvidenceSource,
@@ -51,12 +52,13 @@ SITUATION_DETAIL_QUERIES = 13
 # comments (with their authors), participations, the situation's analysts, the summaries
 # (with their decisions and reviewers, in one query), factor titles, recommended tools; and
 # the is-assigned checks of an analyst of a draft (can_retry_summary, can_edit, can_submit
-# and can_respond); the situation's response actions, their sources and its last approval
-ASSESSMENT_DETAIL_QUERIES = 22
+# and can_respond); the situation's response actions, their sources and its last approval;
+# the dissents (with their authors)
+ASSESSMENT_DETAIL_QUERIES = 23
 # The same page in review, with a ready summary and its earlier versions: the is-assigned
 # check runs twice for an analyst (can_retry_summary and can_submit; an assessment in review
 # is not editable); a reviewer is also offered the decision form.
-ASSESSMENT_IN_REVIEW_QUERIES = 22  # + the unread notifications' count
+ASSESSMENT_IN_REVIEW_QUERIES = 23  # + the unread notifications' count
 # + visibility, the assessment with the same eight prefetches as the detail page (of which
 # the edit page uses ratings, sources and participations only), is-assigned, factors,
 # indicators
@@ -266,6 +268,16 @@ def test_assessment_detail_runs_a_fixed_number_of_queries(
     many_actions(
         count, situation=situation, analyst=analyst, reviewer=reviewer, due_on=date(2026, 1, 1)
     )
+    Dissent.objects.bulk_create(
+        Dissent(
+            assessment=assessment,
+            author=(analyst, reviewer)[n % 2],
+            revision=0,
+            levels={"genocide": "imminent_risk"},
+            reason=f"Dissent {n}",
+        )
+        for n in range(count)
+    )
     client.force_login(request.getfixturevalue(cast))
     url = reverse("assessments:detail", kwargs={"pk": assessment.pk})
     client.get(url)
@@ -275,6 +287,7 @@ def test_assessment_detail_runs_a_fixed_number_of_queries(
 
     assert len(response.context["ratings"]) == count
     assert len(response.context["since_last_approval"].open) == count
+    assert response.content.decode().count("Dissent ") >= count
     assert response.status_code == 200
     assert response.content.decode().count("<time datetime=") == count + 1
 

@@ -221,6 +221,10 @@ def test_the_forms_in_their_error_states_pass_axe_and_fit_the_width(page, office
 
     page.get_by_role("button", name="Post the comment").click()
     check("comment refused", "The comment was not posted:")
+
+    page.locator("#dissents summary").click()
+    page.get_by_role("button", name="Record the dissent").click()
+    check("dissent refused", "The dissent was not recorded:")
     sign_out(page)
 
     sign_in(page, "analyst")
