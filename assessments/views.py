@@ -686,10 +686,13 @@ def _response_context(user: User, assessment: Assessment) -> dict[str, object]:
     assessment in progress, what was done since the situation's last approval."""
     actions = response.situation_actions(assessment.situation)
     opened = response.opened_by(assessment, actions)
+    # An approved assessment is a record of its time: the panel of what was done since the
+    # last approval belongs to the assessments still on their way.
+    in_progress = not opened and not assessment.is_approved
     return {
         "opened_actions": opened,
         "since_last_approval": (
-            None if opened else response.since_last_approval(assessment, actions=actions)
+            response.since_last_approval(assessment, actions=actions) if in_progress else None
         ),
         "can_track": response.can_track(user, assessment.situation),
         "today": timezone.localdate(),

@@ -432,3 +432,25 @@ def test_the_rung_reads_as_an_action_done_by_someone(approved_actions, reviewer,
     page = client.get(reverse("assessments:detail", args=[following.pk])).content.decode()
     assert f"on {TODAY().isoformat()}, by {item['owner']}" in page
     decide(following, by=reviewer, approve=True)
+
+
+@pytest.mark.django_db
+def test_an_earlier_approved_assessment_does_not_show_the_later_response(
+    situation, analyst, reviewer, client
+):
+    quiet = build_assessment(
+        situation,
+        by=analyst,
+        ratings={"1.1": "low"},
+        as_of=date(2026, 1, 1),
+        status="approved",
+        reviewer=reviewer,
+    )
+    later, _codes = accepted_and_approved(situation, analyst, reviewer, as_of=date(2026, 3, 1))
+    assert not response.opened_by(quiet) and response.opened_by(later)
+    client.force_login(analyst)
+
+    page = client.get(reverse("assessments:detail", args=[quiet.pk]))
+
+    assert page.context["since_last_approval"] is None
+    assert "The response since the last approval" not in page.content.decode()
