@@ -27,7 +27,7 @@ translations: $(COMPILED)
 
 # The local trial's settings, so that the README's commands work in a plain shell too.
 .env:
-	printf '# Written by make run for a local trial. A production host sets its own environment.\nDEBUG=true\n# The demo accounts sign in without a second factor (never on a real installation).\nMFA_EXEMPT_USERS=analyst,analyst2,reviewer,admin\n' > .env
+	printf '# Written by make run for a local trial. A production host sets its own environment.\nDEBUG=true\n# The demo accounts sign in without a second factor (never on a real installation).\nMFA_EXEMPT_USERS=analyst,analyst2,reviewer,reviewer2,admin\n' > .env
 
 # The local trial's database, migrated and with the reference data, so that the README's
 # management commands work after either of the two commands (its own data directory and

@@ -52,6 +52,7 @@ DEMO_USERS: tuple[tuple[str, str, str], ...] = (
     ("analyst", ANALYSTS, "Amira Analyst"),
     ("analyst2", ANALYSTS, "Bruno Analyst"),
     ("reviewer", REVIEWERS, "Chen Reviewer"),
+    ("reviewer2", REVIEWERS, "Eva Reviewer"),
     ("admin", FRAMEWORK_ADMINS, "Dana Admin"),
 )
 

@@ -116,6 +116,22 @@ DECISION = {
     "reviewer": "reviewer",
     "author": "analyst",
     "decided_at": "2026-05-02T10:05:00Z",
+    "first_review": None,
+}
+
+FIRST_REVIEW = {
+    "id": 4,
+    "assessment": 241,
+    "situation": 12,
+    "summary_revision": 1,
+    "approved": True,
+    "proposed_level": "brief_secretary_general",
+    "level": "brief_secretary_general",
+    "reason": "",
+    "content_hash": HASH,
+    "reviewer": "reviewer",
+    "author": "analyst",
+    "decided_at": "2026-05-02T10:05:00Z",
 }
 
 SUMMARY = {
@@ -325,6 +341,7 @@ EXAMPLES: dict[str, Any] = {
     "PaginatedAssessmentListList": _page(ASSESSMENT_LIST),
     "Assessment": ASSESSMENT,
     "Decision": DECISION,
+    "FirstReview": FIRST_REVIEW,
     "PaginatedDecisionList": _page(DECISION),
     "Summary": SUMMARY,
     "TimelineEntry": TIMELINE_ENTRY,

@@ -21,6 +21,7 @@ from assessments.models import (
     EscalationDecision,
     EscalationSummary,
     EvidenceSource,
+    FirstReview,
     IndicatorRating,
     Transition,
 )
@@ -361,9 +362,41 @@ class DecideSerializer(serializers.Serializer):
     content_hash = serializers.CharField(
         max_length=64, help_text="The hash of the summary read: a stale one is refused."
     )
+    dissents_read = serializers.BooleanField(
+        default=False,
+        help_text="Approving over a dissent on this submission needs true: you read it.",
+    )
 
 
 # Summaries, decisions, the timeline --------------------------------------------------------
+
+
+class FirstReviewSerializer(serializers.ModelSerializer):
+    """The first of two reviews, at a rung that needs two: it decides nothing on its own."""
+
+    assessment = serializers.IntegerField(source="summary.assessment_id")
+    situation = serializers.IntegerField(source="summary.assessment.situation_id")
+    summary_revision = serializers.IntegerField(source="summary.revision")
+    reviewer = serializers.CharField(source="reviewer.username")
+    author = serializers.CharField(source="author.username")
+
+    class Meta:
+        model = FirstReview
+        fields = [
+            "id",
+            "assessment",
+            "situation",
+            "summary_revision",
+            "approved",
+            "proposed_level",
+            "level",
+            "reason",
+            "content_hash",
+            "reviewer",
+            "author",
+            "decided_at",
+        ]
+        read_only_fields = fields
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -372,6 +405,9 @@ class DecisionSerializer(serializers.ModelSerializer):
     summary_revision = serializers.IntegerField(source="summary.revision")
     reviewer = serializers.CharField(source="reviewer.username")
     author = serializers.CharField(source="author.username")
+    first_review = FirstReviewSerializer(
+        allow_null=True, help_text="At a rung that needs two reviewers: the first review."
+    )
 
     class Meta:
         model = EscalationDecision
@@ -388,6 +424,7 @@ class DecisionSerializer(serializers.ModelSerializer):
             "reviewer",
             "author",
             "decided_at",
+            "first_review",
         ]
         read_only_fields = fields
 

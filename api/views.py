@@ -41,6 +41,7 @@ from assessments.models import (
     Assessment,
     EscalationDecision,
     EscalationSummary,
+    FirstReview,
     IndicatorRating,
     Situation,
     Transition,
@@ -443,10 +444,13 @@ class AssessmentViewSet(
             "A reviewer who did not write or edit the assessment approves the escalation (at "
             "the proposed level, or another with a reason) or rejects it with a reason, which "
             "returns the assessment to its analysts. Send the content_hash of the summary you "
-            "read: a stale one is refused (409)."
+            "read: a stale one is refused (409). Approving over a dissent on this submission "
+            "needs dissents_read. At a rung that needs two reviewers (reference data), the "
+            "first decision is a first review (202) and the assessment awaits a second "
+            "reviewer, whose decision concludes (201) and needs a reason where it differs."
         ),
         request=s.DecideSerializer,
-        responses={201: s.DecisionSerializer},
+        responses={201: s.DecisionSerializer, 202: s.FirstReviewSerializer},
         examples=[
             OpenApiExample(
                 "Approve as proposed",
@@ -478,7 +482,10 @@ class AssessmentViewSet(
             level=data["level"],
             reason=data["reason"],
             content_hash=data["content_hash"],
+            dissents_read=data["dissents_read"],
         )
+        if isinstance(decision, FirstReview):
+            return Response(s.FirstReviewSerializer(decision).data, status=status.HTTP_202_ACCEPTED)
         return Response(s.DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -600,7 +607,14 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
         situations = permissions.visible_situations(_user(self.request))
         return (
             EscalationDecision.objects.filter(summary__assessment__situation__in=situations)
-            .select_related("summary__assessment", "reviewer", "author")
+            .select_related(
+                "summary__assessment",
+                "reviewer",
+                "author",
+                "first_review__reviewer",
+                "first_review__author",
+                "first_review__summary__assessment",
+            )
             .order_by("-decided_at", "-pk")
         )
 

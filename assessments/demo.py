@@ -8,11 +8,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from assessments import dissent, response, scales, services, workflow
+from assessments import dissent, response, scales, selectors, services, workflow
 from assessments.models import (
     Assessment,
     EscalationDecision,
     EscalationSummary,
+    FirstReview,
     ResponseAction,
     Situation,
     Transition,
@@ -33,7 +34,7 @@ class DemoAssessment:
     posture: str
     narrative: str
     ratings: dict[str, R]
-    outcome: str  # draft, submitted, in_review, approved, returned
+    outcome: str  # draft, submitted, in_review, second_review, approved, returned
     analyst: int = 0  # which of the demo analysts wrote it
     reason: str = ""  # the reviewer's reason for returning it
 
@@ -55,8 +56,9 @@ def _common(severity: str, numbers: range | tuple[int, ...]) -> dict[str, R]:
 
 
 # A year of history: River Province and Coastal Districts rise, Capital Region and Highlands
-# fall, Delta Region holds steady with a rise awaiting a decision, Northern Plateau waits for
-# its first assessment. Returned, submitted, in-review and draft assessments are mixed in.
+# fall, Delta Region holds steady with a rise awaiting a decision, Lake Region's request for a
+# Security Council briefing awaits its second reviewer, Northern Plateau waits for its first
+# assessment. Returned, submitted, in-review and draft assessments are mixed in.
 DEMO: tuple[DemoSituation, ...] = (
     DemoSituation(
         code="demo-river-province",
@@ -274,6 +276,35 @@ DEMO: tuple[DemoSituation, ...] = (
         ),
     ),
     DemoSituation(
+        code="demo-lake-region",
+        name="Lake Region (demo)",
+        country="CF",
+        region="Lake prefecture",
+        populations="Displaced herders in camps around the lake",
+        groups="A religious minority of the prefecture",
+        cadence=30,
+        assessments=(
+            DemoAssessment(
+                120,
+                "unwilling",
+                "Fictional demo: militias recruit along religious lines.",
+                _common("moderate", (1, 2, 4)),
+                "approved",
+            ),
+            DemoAssessment(
+                8,
+                "perpetrator",
+                "Fictional demo: army units said to take part in attacks on the camps.",
+                {
+                    **_common("high", (1, 2, 4, 5, 7)),
+                    "8.4": ("high", "worsening", "medium"),
+                    "10.8": ("high", "worsening", "medium"),
+                },
+                "second_review",
+            ),
+        ),
+    ),
+    DemoSituation(
         code="demo-northern-plateau",
         name="Northern Plateau (demo)",
         country="NE",
@@ -287,8 +318,15 @@ DEMO: tuple[DemoSituation, ...] = (
 
 
 @transaction.atomic
-def seed_demo_situations(*, analysts: list[User], reviewer: User) -> list[tuple[Situation, bool]]:
-    """Create the demo situations with their assessments; existing ones are kept as they are."""
+def seed_demo_situations(
+    *, analysts: list[User], reviewer: User, second_reviewer: User | None = None
+) -> list[tuple[Situation, bool]]:
+    """Create the demo situations with their assessments; existing ones are kept as they are.
+
+    At the rungs that need two reviewers, ``second_reviewer`` gives the first review and
+    ``reviewer`` concludes; without a second reviewer such an escalation awaits its second.
+    """
+    reviewers = (reviewer, second_reviewer)
     indicators = dict(Indicator.objects.values_list("code", "pk"))
     today = timezone.localdate()
     done = []
@@ -310,7 +348,7 @@ def seed_demo_situations(*, analysts: list[User], reviewer: User) -> list[tuple[
         )
         for item in spec.assessments:
             analyst = analysts[min(item.analyst, len(analysts) - 1)]
-            _seed_assessment(situation, item, analyst, reviewer, indicators, today)
+            _seed_assessment(situation, item, analyst, reviewers, indicators, today)
         _seed_response(situation, reviewer, today)
         if spec.code == DEMO_DISSENT_SITUATION and len(analysts) > 1:
             _seed_dissent(situation, analysts[1])
@@ -350,7 +388,7 @@ def _seed_assessment(
     situation: Situation,
     item: DemoAssessment,
     analyst: User,
-    reviewer: User,
+    reviewers: tuple[User, User | None],
     indicators: dict[str, int],
     today: date,
 ) -> Assessment:
@@ -397,17 +435,38 @@ def _seed_assessment(
     summary = EscalationSummary.objects.get(assessment=assessment, revision=assessment.revision)
     workflow.draft_summary(summary.pk)
     summary.refresh_from_db()
-    if item.outcome in ("approved", "returned"):
-        workflow.decide_escalation(
-            summary,
-            by=reviewer,
-            approve=item.outcome == "approved",
-            level=summary.proposed_escalation,
-            reason="" if item.outcome == "approved" else item.reason or "Demo: needs more sources.",
-            content_hash=summary.content_hash,
-        )
+    if item.outcome in ("approved", "returned", "second_review"):
+        _decide(summary, item, reviewers)
     _move_back(assessment, to=as_of)
     return assessment
+
+
+def _decide(
+    summary: EscalationSummary, item: DemoAssessment, reviewers: tuple[User, User | None]
+) -> None:
+    """Decide as the demo's reviewers would: where the rung needs two, the second demo
+    reviewer reviews first and the first concludes (unless the demo leaves it awaiting)."""
+    reviewer, second_reviewer = reviewers
+    approve = item.outcome != "returned"
+    reason = "" if approve else item.reason or "Demo: needs more sources."
+
+    def decide(by: User) -> EscalationDecision | FirstReview:
+        return workflow.decide_escalation(
+            summary,
+            by=by,
+            approve=approve,
+            level=summary.proposed_escalation,
+            reason=reason,
+            content_hash=summary.content_hash,
+            dissents_read=True,
+        )
+
+    if not selectors.second_review_needed(summary.proposed_escalation):
+        decide(reviewer)
+        return
+    decide(second_reviewer or reviewer)
+    if item.outcome != "second_review" and second_reviewer is not None:
+        decide(reviewer)
 
 
 def _move_back(assessment: Assessment, *, to: date) -> None:
@@ -428,6 +487,9 @@ def _move_back(assessment: Assessment, *, to: date) -> None:
     summaries.filter(claimed_at__isnull=False).update(claimed_at=F("claimed_at") - shift)
     summaries.filter(notified_at__isnull=False).update(notified_at=F("notified_at") - shift)
     EscalationDecision.objects.filter(summary__assessment=assessment).update(
+        decided_at=F("decided_at") - shift
+    )
+    FirstReview.objects.filter(summary__assessment=assessment).update(
         decided_at=F("decided_at") - shift
     )
     ResponseAction.objects.filter(assessment=assessment).update(

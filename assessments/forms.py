@@ -452,10 +452,19 @@ class DecisionForm(forms.Form):
     )
     content_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args: Any, proposed: str, dissents: int = 0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        proposed: str,
+        dissents: int = 0,
+        first_review: tuple[bool, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``first_review``: the first reviewer's (approved, level), for a second review."""
         super().__init__(*args, **kwargs)
         self.proposed = proposed
-        self.fields["level"].initial = proposed
+        self.first_review = first_review
+        self.fields["level"].initial = first_review[1] if first_review else proposed
         self.dissents = dissents
         if dissents:
             self.fields["dissents_read"] = forms.BooleanField(
@@ -479,6 +488,14 @@ class DecisionForm(forms.Form):
             and not reason
         ):
             self.add_error("reason", _("Give a reason for changing the proposed escalation."))
+        decision = cleaned.get("decision")
+        if self.first_review is not None and decision in ("approve", "reject") and not reason:
+            approve = decision == "approve"
+            level = cleaned.get("level") if approve else self.proposed
+            if (approve, level) != self.first_review:
+                self.add_error(
+                    "reason", _("Give a reason for deciding otherwise than the first reviewer.")
+                )
         if (
             self.dissents
             and cleaned.get("decision") == "approve"

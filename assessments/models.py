@@ -90,12 +90,16 @@ class AssessmentStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
     SUBMITTED = "submitted", _("submitted")
     IN_REVIEW = "in_review", _("in review")
+    SECOND_REVIEW = "second_review", _("awaiting second review")
     APPROVED = "approved", _("approved")
     RETURNED = "returned", _("returned to the analyst")
 
 
-#: Submitted and waiting for the reviewers (its summary drafting, or drafted).
-AWAITING_REVIEW = frozenset({AssessmentStatus.SUBMITTED, AssessmentStatus.IN_REVIEW})
+#: Submitted and waiting for the reviewers (its summary drafting, or drafted, or reviewed
+#: once at a rung that needs two reviewers).
+AWAITING_REVIEW = frozenset(
+    {AssessmentStatus.SUBMITTED, AssessmentStatus.IN_REVIEW, AssessmentStatus.SECOND_REVIEW}
+)
 
 
 def is_returned_status(status: str | None) -> bool:
@@ -208,6 +212,10 @@ class Assessment(models.Model):
     @property
     def awaits_review(self) -> bool:
         return self.status in AWAITING_REVIEW
+
+    @property
+    def awaits_second_review(self) -> bool:
+        return self.status == self.Status.SECOND_REVIEW
 
     @property
     def summary_revision(self) -> int | None:
@@ -358,6 +366,7 @@ class Transition(models.Model):
         APPROVAL_VOIDED = "approval_voided", _("edited after approval")
         SUBMITTED = "submitted", _("submitted")
         SUMMARY_DRAFTED = "summary_drafted", _("escalation summary drafted")
+        FIRST_REVIEW = "first_review", _("first review given")
         APPROVED = "approved", _("approved")
         RETURNED = "returned", _("returned")
         IMPORTED = "imported", _("imported")
@@ -477,8 +486,59 @@ class EscalationSummary(models.Model):
         return self.status == self.Status.FAILED
 
 
+class FirstReview(models.Model):
+    """The first of two reviewers' decisions, at a rung of the ladder that needs two.
+
+    It decides nothing on its own: the assessment awaits a second reviewer, who reads it and
+    records the :class:`EscalationDecision`.
+    """
+
+    summary = models.OneToOneField(
+        EscalationSummary, on_delete=models.PROTECT, related_name="first_review"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The assessment's analyst, copied so the database can refuse self-review."),
+    )
+    approved = models.BooleanField(_("escalation approved"))
+    proposed_level = models.CharField(
+        _("proposed escalation"), max_length=40, choices=scales.ESCALATION_CHOICES
+    )
+    level = models.CharField(
+        _("decided escalation"), max_length=40, choices=scales.ESCALATION_CHOICES
+    )
+    reason = models.TextField(_("reason"), blank=True, max_length=limits.MAX_REASON)
+    content_hash = models.CharField(_("content hash decided on"), max_length=64)
+    decided_at = models.DateTimeField(_("decided"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("first review")
+        verbose_name_plural = _("first reviews")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reviewer=F("author")), name="first_review_reviewer_is_not_author"
+            ),
+            models.CheckConstraint(
+                condition=(Q(approved=True) & Q(level=F("proposed_level"))) | ~Q(reason=""),
+                name="first_review_reason_for_reject_or_change",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.summary}: first review, {'approved' if self.approved else 'rejected'}"
+
+
 class EscalationDecision(models.Model):
-    """A reviewer's decision on exactly one summary content (bound by its hash)."""
+    """A reviewer's decision on exactly one summary content (bound by its hash).
+
+    At a rung that needs two reviewers it is the second one's, and names the first review:
+    the database refuses it without one by another reviewer than the author and itself.
+    """
 
     summary = models.OneToOneField(
         EscalationSummary, on_delete=models.PROTECT, related_name="decision"
@@ -502,6 +562,27 @@ class EscalationDecision(models.Model):
     reason = models.TextField(_("reason"), blank=True, max_length=limits.MAX_REASON)
     content_hash = models.CharField(_("content hash decided on"), max_length=64)
     decided_at = models.DateTimeField(_("decided"), auto_now_add=True)
+    second_review_required = models.BooleanField(
+        _("needed two reviewers"),
+        default=False,
+        help_text=_("Set from the reference data's rungs when the first review was given."),
+    )
+    first_review = models.OneToOneField(
+        FirstReview,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decision",
+        verbose_name=_("first review"),
+    )
+    first_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The first review's reviewer, copied so the database can compare the two."),
+    )
 
     class Meta:
         verbose_name = _("escalation decision")
@@ -513,6 +594,19 @@ class EscalationDecision(models.Model):
             models.CheckConstraint(
                 condition=(Q(approved=True) & Q(level=F("proposed_level"))) | ~Q(reason=""),
                 name="decision_reason_for_reject_or_change",
+            ),
+            models.CheckConstraint(
+                condition=Q(second_review_required=False)
+                | (
+                    Q(first_review__isnull=False, first_reviewer__isnull=False)
+                    & ~Q(first_reviewer=F("reviewer"))
+                    & ~Q(first_reviewer=F("author"))
+                ),
+                name="decision_two_reviewers_where_required",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_review__isnull=True) | Q(second_review_required=True),
+                name="decision_first_review_only_where_required",
             ),
         ]
 
@@ -541,6 +635,7 @@ class NotificationKind(models.TextChoices):
     """What a user may be told of, in the app and by email."""
 
     SUMMARY_READY = "summary_ready", _("an escalation summary awaits a decision")
+    SECOND_REVIEW = "second_review", _("an escalation awaits a second reviewer")
     APPROVED = "approved", _("an assessment of mine was approved")
     RETURNED = "returned", _("an assessment of mine was returned")
     COMMENTED = "commented", _("someone commented on an assessment I work on")

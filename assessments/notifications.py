@@ -32,9 +32,11 @@ from assessments.models import (
     EmailOptOut,
     EscalationDecision,
     EscalationSummary,
+    FirstReview,
     InboxItem,
     Notification,
     NotificationKind,
+    Participation,
     ResponseAction,
     Situation,
 )
@@ -61,6 +63,7 @@ SEND_SUMMARY_READY_EMAIL_TASK = "assessments.send_summary_ready_email"
 SEND_OVERDUE_REMINDER_TASK = "assessments.send_overdue_reminder"
 SEND_REVIEW_DIGEST_EMAIL_TASK = "assessments.send_review_digest_email"
 SEND_DECISION_EMAIL_TASK = "assessments.send_decision_email"
+SEND_SECOND_REVIEW_EMAIL_TASK = "assessments.send_second_review_email"
 SEND_COMMENT_EMAIL_TASK = "assessments.send_comment_email"
 SEND_ACTION_REMINDER_TASK = "assessments.send_action_reminder"
 
@@ -88,6 +91,8 @@ def title(kind: str, params: dict[str, str]) -> str:
     notification's text."""
     if kind == NotificationKind.SUMMARY_READY:
         return _("Escalation summary ready for review: %(situation)s") % params
+    if kind == NotificationKind.SECOND_REVIEW:
+        return _("Second review needed: %(situation)s (as of %(as_of)s)") % params
     if kind == NotificationKind.APPROVED:
         return _("Approved: %(situation)s (as of %(as_of)s)") % params
     if kind == NotificationKind.RETURNED:
@@ -181,6 +186,52 @@ def send_summary_ready_email(summary_id: int, recipient_id: int) -> bool:
             notified_at=timezone.now()
         )
     return sent
+
+
+# A first review awaits its second ----------------------------------------------------------
+
+
+def notify_second_review(first_review_id: int) -> int:
+    """Queue one email per reviewer who may give the second review: neither the first
+    reviewer nor anyone who wrote or edited the assessment."""
+    first = FirstReview.objects.select_related("summary__assessment").get(pk=first_review_id)
+    assessment = first.summary.assessment
+    editors = set(
+        assessment.participations.filter(role=Participation.Role.EDITOR).values_list(
+            "user_id", flat=True
+        )
+    )
+    excluded = editors | {assessment.author_id, first.reviewer_id}
+    recipients = [pk for pk in _reviewer_ids() if pk not in excluded]
+    for recipient_id in recipients:
+        jobs.enqueue(
+            SEND_SECOND_REVIEW_EMAIL_TASK, first_review_id=first.pk, recipient_id=recipient_id
+        )
+    return len(recipients)
+
+
+@in_recipients_language
+def send_second_review_email(first_review_id: int, recipient_id: int) -> bool:
+    first = FirstReview.objects.select_related("reviewer", "summary__assessment__situation").get(
+        pk=first_review_id
+    )
+    recipient = _active_user(recipient_id)
+    if recipient is None:
+        return False
+    assessment = first.summary.assessment
+    path = reverse("assessments:detail", args=[assessment.pk])
+    body = render_to_string(
+        "assessments/email/second_review.txt",
+        {"first": first, "assessment": assessment, "url": settings.SITE_URL + path},
+    )
+    return deliver(
+        f"second-review:{first.pk}:{recipient.pk}",
+        recipient,
+        NotificationKind.SECOND_REVIEW,
+        {"situation": assessment.situation.name, "as_of": assessment.as_of.isoformat()},
+        path=path,
+        body=body,
+    )
 
 
 # A reviewer decided -----------------------------------------------------------------------
@@ -371,6 +422,11 @@ def _waiting_for(reviewer_id: int) -> list[EscalationSummary]:
         summary
         for summary in selectors.summaries_awaiting_decision()
         if summary.assessment.author_id != reviewer_id
+        # Awaiting a second review, the assessment's reviewer is the one who gave the first.
+        and not (
+            summary.assessment.awaits_second_review
+            and summary.assessment.reviewer_id == reviewer_id
+        )
     ]
 
 

@@ -320,10 +320,25 @@ class EscalationThresholds(_StoredSettings):
     alert_sa_rise: int = 1
     monitor_level: str = Level.SERIOUS_CONCERN
     monitor_insufficient_data: bool = True
+    # The rungs whose escalation needs two reviewers, proposed or approved there.
+    alert_sa_second_review: bool = False
+    brief_sg_second_review: bool = True
+    sc_briefing_second_review: bool = True
+
+    def needs_second_review(self, *escalations: str) -> bool:
+        """Whether an escalation proposed or decided at any of ``escalations`` needs two."""
+        rungs = {
+            Escalation.ALERT_SPECIAL_ADVISER.value: self.alert_sa_second_review,
+            Escalation.BRIEF_SECRETARY_GENERAL.value: self.brief_sg_second_review,
+            Escalation.REQUEST_SECURITY_COUNCIL_BRIEFING.value: self.sc_briefing_second_review,
+        }
+        return any(rungs.get(_check(ESCALATIONS, e, "escalation"), False) for e in escalations)
 
     def __post_init__(self) -> None:
         for item in fields(self):
             value = getattr(self, item.name)
+            if item.name.endswith("_second_review") and not isinstance(value, bool):
+                raise ValueError(f"{item.name} must be true or false")
             if item.name.endswith("_level"):
                 object.__setattr__(self, item.name, _check(LEVELS, value, item.name))
             elif item.name.endswith("_rise") and (

@@ -66,7 +66,7 @@ def _stored_thresholds() -> dict[str, object] | None:
     values: dict[str, object] = {
         field.name: getattr(stored, field.name)
         for field in ThresholdSet._meta.concrete_fields
-        if field.name.endswith(("_severity", "_count", "_level", "_rise"))
+        if field.name.endswith(("_severity", "_count", "_level", "_rise", "_second_review"))
     }
     values["imminent_enabling_factors"] = tuple(
         sorted(f.number for f in stored.imminent_enabling_factors.all())
@@ -87,6 +87,16 @@ def escalation_thresholds() -> scoring.EscalationThresholds:
     if values is None:
         return scoring.EscalationThresholds()
     return scoring.EscalationThresholds.from_dict(values, ignore_unknown=True)
+
+
+def second_review_needed(escalation: str) -> bool:
+    """Whether an escalation at this rung needs two reviewers (one query)."""
+    fields = ("alert_sa_second_review", "brief_sg_second_review", "sc_briefing_second_review")
+    stored = (
+        ThresholdSet.objects.active().filter(code=DEFAULT_THRESHOLDS_CODE).values(*fields).first()
+    )
+    rungs = scoring.EscalationThresholds.from_dict(stored or {})
+    return rungs.needs_second_review(escalation)
 
 
 class ReferenceDataMissing(Exception):
@@ -346,9 +356,11 @@ def assessment_detail(pk: int) -> Assessment:
             "situation__analysts",
             Prefetch(
                 "summaries",
-                queryset=EscalationSummary.objects.select_related("decision__reviewer").order_by(
-                    "revision"
-                ),
+                queryset=EscalationSummary.objects.select_related(
+                    "decision__reviewer",
+                    "decision__first_review__reviewer",
+                    "first_review__reviewer",
+                ).order_by("revision"),
             ),
         )
         .get(pk=pk)
@@ -390,7 +402,9 @@ def current_summary(assessment: Assessment) -> EscalationSummary | None:
     if revision is None:
         return None
     return (
-        EscalationSummary.objects.select_related("decision__reviewer")
+        EscalationSummary.objects.select_related(
+            "decision__reviewer", "decision__first_reviewer", "first_review__reviewer"
+        )
         .filter(assessment=assessment, revision=revision)
         .first()
     )

@@ -90,6 +90,16 @@ def send_summary_ready_email_task(summary_id: int, recipient_id: int) -> bool:
     return notifications.send_summary_ready_email(summary_id, recipient_id)
 
 
+@shared_task(name=workflow.NOTIFY_SECOND_REVIEW_TASK, **EMAIL_TASK_OPTIONS)
+def notify_second_review_task(first_review_id: int) -> int:
+    return notifications.notify_second_review(first_review_id)
+
+
+@shared_task(name=notifications.SEND_SECOND_REVIEW_EMAIL_TASK, **EMAIL_TASK_OPTIONS)
+def send_second_review_email_task(first_review_id: int, recipient_id: int) -> bool:
+    return notifications.send_second_review_email(first_review_id, recipient_id)
+
+
 @shared_task(name=workflow.NOTIFY_DECISION_TASK, **EMAIL_TASK_OPTIONS)
 def notify_decision_task(decision_id: int) -> int:
     return notifications.notify_decision(decision_id)

@@ -64,6 +64,7 @@ from assessments.models import (
     Assessment,
     Dissent,
     EscalationSummary,
+    FirstReview,
     InboxItem,
     IndicatorRating,
     NotificationKind,
@@ -734,30 +735,38 @@ def assessment_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     if summary is None or not summary.is_ready:
         messages.error(request, _("There is no ready escalation summary to decide on yet."))
         return redirect("assessments:detail", pk=assessment.pk)
+    first = getattr(summary, "first_review", None)
     form = DecisionForm(
         request.POST,
         proposed=summary.proposed_escalation,
         dissents=len(dissent.dissents_of(assessment, summary.revision)),
+        first_review=(first.approved, first.level) if first is not None else None,
     )
     if not form.is_valid():
         return _detail_page(request, assessment, decision_form=form, status=400)
     approve = form.cleaned_data["decision"] == "approve"
     try:
-        workflow.decide_escalation(
+        decided = workflow.decide_escalation(
             summary,
             by=request.user,
             approve=approve,
             level=form.cleaned_data["level"],
             reason=form.cleaned_data["reason"],
             content_hash=form.cleaned_data["content_hash"],
+            dissents_read=form.cleaned_data.get("dissents_read", False),
         )
     except workflow.WorkflowError as refused:
         form.add_error(None, str(refused))
         return _detail_page(request, assessment, decision_form=form, status=409)
-    messages.success(
-        request,
-        _("Escalation approved.") if approve else _("Escalation rejected; returned."),
-    )
+    if isinstance(decided, FirstReview):
+        messages.success(
+            request, _("Your first review is recorded; a second reviewer will decide.")
+        )
+    else:
+        messages.success(
+            request,
+            _("Escalation approved.") if approve else _("Escalation rejected; returned."),
+        )
     return redirect("assessments:detail", pk=assessment.pk)
 
 
@@ -869,6 +878,8 @@ def _escalation_context(
     can_review = workflow.allowed(assessment, "decide", user)
     ready = summary is not None and summary.is_ready
     decided = ready and hasattr(summary, "decision")
+    first_review = getattr(summary, "first_review", None) if ready and not decided else None
+    show_form = can_review and ready and not decided
     # The dissents on the submission the summary is of: beside the decision, read before it.
     if ready and summary is not None:
         if dissents is None:
@@ -883,14 +894,21 @@ def _escalation_context(
         else None,
         "can_retry": workflow.allowed(assessment, workflow.Action.RETRY_SUMMARY, user),
         "awaits_decision": ready and not decided and assessment.awaits_review,
+        "first_review": first_review,
+        "gave_first_review": first_review is not None and first_review.reviewer_id == user.pk,
         "crime_names": selectors.crime_names(),
         "edited_by_user": permissions.has_edited(user, assessment),
+        "needs_two_reviewers": show_form
+        and first_review is None
+        and summary is not None
+        and selectors.second_review_needed(summary.proposed_escalation),
         "decision_form": DecisionForm(
             proposed=summary.proposed_escalation,
             dissents=len(dissents or []),
+            first_review=(first_review.approved, first_review.level) if first_review else None,
             initial={"content_hash": summary.content_hash},
         )
-        if summary is not None and can_review and ready and not decided
+        if summary is not None and show_form
         else None,
     }
 

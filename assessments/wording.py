@@ -36,6 +36,13 @@ def transition_text(transition: Transition, texts: ReferenceTexts | None = None)
         return _("edited after approval: the approval is void until a new review")
     if event == Event.SUMMARY_DRAFTED:
         return _("escalation summary drafted")
+    if event == Event.FIRST_REVIEW:
+        level = str(params.get("level", ""))
+        if params.get("approved") and level in scales.ESCALATIONS:
+            return _("first review: approve, at %(level)s; a second reviewer decides") % {
+                "level": scales.escalation_label(level)
+            }
+        return _("first review: return to the analyst; a second reviewer decides")
     if event == Event.IMPORTED:
         return _("imported from %(source)s") % {"source": params.get("source", "")}
     if event == Event.RECOMMENDATION_ACCEPTED:

@@ -29,9 +29,11 @@ from accounts.roles import is_reviewer
 from assessments import jobs, limits, permissions, response, scales, scoring, selectors
 from assessments.models import (
     Assessment,
+    Dissent,
     EscalationDecision,
     EscalationSummary,
     EvidenceSource,
+    FirstReview,
     IndicatorRating,
     Participation,
     RecommendationResponse,
@@ -52,6 +54,7 @@ Event = Transition.Event
 DRAFT_SUMMARY_TASK = "assessments.draft_summary"
 NOTIFY_SUMMARY_READY_TASK = "assessments.notify_summary_ready"
 NOTIFY_DECISION_TASK = "assessments.notify_decision"
+NOTIFY_SECOND_REVIEW_TASK = "assessments.notify_second_review"
 
 
 class WorkflowError(Exception):
@@ -72,6 +75,7 @@ class Action(StrEnum):
     DRAFT_SUMMARY = "draft_summary"
     APPROVE = "approve"
     RETURN = "return"
+    FIRST_REVIEW = "first_review"
     RETRY_SUMMARY = "retry_summary"
 
 
@@ -80,6 +84,7 @@ class Actor(StrEnum):
 
     ANALYST = "analyst"  # an analyst assigned to the situation
     REVIEWER = "reviewer"  # a reviewer who neither wrote nor edited the assessment
+    SECOND_REVIEWER = "second_reviewer"  # such a reviewer, and not the one who reviewed first
     ANALYST_OR_REVIEWER = "analyst_or_reviewer"
     SYSTEM = "system"  # the background worker
 
@@ -106,6 +111,11 @@ STEPS: tuple[Step, ...] = (
     Step(Action.DRAFT_SUMMARY, Status.IN_REVIEW, Status.IN_REVIEW, Actor.SYSTEM),
     Step(Action.APPROVE, Status.IN_REVIEW, Status.APPROVED, Actor.REVIEWER),
     Step(Action.RETURN, Status.IN_REVIEW, Status.RETURNED, Actor.REVIEWER),
+    # At a rung that needs two reviewers (reference data), the first decision waits for a
+    # second reviewer, whose decision concludes.
+    Step(Action.FIRST_REVIEW, Status.IN_REVIEW, Status.SECOND_REVIEW, Actor.REVIEWER),
+    Step(Action.APPROVE, Status.SECOND_REVIEW, Status.APPROVED, Actor.SECOND_REVIEWER),
+    Step(Action.RETURN, Status.SECOND_REVIEW, Status.RETURNED, Actor.SECOND_REVIEWER),
     Step(Action.RETRY_SUMMARY, Status.SUBMITTED, Status.SUBMITTED, Actor.ANALYST_OR_REVIEWER),
     Step(Action.RETRY_SUMMARY, Status.IN_REVIEW, Status.IN_REVIEW, Actor.ANALYST_OR_REVIEWER),
 )
@@ -131,6 +141,9 @@ def _actor_may(actor: Actor, user: roles.User | None, assessment: Assessment) ->
     reviewer = is_reviewer(user) and not permissions.has_edited(user, assessment)
     if actor == Actor.REVIEWER:
         return reviewer
+    if actor == Actor.SECOND_REVIEWER:
+        # Awaiting a second review, the assessment's reviewer is the one who reviewed first.
+        return reviewer and assessment.reviewer_id != user.pk
     return analyst or is_reviewer(user)
 
 
@@ -152,7 +165,7 @@ def _status_refusal(action: Action, assessment: Assessment) -> str:
         return _(
             "Only a draft or a returned assessment can be submitted; this one is %(status)s."
         ) % {"status": status}
-    if action in (Action.APPROVE, Action.RETURN):
+    if action in (Action.APPROVE, Action.RETURN, Action.FIRST_REVIEW):
         return _(
             "The assessment has changed since this summary was drafted; decide on the new one."
         )
@@ -160,9 +173,11 @@ def _status_refusal(action: Action, assessment: Assessment) -> str:
 
 
 def _actor_refusal(action: Action, user: roles.User, assessment: Assessment) -> str:
-    if action in (Action.APPROVE, Action.RETURN):
+    if action in (Action.APPROVE, Action.RETURN, Action.FIRST_REVIEW):
         if not is_reviewer(user):
             return _("Only reviewers review assessments.")
+        if assessment.awaits_second_review and not permissions.has_edited(user, assessment):
+            return _("You gave the first review; another reviewer must give the second.")
         return _("You wrote or edited this assessment, so you cannot review it.")
     if action == Action.RETRY_SUMMARY:
         return _("Only the situation's analysts or a reviewer can retry a summary.")
@@ -723,6 +738,12 @@ def sweep_stuck_summaries() -> int:
 # Deciding ----------------------------------------------------------------------------------
 
 
+def _second_review_needed(summary: EscalationSummary, decided_level: str) -> bool:
+    """Whether the rung proposed or decided needs two reviewers (reference data says which)."""
+    thresholds = selectors.escalation_thresholds()
+    return thresholds.needs_second_review(summary.proposed_escalation, decided_level)
+
+
 @transaction.atomic
 def decide_escalation(
     summary: EscalationSummary,
@@ -732,12 +753,18 @@ def decide_escalation(
     level: str,
     reason: str,
     content_hash: str,
-) -> EscalationDecision:
+    dissents_read: bool = False,
+) -> EscalationDecision | FirstReview:
     """Approve the escalation (at the proposed level or another) or reject it.
 
     The decision binds to the content the reviewer read: ``content_hash`` must be the
     summary's. Rejecting, or changing the level, needs a reason. Rejecting returns the
-    assessment to its analyst with that reason.
+    assessment to its analyst with that reason. Approving over a dissent on this submission
+    needs ``dissents_read``.
+
+    Where the rung proposed or decided needs two reviewers, the first decision is a
+    :class:`FirstReview` and the assessment awaits a second reviewer, who reads it: their
+    decision concludes, and needs a reason where it differs from the first.
     """
     assessment = _locked(summary.assessment)
     summary = EscalationSummary.objects.select_for_update().get(pk=summary.pk)
@@ -745,7 +772,18 @@ def decide_escalation(
         raise WorkflowError(_("Only a ready summary can be decided on."))
     if EscalationDecision.objects.filter(summary=summary).exists():
         raise WorkflowError(_("This summary has already been decided on."))
-    taken = require(assessment, Action.APPROVE if approve else Action.RETURN, by)
+    decided_level = level if approve else summary.proposed_escalation
+    if level not in scales.ESCALATIONS:
+        raise WorkflowError(_("Choose a level of escalation."))
+    first = FirstReview.objects.filter(summary=summary).first()
+    if first is None and assessment.status == Status.IN_REVIEW:
+        two = _second_review_needed(summary, decided_level)
+    else:
+        two = first is not None
+    if two and first is None:
+        taken = require(assessment, Action.FIRST_REVIEW, by)
+    else:
+        taken = require(assessment, Action.APPROVE if approve else Action.RETURN, by)
     if summary.revision != assessment.revision:
         raise WorkflowError(
             _("The assessment has changed since this summary was drafted; decide on the new one.")
@@ -754,14 +792,26 @@ def decide_escalation(
         raise WorkflowError(
             _("The summary you read is not the one stored; reload the page and read it again.")
         )
-    if level not in scales.ESCALATIONS:
-        raise WorkflowError(_("Choose a level of escalation."))
     reason = reason.strip()
     if not approve and not reason:
         raise WorkflowError(_("Give the analyst a reason for rejecting the escalation."))
     if approve and level != summary.proposed_escalation and not reason:
         raise WorkflowError(_("Give a reason for changing the proposed escalation."))
+    if (
+        first is not None
+        and not reason
+        and (first.approved, first.level) != (approve, decided_level)
+    ):
+        raise WorkflowError(_("Give a reason for deciding otherwise than the first reviewer."))
+    if (
+        approve
+        and not dissents_read
+        and Dissent.objects.filter(assessment=assessment, revision=summary.revision).exists()
+    ):
+        raise WorkflowError(_("Read the dissents on this submission before approving over them."))
     claim_review(assessment, by)
+    if two and first is None:
+        return _first_review(assessment, summary, taken, by, approve, decided_level, reason)
     try:
         with transaction.atomic():
             decision = EscalationDecision.objects.create(
@@ -770,9 +820,12 @@ def decide_escalation(
                 author=assessment.author,
                 approved=approve,
                 proposed_level=summary.proposed_escalation,
-                level=level if approve else summary.proposed_escalation,
+                level=decided_level,
                 reason=reason,
                 content_hash=summary.content_hash,
+                second_review_required=first is not None,
+                first_review=first,
+                first_reviewer_id=first.reviewer_id if first is not None else None,
             )
     except IntegrityError as exc:
         raise WorkflowError(_("You wrote this assessment, so you cannot decide on it.")) from exc
@@ -788,6 +841,7 @@ def decide_escalation(
             "level": decision.level,
             "reason": reason,
             "content_hash": decision.content_hash,
+            "first_review": first.pk if first is not None else None,
         },
     )
     previous = assessment.status
@@ -807,3 +861,57 @@ def decide_escalation(
     jobs.enqueue(NOTIFY_DECISION_TASK, decision_id=decision.pk)
     webhook_events.decision_made(decision, assessment=assessment)
     return decision
+
+
+def _first_review(
+    assessment: Assessment,
+    summary: EscalationSummary,
+    taken: Step,
+    by: User,
+    approve: bool,
+    level: str,
+    reason: str,
+) -> FirstReview:
+    """Record the first of two reviews; the assessment then awaits its second reviewer."""
+    try:
+        with transaction.atomic():
+            first = FirstReview.objects.create(
+                summary=summary,
+                reviewer=by,
+                author=assessment.author,
+                approved=approve,
+                proposed_level=summary.proposed_escalation,
+                level=level,
+                reason=reason,
+                content_hash=summary.content_hash,
+            )
+    except IntegrityError as exc:
+        raise WorkflowError(_("You wrote this assessment, so you cannot decide on it.")) from exc
+    audit.record(
+        "first_review",
+        obj=first,
+        actor=by,
+        data={
+            "assessment": assessment.pk,
+            "summary": summary.pk,
+            "approved": approve,
+            "proposed_level": first.proposed_level,
+            "level": level,
+            "reason": reason,
+            "content_hash": first.content_hash,
+        },
+    )
+    previous = assessment.status
+    assessment.status = taken.to_status
+    assessment.reviewer = by
+    assessment.save(update_fields=["status", "reviewer", "updated_at"])
+    record_transition(
+        assessment,
+        by=by,
+        from_status=previous,
+        event=Event.FIRST_REVIEW,
+        params={"approved": approve, "level": level},
+        reason=reason,
+    )
+    jobs.enqueue(NOTIFY_SECOND_REVIEW_TASK, first_review_id=first.pk)
+    return first

@@ -216,6 +216,9 @@ class ThresholdsEntry(_Record):
     alert_sa_level: OptionalLevel | MISSING = MISSING
     alert_sa_rise: Rise | MISSING = MISSING
     monitor_level: OptionalLevel | MISSING = MISSING
+    alert_sa_second_review: bool | MISSING = MISSING
+    brief_sg_second_review: bool | MISSING = MISSING
+    sc_briefing_second_review: bool | MISSING = MISSING
 
 
 class DatasetFile(BaseModel):

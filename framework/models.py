@@ -465,6 +465,16 @@ class ThresholdSet(ReferenceModel):
         choices=scales.THRESHOLD_LEVEL_CHOICES,
         default=Level.SERIOUS_CONCERN,
     )
+    # Review: which rungs of the ladder need two reviewers (the four-eyes rule, twice over).
+    alert_sa_second_review = models.BooleanField(
+        _("alert the Special Adviser: needs a second reviewer"), default=False
+    )
+    brief_sg_second_review = models.BooleanField(
+        _("brief the Secretary-General: needs a second reviewer"), default=True
+    )
+    sc_briefing_second_review = models.BooleanField(
+        _("request a Security Council briefing: needs a second reviewer"), default=True
+    )
     history = HistoricalRecords(m2m_fields=[imminent_enabling_factors])
 
     class Meta:

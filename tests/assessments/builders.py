@@ -20,15 +20,18 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from itertools import count
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 
-from assessments import services, workflow
+from accounts.roles import REVIEWERS
+from assessments import selectors, services, workflow
 from assessments.forms import format_sources
 from assessments.models import (
     ActionSource,
     Assessment,
     EscalationDecision,
     EscalationSummary,
+    FirstReview,
     ResponseAction,
     Situation,
 )
@@ -212,6 +215,19 @@ def draft_summary_now(assessment: Assessment) -> Assessment:
     return Assessment.objects.get(pk=assessment.pk)
 
 
+SECOND_REVIEWER = "second_reviewer"
+
+
+def second_reviewer() -> AbstractBaseUser:
+    """The reviewer who gives the second review in tests about something else."""
+    found = get_user_model().objects.filter(username=SECOND_REVIEWER).first()
+    if found is not None:
+        return found
+    from tests.conftest import make_user
+
+    return make_user(SECOND_REVIEWER, REVIEWERS)
+
+
 def decide_on(
     summary: EscalationSummary,
     *,
@@ -220,18 +236,32 @@ def decide_on(
     reason: str = "",
     level: str | None = None,
     hash_read: str | None = None,
-) -> EscalationDecision:
+    second_by: AbstractBaseUser | None = None,
+    dissents_read: bool = False,
+) -> EscalationDecision | FirstReview:
     """A reviewer's decision on ``summary`` through the service: at the proposed level unless
-    ``level`` is given, on the content whose hash they read (the stored one by default)."""
-    return workflow.decide_escalation(
-        summary,
-        by=by,
-        approve=approve,
+    ``level`` is given, on the content whose hash they read (the stored one by default).
+
+    At a rung that needs two reviewers, with ``second_by``, ``second_by`` gives the first
+    review and ``by`` concludes alike: the decision is returned. Without it, ``by``'s is the
+    first review.
+    """
+    decide = {
+        "approve": approve,
         # A summary that is not ready proposes nothing yet; the service refuses it first.
-        level=level or summary.proposed_escalation or "keep_monitoring",
-        reason=reason,
-        content_hash=summary.content_hash if hash_read is None else hash_read,
-    )
+        "level": level or summary.proposed_escalation or "keep_monitoring",
+        "reason": reason,
+        "content_hash": summary.content_hash if hash_read is None else hash_read,
+        "dissents_read": dissents_read,
+    }
+    needs_two = second_by is not None and summary.is_ready
+    if needs_two and summary.assessment.status == "in_review":
+        needs_two = selectors.second_review_needed(summary.proposed_escalation) or (
+            approve and selectors.second_review_needed(str(decide["level"]))
+        )
+    if needs_two and second_by is not None:
+        workflow.decide_escalation(summary, by=second_by, **decide)  # type: ignore[arg-type]
+    return workflow.decide_escalation(summary, by=by, **decide)  # type: ignore[arg-type]
 
 
 def decide(
@@ -241,9 +271,19 @@ def decide(
     approve: bool,
     reason: str = "",
     level: str | None = None,
+    dissents_read: bool = False,
 ) -> Assessment:
-    """The reviewer's decision on the ready summary of the assessment's current version."""
-    decide_on(summary_of(assessment), by=by, approve=approve, reason=reason, level=level)
+    """The reviewer's decision on the ready summary of the assessment's current version; at a
+    rung that needs two reviewers, :func:`second_reviewer` gives the first review alike."""
+    decide_on(
+        summary_of(assessment),
+        by=by,
+        approve=approve,
+        reason=reason,
+        level=level,
+        second_by=second_reviewer(),
+        dissents_read=dissents_read,
+    )
     return Assessment.objects.get(pk=assessment.pk)
 
 

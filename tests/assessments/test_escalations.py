@@ -30,6 +30,7 @@ from tests.assessments.builders import (
     decide_on,
     draft_summary_now,
     edit_assessment,
+    second_reviewer,
     summary_of,
 )
 from tests.conftest import broker_at
@@ -263,7 +264,7 @@ def test_reviewer_approves_at_the_proposed_level_and_the_decision_binds_to_the_h
 ):
     summary = summary_of(build_crisis(situation, by=analyst, status="in_review"))
 
-    decision = decide_on(summary, by=reviewer, approve=True)
+    decision = decide_on(summary, by=reviewer, approve=True, second_by=second_reviewer())
 
     assert decision.approved is True
     assert decision.level == summary.proposed_escalation
@@ -305,13 +306,12 @@ def test_rejecting_returns_the_assessment_to_the_analyst_with_the_reason(
 ):
     summary = summary_of(build_crisis(situation, by=analyst, status="in_review"))
 
-    workflow.decide_escalation(
+    decide_on(
         summary,
         by=reviewer,
         approve=False,
-        level=summary.proposed_escalation,
         reason="Corroborate 10.1 first.",
-        content_hash=summary.content_hash,
+        second_by=second_reviewer(),
     )
 
     assessment = Assessment.objects.get(pk=summary.assessment_id)
@@ -369,7 +369,7 @@ def test_an_edit_after_approval_makes_a_new_version_that_needs_a_new_decision(
     situation, analyst, reviewer
 ):
     summary = summary_of(build_crisis(situation, by=analyst, status="in_review"))
-    first_decision = decide_on(summary, by=reviewer, approve=True)
+    first_decision = decide_on(summary, by=reviewer, approve=True, second_by=second_reviewer())
     assessment = Assessment.objects.get(pk=summary.assessment_id)
 
     assessment = edit_assessment(
@@ -496,7 +496,12 @@ def test_summary_json_is_the_stored_snapshot_with_its_hash_and_decision(
 ):
     summary = summary_of(build_crisis(situation, by=analyst, status="in_review"))
     decide_on(
-        summary, by=reviewer, approve=True, level="brief_secretary_general", reason="SG first."
+        summary,
+        by=reviewer,
+        approve=True,
+        level="brief_secretary_general",
+        reason="SG first.",
+        second_by=second_reviewer(),
     )
     client.force_login(analyst)
 

@@ -57,8 +57,9 @@ SITUATION_DETAIL_QUERIES = 13
 ASSESSMENT_DETAIL_QUERIES = 23
 # The same page in review, with a ready summary and its earlier versions: the is-assigned
 # check runs twice for an analyst (can_retry_summary and can_submit; an assessment in review
-# is not editable); a reviewer is also offered the decision form.
-ASSESSMENT_IN_REVIEW_QUERIES = 23  # + the unread notifications' count
+# is not editable); a reviewer is also offered the decision form, and told whether the rung
+# proposed needs two reviewers (one query of the reference data).
+ASSESSMENT_IN_REVIEW_QUERIES = 24  # + the unread notifications' count
 # + visibility, the assessment with the same eight prefetches as the detail page (of which
 # the edit page uses ratings, sources and participations only), is-assigned, factors,
 # indicators

@@ -48,6 +48,7 @@ def rate(page: Page, code: str, severity: str, note: str = "", sources: str = ""
 def cast(framework_data):
     analyst = make_user("analyst", ANALYSTS)
     reviewer = make_user("reviewer", REVIEWERS)
+    make_user("reviewer2", REVIEWERS)  # the second reviewer of the ladder's top rungs
     situation = build_situation(
         by=reviewer,
         analysts=[analyst],
@@ -182,6 +183,29 @@ def test_summary_turns_ready_without_reload_and_the_reviewer_approves_a_changed_
     expect(page.get_by_label("Approve the escalation")).to_be_checked()
     reason.fill("Brief the Secretary-General before the Council.")
     page.get_by_role("button", name="Record decision").click()
+    # The Secretary-General's rung needs two reviewers: this was the first review.
+    expect(
+        page.get_by_text("Your first review is recorded; a second reviewer will decide.")
+    ).to_be_visible()
+    expect(page.locator("#status")).to_have_text("awaiting second review")
+    expect(page.locator("#first-review")).to_contain_text("First review: approve")
+    expect(
+        page.get_by_text("You gave the first review; another reviewer must give the second.")
+    ).to_be_visible()
+    expect(page.locator("#decision-form")).to_have_count(0)
+    sign_out(page)
+
+    sign_in(page, "reviewer2")
+    page.get_by_role("link", name="Review queue").click()
+    page.get_by_role("link", name="Lakeside Province (test)").click()
+    expect(page.locator("#first-review")).to_contain_text(
+        "Brief the Secretary-General before the Council."
+    )
+    expect(page.get_by_role("heading", name="Your decision, as second reviewer")).to_be_visible()
+    expect(page.get_by_label("Escalate to")).to_have_value("brief_secretary_general")
+    page.get_by_label("Approve the escalation").check()
+    page.get_by_label("Reason").fill("Agreed: the Secretary-General first.")
+    page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_text("Escalation approved: brief the Secretary-General.")).to_be_visible()
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the summary as PDF").click()
@@ -192,9 +216,12 @@ def test_summary_turns_ready_without_reload_and_the_reviewer_approves_a_changed_
     sign_in(page, "analyst")
     page.get_by_role("link", name="Lakeside Province (test)").click()
     page.get_by_role("link", name="2026-11-20").first.click()  # the list, then the chart table
-    decision = page.locator("#escalation [role=status].alert")
+    decision = page.locator("#escalation [role=status].alert-success")
     expect(decision).to_contain_text("Escalation approved: brief the Secretary-General.")
-    expect(decision).to_contain_text("Brief the Secretary-General before the Council.")
+    expect(decision).to_contain_text("Agreed: the Secretary-General first.")
+    expect(page.locator("#first-review")).to_contain_text(
+        "Brief the Secretary-General before the Council."
+    )
 
 
 def test_a_reviewers_comment_reaches_the_analyst_who_answers_it(page, cast, celery_worker_process):

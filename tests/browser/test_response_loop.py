@@ -9,7 +9,14 @@ from playwright.sync_api import Page, expect
 from accounts.roles import ANALYSTS, REVIEWERS
 from assessments import workflow
 from assessments.workflow import Answer
-from tests.assessments.builders import CRISIS, bring_to, build_assessment, build_situation
+from tests.assessments.builders import (
+    CRISIS,
+    bring_to,
+    build_assessment,
+    build_situation,
+    decide_on,
+    summary_of,
+)
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -42,7 +49,10 @@ def awaiting_decision(framework_data):
     workflow.respond_to_recommendations(
         assessment, by=analyst, answers={code: Answer(accepted=True) for code in codes}
     )
-    return bring_to(assessment, "in_review")
+    assessment = bring_to(assessment, "in_review")
+    # A Security Council briefing needs two reviewers: another gave the first review.
+    decide_on(summary_of(assessment), by=make_user("reviewer2", REVIEWERS), approve=True)
+    return assessment
 
 
 def test_approve_then_record_an_action_done_and_see_it_in_the_next_assessment(

@@ -17,7 +17,9 @@ def test_analyst_lands_on_the_watch_prints_it_and_follows_a_rising_situation(
 ):
     analyst = make_user("analyst", ANALYSTS)
     reviewer = make_user("reviewer", REVIEWERS)
-    seed_demo_situations(analysts=[analyst], reviewer=reviewer)
+    seed_demo_situations(
+        analysts=[analyst], reviewer=reviewer, second_reviewer=make_user("reviewer2", REVIEWERS)
+    )
 
     page.goto("/")
     page.get_by_label("Username").fill("analyst")

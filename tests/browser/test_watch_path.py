@@ -17,7 +17,9 @@ pytestmark = pytest.mark.browser
 def test_reviewer_follows_the_watch_to_an_indicator_that_changed(page: Page, framework_data, jobs):
     analyst = make_user("analyst", ANALYSTS)
     reviewer = make_user("reviewer", REVIEWERS)
-    seed_demo_situations(analysts=[analyst], reviewer=reviewer)
+    seed_demo_situations(
+        analysts=[analyst], reviewer=reviewer, second_reviewer=make_user("reviewer2", REVIEWERS)
+    )
 
     page.goto("/")
     page.get_by_label("Username").fill("reviewer")

@@ -17,7 +17,9 @@ class Command(BaseCommand):
             verb = "created" if created else "kept"
             self.stdout.write(f"demo account {user.get_username()}: {verb}")
         situations = seed_demo_situations(
-            analysts=[users["analyst"], users["analyst2"]], reviewer=users["reviewer"]
+            analysts=[users["analyst"], users["analyst2"]],
+            reviewer=users["reviewer"],
+            second_reviewer=users["reviewer2"],
         )
         for situation, created in situations:
             verb = "created" if created else "kept"
