@@ -26,6 +26,17 @@ class Confidentiality(models.TextChoices):
     STRICTLY_CONFIDENTIAL = "strictly_confidential", _("strictly confidential")
 
 
+#: The levels from the most open to the most closed: a release goes lower in this order.
+CONFIDENTIALITY_ORDER: tuple[str, ...] = tuple(Confidentiality.values)
+
+
+def lower_confidentialities(level: str) -> list[str]:
+    """The confidentialities strictly lower than ``level`` (none below public)."""
+    if level not in CONFIDENTIALITY_ORDER:
+        return []
+    return list(CONFIDENTIALITY_ORDER[: CONFIDENTIALITY_ORDER.index(level)])
+
+
 class Situation(models.Model):
     code = models.SlugField(
         _("code"), max_length=80, unique=True, help_text=_("A short stable identifier.")
@@ -270,6 +281,12 @@ class IndicatorRating(models.Model):
         default=scales.Confidence.MEDIUM,
     )
     note = models.TextField(_("evidence note"), blank=True, max_length=limits.MAX_NOTE)
+    # A dissemination mark, not assessment content: it changes no level and voids no approval.
+    note_releasable = models.BooleanField(
+        _("evidence note releasable"),
+        default=False,
+        help_text=_("Whether the note may go to partners in a releasable version."),
+    )
 
     class Meta:
         ordering = ["indicator__factor__number", "indicator__order"]
@@ -296,6 +313,12 @@ class EvidenceSource(models.Model):
     citation = models.CharField(_("source"), max_length=500)
     reliability = models.CharField(_("reliability"), max_length=1, choices=Reliability.choices)
     order = models.PositiveSmallIntegerField(default=0)
+    # A dissemination mark, like the note's (IndicatorRating.note_releasable).
+    releasable = models.BooleanField(
+        _("releasable"),
+        default=False,
+        help_text=_("Whether the source may go to partners in a releasable version."),
+    )
 
     class Meta:
         ordering = ["order", "pk"]
@@ -612,6 +635,58 @@ class EscalationDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.summary}: {'approved' if self.approved else 'rejected'} {self.level}"
+
+
+class SummaryRelease(models.Model):
+    """A releasable version ("tearline") of an approved summary, made by a reviewer for a
+    named recipient at a confidentiality lower than the situation's: only what the analysts
+    marked releasable, under its own hash and the hash of the full summary it was cut from."""
+
+    MAX_RECIPIENT = limits.MAX_NAME
+
+    summary = models.ForeignKey(
+        EscalationSummary,
+        on_delete=models.PROTECT,
+        related_name="releases",
+        verbose_name=_("escalation summary"),
+    )
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("released by"),
+    )
+    released_at = models.DateTimeField(_("released"))
+    recipient = models.CharField(
+        _("released to"),
+        max_length=MAX_RECIPIENT,
+        help_text=_("The partner the release is for: an office, an organisation, a mission."),
+    )
+    confidentiality = models.CharField(
+        _("confidentiality"), max_length=30, choices=Confidentiality.choices
+    )
+    content = models.JSONField(_("releasable content"))
+    content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64)
+    full_hash = models.CharField(_("hash of the full summary"), max_length=64)
+
+    class Meta:
+        ordering = ["-released_at", "-pk"]
+        verbose_name = _("summary release")
+        verbose_name_plural = _("summary releases")
+        constraints = [
+            models.CheckConstraint(condition=~Q(recipient=""), name="release_has_recipient"),
+            # Strictly confidential is the top of the scale: nothing is released at it.
+            models.CheckConstraint(
+                condition=Q(confidentiality__in=CONFIDENTIALITY_ORDER[:-1]),
+                name="release_confidentiality_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(content_hash="") & ~Q(full_hash=""), name="release_has_hashes"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.summary} released to {self.recipient}"
 
 
 class Notification(models.Model):

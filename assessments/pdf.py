@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from weasyprint import HTML
 
 from assessments import dissent, scales, selectors, wording
-from assessments.models import Confidentiality, EscalationSummary
+from assessments.models import Confidentiality, EscalationSummary, SummaryRelease
 from framework.selectors import reference_texts
 
 
@@ -48,6 +48,32 @@ def render_summary_pdf(summary: EscalationSummary) -> bytes:
             "footer": css_string(
                 _("%(marking)s · escalation summary %(hash)s")
                 % {"marking": marking, "hash": summary.content_hash[:16]}
+            ),
+        },
+    )
+    return HTML(string=html).write_pdf()
+
+
+def render_release_pdf(release: SummaryRelease) -> bytes:
+    """A release as a PDF: its marking above and below every page, with the reference to the
+    full summary's hash it was cut from."""
+    content = release.content
+    marking = str(content["release"]["marking"])
+    html = render_to_string(
+        "assessments/release_pdf.html",
+        {
+            "release": release,
+            # Its reference texts in the reader's language, marked as on the page.
+            "content": wording.summary_texts(content, reference_texts()),
+            "crime_names": selectors.crime_names(),
+            "header": css_string(
+                _("%(situation)s, as of %(as_of)s")
+                % {"situation": content["situation"]["name"], "as_of": content["as_of"]}
+            ),
+            "marking": css_string(marking),
+            "footer": css_string(
+                _("%(marking)s · cut from the summary %(hash)s")
+                % {"marking": marking, "hash": release.full_hash[:16]}
             ),
         },
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments import action_views, views
+from assessments import action_views, release_views, views
 
 app_name = "assessments"
 
@@ -25,6 +25,10 @@ urlpatterns = [
     path("assessments/<int:pk>/dissents/", views.assessment_dissent, name="dissent"),
     path("assessments/<int:pk>/recommendations/", views.assessment_respond, name="respond"),
     path("assessments/<int:pk>/export.json", views.assessment_export, name="export"),
+    path("assessments/<int:pk>/releasable/", release_views.releasable, name="releasable"),
+    path("assessments/<int:pk>/releases/", release_views.releases, name="releases"),
+    path("releases/<int:pk>/pdf", release_views.release_pdf, name="release_pdf"),
+    path("releases/<int:pk>/json", release_views.release_json, name="release_json"),
     path("actions/<int:pk>/", action_views.action_edit, name="action_edit"),
     path("reviews/", views.review_queue, name="queue"),
     path("watch/heatmap/", views.heatmap, name="heatmap"),

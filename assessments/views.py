@@ -29,6 +29,7 @@ from assessments import (
     dissent,
     notifications,
     permissions,
+    release,
     response,
     scales,
     scoring,
@@ -610,6 +611,7 @@ def _detail_page(
             "can_edit": workflow.allowed(assessment, workflow.Action.EDIT, user),
             "can_submit": workflow.allowed(assessment, workflow.Action.SUBMIT, user),
             "can_respond": can_respond,
+            "can_mark_releasable": release.can_mark(user, assessment.situation),
             **_response_context(user, assessment),
             # Those who may comment may dissent (assessments/dissent.py).
             "dissent_form": (dissent_form or _dissent_form(assessment, summary, crime_names))
@@ -902,6 +904,11 @@ def _escalation_context(
         and first_review is None
         and summary is not None
         and selectors.second_review_needed(summary.proposed_escalation),
+        # The releasable versions of an approved summary, for those who may see them.
+        "may_see_releases": decided
+        and summary is not None
+        and summary.decision.approved
+        and release.can_see_releases(user, assessment.situation),
         "decision_form": DecisionForm(
             proposed=summary.proposed_escalation,
             dissents=len(dissents or []),

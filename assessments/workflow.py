@@ -464,13 +464,25 @@ def _save_ratings(assessment: Assessment, ratings: dict[int, RatingInput]) -> No
             changed = [name for name, value in values.items() if getattr(rating, name) != value]
             for name in changed:
                 setattr(rating, name, values[name])
+            if "note" in changed and rating.note_releasable:
+                # The mark was given to the text that was there: a new text waits for its own.
+                rating.note_releasable = False
+                changed.append("note_releasable")
             if changed:
                 rating.save(update_fields=changed)
         current = [(s.reliability, s.citation) for s in rating.sources.all()]
         if current != list(given.sources):
+            # A source keeps its releasable mark while its grade and citation stay the same.
+            marked = {(s.reliability, s.citation) for s in rating.sources.all() if s.releasable}
             rating.sources.all().delete()
             EvidenceSource.objects.bulk_create(
-                EvidenceSource(rating=rating, reliability=grade, citation=citation, order=i)
+                EvidenceSource(
+                    rating=rating,
+                    reliability=grade,
+                    citation=citation,
+                    order=i,
+                    releasable=(grade, citation) in marked,
+                )
                 for i, (grade, citation) in enumerate(given.sources)
             )
 

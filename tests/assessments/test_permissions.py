@@ -19,16 +19,18 @@ from django.utils import timezone
 
 from accounts import tokens
 from accounts.models import ApiToken
-from assessments import workflow
+from assessments import release, workflow
 from assessments.models import (
     Assessment,
     Comment,
     Dissent,
     EscalationSummary,
     InboxItem,
+    IndicatorRating,
     RecommendationResponse,
     ResponseAction,
     Situation,
+    SummaryRelease,
 )
 from r2p_project import errors
 from tests.assessments.builders import (
@@ -173,6 +175,20 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
         "GET": per_role(LOGIN, 200, 404, 200, 403, 404),
         "POST": per_role(LOGIN, DONE, 404, DONE, 403, 404),
     },
+    # Which evidence notes and sources may go to partners: marked by the situation's analysts
+    # only, at any status (here a draft's).
+    "assessments:releasable": {
+        "GET": per_role(LOGIN, 200, 404, 403, 403, 404),
+        "POST": per_role(LOGIN, DONE, 404, 403, 403, 404),
+    },
+    # The releasable versions of an approved summary: seen by its situation's analysts and the
+    # reviewers, made by a reviewer only.
+    "assessments:releases": {
+        "GET": per_role(LOGIN, 200, 404, 200, 403, 404),
+        "POST": per_role(LOGIN, 403, 404, DONE, 403, 404),
+    },
+    "assessments:release_pdf": read_only(per_role(LOGIN, 200, 404, 200, 403, 404)),
+    "assessments:release_json": read_only(per_role(LOGIN, 200, 404, 200, 403, 404)),
     # The polled status of the summary of an assessment awaiting its draft.
     "assessments:summary_status": read_only(per_role(LOGIN, 200, 404, 200, 200, 404)),
     # A failed summary tried again: its situation's analysts or a reviewer.
@@ -244,6 +260,10 @@ SITUATION_URLS = [
     "assessments:summary_json",
     "assessments:action_edit",
     "assessments:dissent",
+    "assessments:releasable",
+    "assessments:releases",
+    "assessments:release_pdf",
+    "assessments:release_json",
 ]
 MAPPING_CODE = "RF1-P1-impartial-oversight-of-political-transitions"
 
@@ -289,6 +309,8 @@ class World:
     notice: InboxItem  # the assigned analyst's unread notification about the draft
     api_token: ApiToken  # the assigned analyst's
     action: ResponseAction  # opened by an earlier approved assessment
+    approved: Assessment  # by the assigned analyst, approved
+    release: SummaryRelease  # of the approved assessment's summary, by the reviewer
 
     def refreshed(self, assessment: Assessment) -> Assessment:
         return Assessment.objects.get(pk=assessment.pk)
@@ -355,6 +377,13 @@ def world(analyst, other_analyst, reviewer, admin, outsider) -> World:
         notice,
         tokens.create_token(analyst, name="Analyst's token", scope="read")[0],
         action,
+        approved,
+        release.release_summary(
+            summary_of(approved),
+            by=reviewer,
+            recipient="Partner of the table test",
+            confidentiality="internal",
+        ),
     )
 
 
@@ -365,6 +394,7 @@ ASSESSMENT_OF_URL = {
     "assessments:summary_retry": "failed",
     "assessments:summary_pdf": "in_review",
     "assessments:summary_json": "in_review",
+    "assessments:releases": "approved",
 }
 
 
@@ -382,6 +412,8 @@ def _kwargs(name: str, world: World) -> dict[str, object]:
         return {"pk": world.notice.pk}
     if name == "assessments:action_edit":
         return {"pk": world.action.pk}
+    if name in ("assessments:release_pdf", "assessments:release_json"):
+        return {"pk": world.release.pk}
     if name.startswith("assessments:") and name not in (
         "assessments:situations",
         "assessments:situations_csv",
@@ -441,6 +473,11 @@ def _post_data(name: str, world: World) -> dict[str, object]:
             f"reason-{world.recommended_entry}": "Already under discussion with the mission.",
         },
         "assessments:comment": {"body": "A comment from the table test."},
+        "assessments:releasable": {"notes": [str(world.draft.ratings.order_by("pk")[0].pk)]},
+        "assessments:releases": {
+            "recipient": "Partner of a table POST",
+            "confidentiality": "public",
+        },
         "assessments:dissent": {
             "level-genocide": "imminent_risk",
             "reason": "A dissent from the table test.",
@@ -498,6 +535,12 @@ EFFECTS: dict[str, Callable[[World, Client, str], bool]] = {
     ).exists(),
     "assessments:dissent": lambda w, c, r: Dissent.objects.filter(
         assessment=w.draft, reason="A dissent from the table test."
+    ).exists(),
+    "assessments:releasable": lambda w, c, r: IndicatorRating.objects.filter(
+        assessment=w.draft, note_releasable=True
+    ).exists(),
+    "assessments:releases": lambda w, c, r: SummaryRelease.objects.filter(
+        recipient="Partner of a table POST"
     ).exists(),
     "assessments:action_edit": lambda w, c, r: ResponseAction.objects.filter(
         pk=w.action.pk, status="under_way", office="Desk of the table test"

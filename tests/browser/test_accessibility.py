@@ -89,7 +89,7 @@ def office(framework_data):
     )
     # The analyst's API tokens page lists one, and the admin's tokens list and page show it.
     tokens.create_token(analyst, name="Nightly export (test)", scope="read")
-    return {"in_review": in_review, "situation": situation, "draft": draft}
+    return {"in_review": in_review, "situation": situation, "draft": draft, "approved": earlier}
 
 
 def sign_in(page: Page, username: str) -> None:
@@ -265,5 +265,35 @@ def test_the_forms_in_their_error_states_pass_axe_and_fit_the_width(page, office
     page.get_by_label("Sources for 2.1", exact=True).fill("")
     page.get_by_role("button", name="Save draft").first.click()
     check("rating form refused", "Nothing was saved")
+
+    assert not problems, "\n".join(problems)
+
+
+def test_the_release_pages_pass_axe_and_fit_the_width(page, office):
+    """The analyst's marks, and the reviewer's releases page: empty, its form refused, and
+    with a release listed."""
+    approved = office["approved"]
+    problems: list[str] = []
+
+    sign_in(page, "analyst")
+    page.goto(f"/assessments/{approved.pk}/releasable/")
+    problems += audit(page, "releasable evidence")
+    page.locator("input[name='notes']").first.check()
+    page.get_by_role("button", name="Save the marks").click()
+    expect(page.get_by_text("1 mark changed.")).to_be_visible()
+    problems += audit(page, "releasable evidence saved")
+    sign_out(page)
+
+    sign_in(page, "reviewer")
+    page.goto(f"/assessments/{approved.pk}/releases/")
+    problems += audit(page, "releases, none made")
+    page.get_by_role("button", name="Release", exact=True).click()
+    expect(page.get_by_text("Say whom the release is for.").first).to_be_visible()
+    problems += audit(page, "release refused")
+    page.get_by_label("Released to").fill("Partner Mission (test)")
+    page.get_by_label("Confidentiality of the release").select_option("internal")
+    page.get_by_role("button", name="Release", exact=True).click()
+    expect(page.get_by_text("Released to Partner Mission (test)")).to_be_visible()
+    problems += audit(page, "releases, one made")
 
     assert not problems, "\n".join(problems)
