@@ -8,15 +8,18 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from assessments import dissent, response, scales, services, workflow
+from assessments import dissent, groups, response, scales, services, workflow
 from assessments.models import (
+    CONVENTION_KINDS,
     Assessment,
     EscalationDecision,
     EscalationSummary,
+    GroupKind,
     ResponseAction,
     Situation,
     Transition,
 )
+from assessments.services import GroupInput
 from assessments.workflow import Answer, RatingInput
 from forecasts.models import ForecastRelease
 from forecasts.services import import_forecasts
@@ -44,8 +47,8 @@ class DemoSituation:
     name: str
     country: str
     region: str
-    populations: str
-    groups: str
+    populations: tuple[str, ...]  # other populations at risk
+    groups: tuple[tuple[str, GroupKind], ...]  # groups the Genocide Convention protects
     cadence: int
     assessments: tuple[DemoAssessment, ...]
 
@@ -63,8 +66,8 @@ DEMO: tuple[DemoSituation, ...] = (
         name="River Province (demo)",
         country="SS",
         region="River Province",
-        populations="Displaced farming communities along the river",
-        groups="An ethnic minority of the province",
+        populations=("Displaced farming communities along the river",),
+        groups=(("The Riverine people (fictional)", GroupKind.ETHNICAL),),
         cadence=30,
         assessments=(
             DemoAssessment(
@@ -115,8 +118,11 @@ DEMO: tuple[DemoSituation, ...] = (
         name="Coastal Districts (demo)",
         country="MM",
         region="Coastal districts",
-        populations="Stateless fishing communities",
-        groups="A religious minority",
+        populations=("Stateless fishing communities",),
+        groups=(
+            ("Coastal Muslim minority (fictional)", GroupKind.RELIGIOUS),
+            ("Coastal Hill people (fictional)", GroupKind.ETHNICAL),
+        ),
         cadence=60,
         assessments=(
             DemoAssessment(
@@ -163,8 +169,8 @@ DEMO: tuple[DemoSituation, ...] = (
         name="Capital Region (demo)",
         country="BI",
         region="Capital region",
-        populations="Opposition supporters and journalists",
-        groups="Political opponents",
+        populations=("Opposition supporters", "Journalists"),
+        groups=(),
         cadence=90,
         assessments=(
             DemoAssessment(
@@ -211,8 +217,8 @@ DEMO: tuple[DemoSituation, ...] = (
         name="Highlands (demo)",
         country="KG",
         region="Highlands",
-        populations="Seasonal herders",
-        groups="A linguistic minority",
+        populations=("Seasonal herders",),
+        groups=(("Highland speakers of a minority language (fictional)", GroupKind.NATIONAL),),
         cadence=90,
         assessments=(
             DemoAssessment(
@@ -243,8 +249,8 @@ DEMO: tuple[DemoSituation, ...] = (
         name="Delta Region (demo)",
         country="ML",
         region="Inner delta",
-        populations="Fishing and herding communities",
-        groups="A pastoralist minority",
+        populations=("Fishing and herding communities",),
+        groups=(("Delta pastoralists (fictional)", GroupKind.ETHNICAL),),
         cadence=60,
         assessments=(
             DemoAssessment(
@@ -278,8 +284,8 @@ DEMO: tuple[DemoSituation, ...] = (
         name="Northern Plateau (demo)",
         country="NE",
         region="Northern plateau",
-        populations="Nomadic communities and returnees",
-        groups="A nomadic minority",
+        populations=("Nomadic communities", "Returnees"),
+        groups=(("Plateau nomads (fictional)", GroupKind.RACIAL),),
         cadence=90,
         assessments=(),
     ),
@@ -304,10 +310,11 @@ def seed_demo_situations(*, analysts: list[User], reviewer: User) -> list[tuple[
             name=spec.name,
             country=spec.country,
             region=spec.region,
-            populations_at_risk=spec.populations,
-            protected_groups=spec.groups,
             review_cadence_days=spec.cadence,
         )
+        named = [(name, GroupKind.OTHER) for name in spec.populations] + list(spec.groups)
+        for name, kind in named:
+            services.add_group(situation, by=reviewer, given=GroupInput(name=name, kind=kind))
         for item in spec.assessments:
             analyst = analysts[min(item.analyst, len(analysts) - 1)]
             _seed_assessment(situation, item, analyst, reviewer, indicators, today)
@@ -358,6 +365,9 @@ def _seed_assessment(
     assessment = workflow.start_assessment(
         situation, by=analyst, as_of=as_of, posture=item.posture, narrative=item.narrative
     )
+    convention_groups = tuple(
+        situation.groups.filter(kind__in=CONVENTION_KINDS).values_list("pk", flat=True)
+    )
     ratings = {
         indicators[code]: RatingInput(
             severity=severity,
@@ -365,6 +375,8 @@ def _seed_assessment(
             confidence=confidence,
             note=NOTE,
             sources=(("C", "Demo field report"),),
+            # The genocide factors' ratings name the groups the Convention protects.
+            groups=convention_groups if groups.may_name_groups(int(code.split(".")[0])) else (),
         )
         for code, (severity, trend, confidence) in item.ratings.items()
     }

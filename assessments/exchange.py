@@ -24,7 +24,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from pydantic import MISSING, ValidationError
 
-from assessments import permissions, scoring, workflow
+from assessments import groups, permissions, scoring, services, workflow
 from assessments.exchange_schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -39,6 +39,7 @@ from assessments.models import (
     Assessment,
     EscalationSummary,
     EvidenceSource,
+    GroupKind,
     IndicatorRating,
     Participation,
     Situation,
@@ -50,7 +51,7 @@ from framework.models import Indicator
 
 
 def assessments_for_export(situation_code: str | None = None) -> QuerySet[Assessment]:
-    """Every assessment (of one situation if ``situation_code``), in four queries.
+    """Every assessment (of one situation if ``situation_code``), in a fixed number of queries.
 
     Ordered by what identifies an assessment across databases, so that two exports of the
     same data list it in the same order whatever the ids.
@@ -63,18 +64,23 @@ def assessments_for_export(situation_code: str | None = None) -> QuerySet[Assess
     return queryset.prefetch_related(
         Prefetch("ratings", queryset=ratings),
         "situation__analysts",
+        "situation__groups",
         Prefetch("summaries", queryset=summaries),
     ).order_by("situation__code", "as_of", "author__username", "pk")
 
 
 def _situation_to_dict(situation: Situation) -> dict[str, Any]:
+    # Version 1 carries the groups at risk as two texts, composed from the records.
+    texts = groups.compose_texts(
+        ((g.name, g.kind, g.description) for g in situation.groups.all()), GroupKind.OTHER
+    )
     return {
         "code": situation.code,
         "name": situation.name,
         "country": str(situation.country),
         "region": situation.region,
-        "populations_at_risk": situation.populations_at_risk,
-        "protected_groups": situation.protected_groups,
+        "populations_at_risk": texts.populations_at_risk,
+        "protected_groups": texts.protected_groups,
         "review_cadence_days": situation.review_cadence_days,
         "confidentiality": situation.confidentiality,
         "analysts": sorted(user.get_username() for user in situation.analysts.all()),
@@ -375,9 +381,14 @@ def _situation_for_import(
         name=given.name,
         country=given.country,
         region=given.region,
-        populations_at_risk=given.populations_at_risk,
-        protected_groups=given.protected_groups,
         **{name: value for name, value in optional.items() if value is not None},
+    )
+    # Split as the migration that made the first group records split the same texts.
+    services.attach_groups_from_text(
+        situation, by=by, text=given.protected_groups, kind=GroupKind.UNCLASSIFIED
+    )
+    services.attach_groups_from_text(
+        situation, by=by, text=given.populations_at_risk, kind=GroupKind.OTHER
     )
     analysts = [users[name] for name in given.analysts if name in users]
     situation.analysts.set(analysts)

@@ -279,9 +279,9 @@ def test_export_reads_a_fixed_number_of_queries(
     bring_to(made[0], "approved", reviewer=reviewer)
     bring_to(made[1], "returned", reviewer=reviewer, reason="More sources.")
     bring_to(made[2], "in_review")
-    # assessments with situation, author and reviewer; ratings; sources; analysts; summaries
-    # with their decisions and the decisions' reviewers
-    with django_assert_num_queries(5):
+    # assessments with situation, author and reviewer; ratings; sources; analysts; groups at
+    # risk; summaries with their decisions and the decisions' reviewers
+    with django_assert_num_queries(6):
         document = export_document(assessments_for_export())
     assert len(document["assessments"]) == 4
     assert [len(a["summaries"]) for a in document["assessments"]] == [1, 1, 1, 0]
@@ -318,8 +318,7 @@ def test_export_import_export_round_trip_is_identical(
         code="darfur",
         name="Darfur",
         region="North Darfur",
-        populations_at_risk="Masalit civilians",
-        protected_groups="Masalit",
+        groups=[("Masalit civilians", "other"), ("Masalit", "unclassified")],
         review_cadence_days=30,
         confidentiality="strictly_confidential",
     )

@@ -19,13 +19,14 @@ from django.utils import timezone
 
 from accounts import tokens
 from accounts.models import ApiToken
-from assessments import workflow
+from assessments import services, workflow
 from assessments.models import (
     Assessment,
     Comment,
     Dissent,
     EscalationSummary,
     InboxItem,
+    ProtectedGroup,
     RecommendationResponse,
     ResponseAction,
     Situation,
@@ -134,6 +135,20 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
         "GET": per_role(LOGIN, 403, 404, 200, 200, 404),
         "POST": per_role(LOGIN, 403, 404, DONE, DONE, 404),
     },
+    # The groups at risk in a situation: its analysts, reviewers and framework admins (who
+    # manage situations) add, change and unlink them.
+    "assessments:situation_groups": {
+        "GET": per_role(LOGIN, 200, 404, 200, 200, 404),
+        "POST": per_role(LOGIN, DONE, 404, DONE, DONE, 404),
+    },
+    "assessments:group_edit": {
+        "GET": per_role(LOGIN, 200, 404, 200, 200, 404),
+        "POST": per_role(LOGIN, DONE, 404, DONE, DONE, 404),
+    },
+    "assessments:group_unlink": {
+        "GET": per_role(LOGIN, 405, 405, 405, 405, 405),
+        "POST": per_role(LOGIN, DONE, 404, DONE, DONE, 404),
+    },
     "assessments:start": {
         "GET": POST_ONLY,
         "POST": per_role(LOGIN, DONE, 404, 403, 403, 404),
@@ -230,6 +245,7 @@ SITUATION_URLS = [
     "assessments:situation",
     "assessments:compare",
     "assessments:situation_edit",
+    "assessments:situation_groups",
     "assessments:start",
     "assessments:detail",
     "assessments:edit",
@@ -289,6 +305,7 @@ class World:
     notice: InboxItem  # the assigned analyst's unread notification about the draft
     api_token: ApiToken  # the assigned analyst's
     action: ResponseAction  # opened by an earlier approved assessment
+    group: ProtectedGroup  # at risk in the situation
 
     def refreshed(self, assessment: Assessment) -> Assessment:
         return Assessment.objects.get(pk=assessment.pk)
@@ -301,7 +318,9 @@ def world(analyst, other_analyst, reviewer, admin, outsider) -> World:
         analysts=[analyst],
         code="sd-north-darfur",
         name=SITUATION_NAME,
-        populations_at_risk="Displaced Masalit and Fur communities",
+    )
+    group = services.add_group(
+        situation, by=reviewer, given=services.GroupInput(name="Masalit", kind="ethnical")
     )
     draft = build_assessment(
         situation,
@@ -355,6 +374,7 @@ def world(analyst, other_analyst, reviewer, admin, outsider) -> World:
         notice,
         tokens.create_token(analyst, name="Analyst's token", scope="read")[0],
         action,
+        group,
     )
 
 
@@ -374,8 +394,11 @@ def _kwargs(name: str, world: World) -> dict[str, object]:
         "assessments:situation_edit",
         "assessments:start",
         "assessments:compare",
+        "assessments:situation_groups",
     ):
         return {"pk": world.situation.pk}
+    if name in ("assessments:group_edit", "assessments:group_unlink"):
+        return {"pk": world.situation.pk, "group_pk": world.group.pk}
     if name in ASSESSMENT_OF_URL:
         return {"pk": getattr(world, ASSESSMENT_OF_URL[name]).pk}
     if name == "assessments:inbox_open":
@@ -429,6 +452,13 @@ def _post_data(name: str, world: World) -> dict[str, object]:
             "analysts": [str(pk) for pk in world.situation.analysts.values_list("pk", flat=True)],
         },
         "assessments:start": {"as_of": "2026-06-01", "posture": "perpetrator", "narrative": ""},
+        "assessments:situation_groups": {
+            "add": "1",
+            "new-name": "Zaghawa",
+            "new-kind": "ethnical",
+            "new-description": "",
+        },
+        "assessments:group_edit": {"name": "Masalit people", "kind": "ethnical"},
         "assessments:edit": edit_form_data(world.draft, narrative="Edited by the table test."),
         "assessments:decide": {
             "decision": "approve",
@@ -477,6 +507,15 @@ EFFECTS: dict[str, Callable[[World, Client, str], bool]] = {
     ).exists(),
     "assessments:situation_edit": lambda w, c, r: (
         Situation.objects.get(pk=w.situation.pk).name == "North Darfur (renamed)"
+    ),
+    "assessments:situation_groups": lambda w, c, r: w.situation.groups.filter(
+        name="Zaghawa", kind="ethnical"
+    ).exists(),
+    "assessments:group_edit": lambda w, c, r: (
+        ProtectedGroup.objects.get(pk=w.group.pk).name == "Masalit people"
+    ),
+    "assessments:group_unlink": lambda w, c, r: (
+        not w.situation.groups.filter(pk=w.group.pk).exists()
     ),
     "assessments:start": lambda w, c, r: w.situation.assessments.filter(
         as_of=date(2026, 6, 1), posture="perpetrator"

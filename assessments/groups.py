@@ -1,0 +1,96 @@
+"""Groups at risk as text: splitting a free text into group names, and back.
+
+Earlier versions kept the populations and protected groups at risk of a situation as two free
+texts; version 1 of the exchange format still carries them so. These plain functions turn such
+a text into groups without losing a word, and compose the text from the groups again. The
+migration that made the records keeps a copy of its own (a migration must not change with the
+app); both split the same way.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from assessments import limits
+
+#: The risk factors specific to genocide, whose ratings may name the groups they concern.
+GENOCIDE_FACTORS = frozenset({9, 10})
+
+#: What joins group names in a composed text.
+SEPARATOR = "; "
+
+_ELLIPSIS = "…"
+
+
+def split_names(text: str) -> list[str]:
+    """The parts of ``text``, in order: split on semicolons and line breaks, and on commas
+    where the text has no semicolon (a text with semicolons keeps its commas within names:
+    "Fur, Masalit and Zaghawa communities; Rohingya"). Parts are trimmed, inner runs of
+    spaces made one, empty parts dropped and repeated ones given once."""
+    separators = r"[;\n\r]" if ";" in text else r"[,\n\r]"
+    parts: list[str] = []
+    for raw in re.split(separators, text):
+        part = " ".join(raw.split())
+        if part and part not in parts:
+            parts.append(part)
+    return parts
+
+
+@dataclass(frozen=True)
+class NamedPart:
+    """A group as read from a part of a text: its name, and the whole part when the name had
+    to be shortened to fit (so that no word is lost)."""
+
+    name: str
+    description: str = ""
+
+
+def name_part(part: str, max_name: int = limits.MAX_GROUP_NAME) -> NamedPart:
+    """``part`` as a group's name; a part too long for a name gets a shortened name and keeps
+    every word in the description."""
+    if len(part) <= max_name:
+        return NamedPart(part)
+    cut = part[: max_name - len(_ELLIPSIS)].rstrip()
+    return NamedPart(cut + _ELLIPSIS, part)
+
+
+def full_name(name: str, description: str) -> str:
+    """The text a group was read from: its description when its name is a shortened start of
+    it, else its name."""
+    if name.endswith(_ELLIPSIS) and description.startswith(name[: -len(_ELLIPSIS)]):
+        return description
+    return name
+
+
+def compose(names: Iterable[str]) -> str:
+    """Group names as one text, in version 1's free-text form, that :func:`split_names` reads
+    back as the same names: a single name with a comma is closed with a semicolon, so that
+    its comma is not taken for a separator."""
+    text = SEPARATOR.join(names)
+    if "," in text and ";" not in text:
+        text += ";"
+    return text
+
+
+@dataclass(frozen=True)
+class ComposedTexts:
+    """A situation's groups as version 1's two texts."""
+
+    protected_groups: str
+    populations_at_risk: str
+
+
+def compose_texts(groups: Iterable[tuple[str, str, str]], other_kind: str) -> ComposedTexts:
+    """``(name, kind, description)`` of a situation's groups as version 1's texts: the groups
+    of ``other_kind`` (populations not protected as such) as its populations at risk, the
+    others as its protected groups."""
+    protected: list[str] = []
+    populations: list[str] = []
+    for name, kind, description in groups:
+        (populations if kind == other_kind else protected).append(full_name(name, description))
+    return ComposedTexts(compose(protected), compose(populations))
+
+
+def may_name_groups(factor_number: int) -> bool:
+    """Whether a rating of an indicator of this risk factor may name the groups it concerns."""
+    return factor_number in GENOCIDE_FACTORS
