@@ -147,6 +147,7 @@ def watch(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "counts": selectors.watch_counts(situations),
             "movers": selectors.movers(situations),
+            "groups_at_risk": selectors.groups_at_risk(situations),
             "awaiting": selectors.awaiting_for(request.user, now=now),
             "overdue": selectors.overdue_rows(situations, timezone.localdate(now)),
             "overdue_actions": response.overdue_actions(situations, timezone.localdate(now)),

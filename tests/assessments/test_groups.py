@@ -334,6 +334,30 @@ def test_a_summary_stored_with_the_free_texts_still_shows_them(analyst, reviewer
 
 
 @pytest.mark.django_db
+def test_the_watch_shows_the_groups_at_risk_and_marks_those_a_genocide_rating_names(
+    client, analyst, reviewer, darfur
+):
+    masalit = _group(darfur, "Masalit")
+    build_assessment(
+        darfur,
+        by=analyst,
+        ratings={**CRISIS, "9.2": _named("moderate", masalit.pk)},
+        status="approved",
+        reviewer=reviewer,
+    )
+    client.force_login(reviewer)
+
+    page = client.get(reverse("home")).content.decode()
+
+    table = page[page.index('id="watch-groups"') :]
+    table = table[: table.index("</table>")]
+    assert "North Darfur" in table
+    assert re.search(r'class="group-named">.*Masalit</strong>', table)
+    assert "Displaced people in the camps" in table
+    assert not re.search(r'class="group-named">.*Displaced', table)
+
+
+@pytest.mark.django_db
 def test_the_export_composes_version_1_texts_and_the_import_splits_them_back(analyst, darfur):
     assessment = build_assessment(darfur, by=analyst, ratings={"7.5": "moderate"})
 
