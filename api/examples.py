@@ -21,8 +21,11 @@ SITUATION = {
     "country": "SD",
     "country_name": "Sudan",
     "region": "Darfur",
-    "populations_at_risk": "Displaced Masalit and Fur communities around El Fasher",
-    "protected_groups": "Masalit; Fur",
+    "groups": [
+        {"id": 3, "name": "Fur", "kind": "ethnical"},
+        {"id": 4, "name": "Masalit", "kind": "ethnical"},
+        {"id": 7, "name": "Displaced people around El Fasher", "kind": "other"},
+    ],
     "review_cadence_days": 30,
     "confidentiality": "confidential",
     "analysts": ["analyst"],

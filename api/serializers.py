@@ -22,6 +22,7 @@ from assessments.models import (
     EscalationSummary,
     EvidenceSource,
     FirstReview,
+    GroupKind,
     IndicatorRating,
     Transition,
 )
@@ -62,6 +63,18 @@ def _user(user: User | None) -> str | None:
 # Situations ---------------------------------------------------------------------------------
 
 
+class GroupSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=limits.MAX_GROUP_NAME)
+    kind = serializers.ChoiceField(
+        choices=GroupKind.choices,
+        help_text=(
+            "national, ethnical, racial or religious (the Genocide Convention's groups), "
+            "other (a population not protected as such) or unclassified."
+        ),
+    )
+
+
 class SituationSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     code = serializers.CharField(read_only=True)
@@ -69,8 +82,7 @@ class SituationSerializer(serializers.Serializer):
     country = serializers.CharField(source="country.code", help_text="ISO 3166 alpha-2 code.")
     country_name = serializers.CharField(source="country.name", read_only=True)
     region = serializers.CharField()
-    populations_at_risk = serializers.CharField()
-    protected_groups = serializers.CharField()
+    groups = GroupSerializer(many=True, read_only=True, help_text="Its groups at risk.")
     review_cadence_days = serializers.IntegerField()
     confidentiality = serializers.ChoiceField(choices=Confidentiality.choices)
     analysts = serializers.SerializerMethodField()
@@ -108,11 +120,14 @@ class SituationWriteSerializer(serializers.Serializer):
     code = serializers.SlugField(max_length=limits.MAX_CODE, required=False)
     country = serializers.CharField(max_length=2, help_text="ISO 3166 alpha-2 code.")
     region = serializers.CharField(max_length=limits.MAX_REGION, required=False, allow_blank=True)
-    populations_at_risk = serializers.CharField(
-        max_length=limits.MAX_POPULATIONS, required=False, allow_blank=True
-    )
-    protected_groups = serializers.CharField(
-        max_length=limits.MAX_POPULATIONS, required=False, allow_blank=True
+    groups = serializers.ListField(
+        child=GroupSerializer(),
+        required=False,
+        max_length=500,
+        help_text=(
+            "Its groups at risk by name and kind, each linked to the group of that name and "
+            "kind (made when there is none); the situation's groups become these."
+        ),
     )
     review_cadence_days = serializers.IntegerField(
         min_value=1, max_value=limits.MAX_REVIEW_CADENCE_DAYS, required=False

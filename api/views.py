@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User as AuthUser
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpResponse
 from django.utils import timezone, translation
@@ -88,7 +89,10 @@ def _context() -> dict[str, Any]:
                     "code": "sd-north-darfur",
                     "country": "SD",
                     "region": "Darfur",
-                    "populations_at_risk": "Displaced Masalit and Fur communities",
+                    "groups": [
+                        {"name": "Masalit", "kind": "ethnical"},
+                        {"name": "Displaced people in the camps", "kind": "other"},
+                    ],
                     "review_cadence_days": 30,
                     "confidentiality": "confidential",
                     "analysts": ["analyst"],
@@ -120,7 +124,7 @@ class SituationViewSet(
 
     def get_queryset(self) -> QuerySet[Situation]:
         table = selectors.situation_table(permissions.visible_situations(_user(self.request)))
-        return table.prefetch_related("analysts").order_by("name", "pk")
+        return table.prefetch_related("analysts", "groups").order_by("name", "pk")
 
     def get_object(self) -> Situation:
         situation = permissions.get_situation_for_user(_user(self.request), self.kwargs["pk"])
@@ -140,7 +144,7 @@ class SituationViewSet(
             }
             data["country"] = cast(Any, situation.country).code
             data["analysts"] = [u.pk for u in situation.analysts.all()]
-        data.update({k: v for k, v in given.items() if k != "analysts"})
+        data.update({k: v for k, v in given.items() if k not in ("analysts", "groups")})
         if "analysts" in given:
             names = set(given["analysts"])
             users = dict(
@@ -166,10 +170,24 @@ class SituationViewSet(
             raise ValidationError(_form_errors(form))
         data = dict(form.cleaned_data)
         analysts = data.pop("analysts")
-        if situation is None:
-            return services.create_situation(by=_user(request), analysts=analysts, **data)
-        data.pop("code", None)
-        return services.update_situation(situation, by=_user(request), analysts=analysts, **data)
+        with transaction.atomic():
+            if situation is None:
+                saved = services.create_situation(by=_user(request), analysts=analysts, **data)
+            else:
+                data.pop("code", None)
+                saved = services.update_situation(
+                    situation, by=_user(request), analysts=analysts, **data
+                )
+            if "groups" in given.validated_data:
+                services.set_groups(
+                    saved,
+                    by=_user(request),
+                    given=[
+                        services.GroupInput(name=g["name"], kind=g["kind"])
+                        for g in given.validated_data["groups"]
+                    ],
+                )
+        return saved
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         situation = self._save(request, None)

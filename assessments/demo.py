@@ -8,16 +8,19 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from assessments import dissent, response, scales, selectors, services, workflow
+from assessments import dissent, groups, response, scales, selectors, services, workflow
 from assessments.models import (
+    CONVENTION_KINDS,
     Assessment,
     EscalationDecision,
     EscalationSummary,
     FirstReview,
+    GroupKind,
     ResponseAction,
     Situation,
     Transition,
 )
+from assessments.services import GroupInput
 from assessments.workflow import Answer, RatingInput
 from forecasts.models import ForecastRelease
 from forecasts.services import import_forecasts
@@ -45,8 +48,8 @@ class DemoSituation:
     name: str
     country: str
     region: str
-    populations: str
-    groups: str
+    populations: tuple[str, ...]  # other populations at risk
+    groups: tuple[tuple[str, GroupKind], ...]  # groups the Genocide Convention protects
     cadence: int
     assessments: tuple[DemoAssessment, ...]
 
@@ -65,8 +68,8 @@ DEMO: tuple[DemoSituation, ...] = (
         name="River Province (demo)",
         country="SS",
         region="River Province",
-        populations="Displaced farming communities along the river",
-        groups="An ethnic minority of the province",
+        populations=("Displaced farming communities along the river",),
+        groups=(("The Riverine people (fictional)", GroupKind.ETHNICAL),),
         cadence=30,
         assessments=(
             DemoAssessment(
@@ -117,8 +120,11 @@ DEMO: tuple[DemoSituation, ...] = (
         name="Coastal Districts (demo)",
         country="MM",
         region="Coastal districts",
-        populations="Stateless fishing communities",
-        groups="A religious minority",
+        populations=("Stateless fishing communities",),
+        groups=(
+            ("Coastal Muslim minority (fictional)", GroupKind.RELIGIOUS),
+            ("Coastal Hill people (fictional)", GroupKind.ETHNICAL),
+        ),
         cadence=60,
         assessments=(
             DemoAssessment(
@@ -165,8 +171,8 @@ DEMO: tuple[DemoSituation, ...] = (
         name="Capital Region (demo)",
         country="BI",
         region="Capital region",
-        populations="Opposition supporters and journalists",
-        groups="Political opponents",
+        populations=("Opposition supporters", "Journalists"),
+        groups=(),
         cadence=90,
         assessments=(
             DemoAssessment(
@@ -213,8 +219,8 @@ DEMO: tuple[DemoSituation, ...] = (
         name="Highlands (demo)",
         country="KG",
         region="Highlands",
-        populations="Seasonal herders",
-        groups="A linguistic minority",
+        populations=("Seasonal herders",),
+        groups=(("Highland speakers of a minority language (fictional)", GroupKind.NATIONAL),),
         cadence=90,
         assessments=(
             DemoAssessment(
@@ -245,8 +251,8 @@ DEMO: tuple[DemoSituation, ...] = (
         name="Delta Region (demo)",
         country="ML",
         region="Inner delta",
-        populations="Fishing and herding communities",
-        groups="A pastoralist minority",
+        populations=("Fishing and herding communities",),
+        groups=(("Delta pastoralists (fictional)", GroupKind.ETHNICAL),),
         cadence=60,
         assessments=(
             DemoAssessment(
@@ -280,8 +286,8 @@ DEMO: tuple[DemoSituation, ...] = (
         name="Lake Region (demo)",
         country="CF",
         region="Lake prefecture",
-        populations="Displaced herders in camps around the lake",
-        groups="A religious minority of the prefecture",
+        populations=("Displaced herders in camps around the lake",),
+        groups=(("The Lakeshore faithful (fictional)", GroupKind.RELIGIOUS),),
         cadence=30,
         assessments=(
             DemoAssessment(
@@ -309,8 +315,8 @@ DEMO: tuple[DemoSituation, ...] = (
         name="Northern Plateau (demo)",
         country="NE",
         region="Northern plateau",
-        populations="Nomadic communities and returnees",
-        groups="A nomadic minority",
+        populations=("Nomadic communities", "Returnees"),
+        groups=(("Plateau nomads (fictional)", GroupKind.RACIAL),),
         cadence=90,
         assessments=(),
     ),
@@ -342,10 +348,11 @@ def seed_demo_situations(
             name=spec.name,
             country=spec.country,
             region=spec.region,
-            populations_at_risk=spec.populations,
-            protected_groups=spec.groups,
             review_cadence_days=spec.cadence,
         )
+        named = [(name, GroupKind.OTHER) for name in spec.populations] + list(spec.groups)
+        for name, kind in named:
+            services.add_group(situation, by=reviewer, given=GroupInput(name=name, kind=kind))
         for item in spec.assessments:
             analyst = analysts[min(item.analyst, len(analysts) - 1)]
             _seed_assessment(situation, item, analyst, reviewers, indicators, today)
@@ -396,6 +403,9 @@ def _seed_assessment(
     assessment = workflow.start_assessment(
         situation, by=analyst, as_of=as_of, posture=item.posture, narrative=item.narrative
     )
+    convention_groups = tuple(
+        situation.groups.filter(kind__in=CONVENTION_KINDS).values_list("pk", flat=True)
+    )
     ratings = {
         indicators[code]: RatingInput(
             severity=severity,
@@ -403,6 +413,8 @@ def _seed_assessment(
             confidence=confidence,
             note=NOTE,
             sources=(("C", "Demo field report"),),
+            # The genocide factors' ratings name the groups the Convention protects.
+            groups=convention_groups if groups.may_name_groups(int(code.split(".")[0])) else (),
         )
         for code, (severity, trend, confidence) in item.ratings.items()
     }

@@ -1,12 +1,16 @@
 """The exchange format: one JSON object per assessment (see README, "Exchange format").
 
-An export document is ``{"format": "r2p-assessments", "version": 1, "exported_at": ...,
-"assessments": [...]}``. Import reads the same document: :func:`parse_document` checks a
-file whole, before anything touches the database, and either returns validated records or
-raises :class:`ExchangeError` naming the place of every problem
-(``assessments[2].ratings["7.5"].severity``). The derived fields of an export (``levels``,
-``factor_levels``, ``recommendations``) are checked for shape and otherwise ignored on import:
-the importing office recomputes them from the ratings with its own thresholds.
+An export document is ``{"format": "r2p-assessments", "version": 2, "exported_at": ...,
+"assessments": [...]}``. Version 2 carries the situation's groups at risk as records, the
+groups each genocide rating names, the dissents and the response actions; version 1 files
+(groups as two texts, nothing else of those) still import.
+
+Import reads the same document: :func:`parse_document` checks a file whole, before anything
+touches the database, and either returns validated records or raises :class:`ExchangeError`
+naming the place of every problem (``assessments[2].ratings["7.5"].severity``). The derived
+fields of an export (``levels``, ``factor_levels``, ``recommendations``) are checked for shape
+and otherwise ignored on import: the importing office recomputes them from the ratings with
+its own thresholds.
 """
 
 import json
@@ -17,14 +21,14 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from pydantic import MISSING, ValidationError
 
-from assessments import permissions, scoring, workflow
+from assessments import groups, permissions, response, scoring, services, workflow
 from assessments.exchange_schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -36,34 +40,48 @@ from assessments.exchange_schema import (
     shape_problems,
 )
 from assessments.models import (
+    ActionSource,
     Assessment,
+    Dissent,
     EscalationSummary,
     EvidenceSource,
+    FirstReview,
+    GroupKind,
     IndicatorRating,
     Participation,
+    ProtectedGroup,
+    ResponseAction,
     Situation,
     Transition,
 )
-from framework.models import Indicator
+from framework.models import Indicator, PillarTool
 
 # Export -------------------------------------------------------------------------------------
 
 
 def assessments_for_export(situation_code: str | None = None) -> QuerySet[Assessment]:
-    """Every assessment (of one situation if ``situation_code``), in four queries.
+    """Every assessment (of one situation if ``situation_code``), in a fixed number of queries.
 
     Ordered by what identifies an assessment across databases, so that two exports of the
     same data list it in the same order whatever the ids.
     """
-    ratings = IndicatorRating.objects.select_related("indicator").prefetch_related("sources")
+    ratings = IndicatorRating.objects.select_related("indicator").prefetch_related(
+        "sources", "groups"
+    )
     queryset = Assessment.objects.select_related("situation", "author", "reviewer")
     if situation_code is not None:
         queryset = queryset.filter(situation__code=situation_code)
-    summaries = EscalationSummary.objects.select_related("decision__reviewer").order_by("revision")
+    summaries = EscalationSummary.objects.select_related(
+        "decision__reviewer", "decision__first_review__reviewer"
+    ).order_by("revision")
+    actions = ResponseAction.objects.select_related("entry", "owner").prefetch_related("sources")
     return queryset.prefetch_related(
         Prefetch("ratings", queryset=ratings),
         "situation__analysts",
+        Prefetch("situation__groups", queryset=ProtectedGroup.objects.order_by("kind", "name")),
         Prefetch("summaries", queryset=summaries),
+        Prefetch("dissents", queryset=Dissent.objects.select_related("author").order_by("at")),
+        Prefetch("actions", queryset=actions.order_by("pk")),
     ).order_by("situation__code", "as_of", "author__username", "pk")
 
 
@@ -73,11 +91,35 @@ def _situation_to_dict(situation: Situation) -> dict[str, Any]:
         "name": situation.name,
         "country": str(situation.country),
         "region": situation.region,
-        "populations_at_risk": situation.populations_at_risk,
-        "protected_groups": situation.protected_groups,
         "review_cadence_days": situation.review_cadence_days,
         "confidentiality": situation.confidentiality,
         "analysts": sorted(user.get_username() for user in situation.analysts.all()),
+        "groups": [
+            {"name": group.name, "kind": group.kind, "description": group.description}
+            for group in situation.groups.all()
+        ],
+    }
+
+
+def _dissent_to_dict(dissent: Dissent) -> dict[str, Any]:
+    return {
+        "author": dissent.author.get_username(),
+        "revision": dissent.revision,
+        "on": "decision" if dissent.decision_id else "assessment",
+        "levels": dissent.levels,
+        "reason": dissent.reason,
+        "at": dissent.at.isoformat(),
+    }
+
+
+def _action_to_dict(action: ResponseAction) -> dict[str, Any]:
+    return {
+        "kind": action.kind,
+        "entry": action.entry.code if action.entry else None,
+        "escalation": action.escalation or None,
+        "owner": action.owner.get_username() if action.owner else None,
+        "office": action.office,
+        **response.progress(action),
     }
 
 
@@ -104,6 +146,11 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
                     {"reliability": s.reliability, "citation": s.citation}
                     for s in rating.sources.all()
                 ],
+                **(
+                    {"groups": sorted(g.name for g in rating.groups.all())}
+                    if rating.groups.all()
+                    else {}
+                ),
             }
             for rating in assessment.ratings.all()
             if rating.severity != scoring.Severity.NOT_ASSESSED
@@ -127,6 +174,8 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
             for summary in assessment.summaries.all()
             if summary.status == EscalationSummary.Status.READY
         ],
+        "dissents": [_dissent_to_dict(d) for d in assessment.dissents.all()],
+        "actions": [_action_to_dict(a) for a in assessment.actions.all()],
     }
 
 
@@ -170,6 +219,39 @@ class RatingRecord:
     confidence: str
     note: str = ""
     sources: tuple[SourceRecord, ...] = ()
+    groups: tuple[str, ...] = ()  # version 2: the names of the groups it concerns
+
+
+@dataclass(frozen=True)
+class GroupRecord:
+    name: str
+    kind: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class DissentRecord:
+    author: str
+    revision: int
+    on: str
+    levels: dict[str, str]
+    reason: str
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    kind: str
+    due_on: date
+    status: str
+    entry: str | None = None
+    escalation: str | None = None
+    owner: str | None = None
+    office: str = ""
+    done_on: date | None = None
+    effect: str = ""
+    effect_note: str = ""
+    dropped_reason: str = ""
+    sources: tuple[SourceRecord, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -185,6 +267,7 @@ class SituationRecord:
     review_cadence_days: int | None = None
     confidentiality: str | None = None
     analysts: tuple[str, ...] = ()
+    groups: tuple[GroupRecord, ...] = ()  # version 2
 
 
 @dataclass(frozen=True)
@@ -202,6 +285,8 @@ class AssessmentRecord:
     author: str | None = None
     reviewer: str | None = None
     levels: dict[str, str] | None = None
+    dissents: tuple[DissentRecord, ...] = ()  # version 2
+    actions: tuple[ActionRecord, ...] = ()  # version 2
 
 
 def _record(entry: AssessmentEntry, place: str) -> AssessmentRecord:
@@ -209,7 +294,9 @@ def _record(entry: AssessmentEntry, place: str) -> AssessmentRecord:
     return AssessmentRecord(
         place=place,
         situation=SituationRecord(
-            **situation.model_dump(exclude={"analysts"}), analysts=tuple(situation.analysts)
+            **situation.model_dump(exclude={"analysts", "groups"}),
+            analysts=tuple(situation.analysts),
+            groups=tuple(GroupRecord(**g.model_dump()) for g in situation.groups),
         ),
         as_of=entry.as_of,
         posture=entry.posture,
@@ -217,8 +304,9 @@ def _record(entry: AssessmentEntry, place: str) -> AssessmentRecord:
         narrative=entry.narrative,
         ratings={
             code: RatingRecord(
-                **rating.model_dump(exclude={"sources"}),
+                **rating.model_dump(exclude={"sources", "groups"}),
                 sources=tuple(SourceRecord(**source.model_dump()) for source in rating.sources),
+                groups=tuple(rating.groups),
             )
             for code, rating in entry.ratings.items()
         },
@@ -230,6 +318,23 @@ def _record(entry: AssessmentEntry, place: str) -> AssessmentRecord:
         author=None if entry.author is MISSING else entry.author,
         reviewer=entry.reviewer,
         levels=None if entry.levels is MISSING else dict(entry.levels),
+        dissents=tuple(
+            DissentRecord(
+                author=d.author,
+                revision=d.revision,
+                on=d.on,
+                levels=dict(d.levels),
+                reason=d.reason,
+            )
+            for d in entry.dissents
+        ),
+        actions=tuple(
+            ActionRecord(
+                **a.model_dump(exclude={"sources"}),
+                sources=tuple(SourceRecord(**source.model_dump()) for source in a.sources),
+            )
+            for a in entry.actions
+        ),
     )
 
 
@@ -316,10 +421,23 @@ def summary_to_dict(summary: EscalationSummary) -> dict[str, Any]:
                 "reviewer": decision.reviewer.get_username(),
                 "content_hash": decision.content_hash,
                 "decided_at": decision.decided_at.isoformat(),
+                "first_review": _first_review_to_dict(decision.first_review),
             }
             if decision
             else None
         ),
+    }
+
+
+def _first_review_to_dict(first: FirstReview | None) -> dict[str, Any] | None:
+    if first is None:
+        return None
+    return {
+        "approved": first.approved,
+        "level": first.level,
+        "reason": first.reason,
+        "reviewer": first.reviewer.get_username(),
+        "decided_at": first.decided_at.isoformat(),
     }
 
 
@@ -375,10 +493,9 @@ def _situation_for_import(
         name=given.name,
         country=given.country,
         region=given.region,
-        populations_at_risk=given.populations_at_risk,
-        protected_groups=given.protected_groups,
         **{name: value for name, value in optional.items() if value is not None},
     )
+    _attach_groups(situation, given, by=by)
     analysts = [users[name] for name in given.analysts if name in users]
     situation.analysts.set(analysts)
     for name in given.analysts:
@@ -386,6 +503,130 @@ def _situation_for_import(
             report.notes.append(f"situation {label}: no user {name!r} here to assign as analyst")
     report.situations_created.append(situation)
     return situation
+
+
+def _attach_groups(situation: Situation, given: SituationRecord, *, by: User) -> None:
+    """Link the groups a file names (version 2), or those its two texts name (version 1,
+    split as the migration that made the first group records split the same texts)."""
+    for group in given.groups:
+        services.attach_group(
+            situation,
+            by=by,
+            given=services.GroupInput(
+                name=group.name, kind=group.kind, description=group.description
+            ),
+        )
+    services.attach_groups_from_text(
+        situation, by=by, text=given.protected_groups, kind=GroupKind.UNCLASSIFIED
+    )
+    services.attach_groups_from_text(
+        situation, by=by, text=given.populations_at_risk, kind=GroupKind.OTHER
+    )
+
+
+def _import_rating_groups(
+    assessment: Assessment,
+    ratings: dict[str, tuple[IndicatorRating, RatingRecord]],
+    factor_of: dict[str, int],
+    *,
+    described: str,
+    report: ImportReport,
+) -> None:
+    by_name = {group.name.casefold(): group for group in assessment.situation.groups.all()}
+    for code, (rating, given) in ratings.items():
+        if not given.groups:
+            continue
+        if factor_of.get(code) not in groups.GENOCIDE_FACTORS:
+            report.notes.append(f"{described}: {code} is not of RF9 or RF10; its groups left out")
+            continue
+        named = [by_name.get(name.casefold()) for name in given.groups]
+        for name, group in zip(given.groups, named, strict=True):
+            if group is None:
+                report.notes.append(f"{described}: {code} names {name!r}, no group of it here")
+        rating.groups.set([group for group in named if group is not None])
+
+
+def _import_dissents(
+    assessment: Assessment,
+    given: Iterable[DissentRecord],
+    users: dict[str, User],
+    *,
+    described: str,
+    report: ImportReport,
+) -> None:
+    for dissent in given:
+        author = users.get(dissent.author)
+        if author is None:
+            report.notes.append(f"{described}: no user {dissent.author!r} here; dissent left out")
+            continue
+        if dissent.on == "decision":
+            report.notes.append(
+                f"{described}: {dissent.author!r} dissented from the decision there; "
+                "recorded here on the assessment"
+            )
+        Dissent.objects.create(
+            assessment=assessment,
+            author=author,
+            revision=dissent.revision,
+            levels=dissent.levels,
+            reason=dissent.reason,
+        )
+
+
+def _import_actions(
+    assessment: Assessment,
+    given: Iterable[ActionRecord],
+    users: dict[str, User],
+    *,
+    by: User,
+    described: str,
+    report: ImportReport,
+) -> None:
+    """The response actions, without the decision that opened them (it stays with the office
+    that made it); one the database refuses is left out with a note, the rest imported."""
+    given = list(given)
+    entries = {
+        entry.code: entry
+        for entry in PillarTool.objects.filter(code__in={a.entry for a in given if a.entry})
+    }
+    for number, action in enumerate(given):
+        place = f"{described} actions[{number}]"
+        entry = entries.get(action.entry) if action.entry else None
+        if action.entry and entry is None:
+            report.notes.append(f"{place}: no tool {action.entry!r} here; left out")
+            continue
+        owner = users.get(action.owner) if action.owner else None
+        if action.owner and owner is None:
+            report.notes.append(f"{place}: no user {action.owner!r} here; imported without owner")
+        try:
+            with transaction.atomic():
+                made = ResponseAction.objects.create(
+                    situation=assessment.situation,
+                    assessment=assessment,
+                    kind=action.kind,
+                    entry=entry,
+                    escalation=action.escalation or "",
+                    owner=owner,
+                    office=action.office,
+                    due_on=action.due_on,
+                    status=action.status,
+                    done_on=action.done_on,
+                    effect=action.effect,
+                    effect_note=action.effect_note,
+                    dropped_reason=action.dropped_reason,
+                    closed_at=None if action.status in OPEN_ACTION_STATUSES else timezone.now(),
+                    updated_by=by,
+                )
+        except IntegrityError:
+            report.notes.append(f"{place}: incomplete or repeated (refused here); left out")
+            continue
+        ActionSource.objects.bulk_create(
+            ActionSource(action=made, reliability=s.reliability, citation=s.citation, order=i)
+            for i, s in enumerate(action.sources)
+        )
+
+
+OPEN_ACTION_STATUSES = (ResponseAction.Status.PLANNED, ResponseAction.Status.UNDER_WAY)
 
 
 @transaction.atomic
@@ -414,9 +655,16 @@ def import_assessments(
     usernames = {
         name
         for record in records
-        for name in (record.author, record.reviewer, *record.situation.analysts)
+        for name in (
+            record.author,
+            record.reviewer,
+            *record.situation.analysts,
+            *(d.author for d in record.dissents),
+            *(a.owner for a in record.actions),
+        )
         if name
     }
+    factor_of = dict(Indicator.objects.filter(code__in=codes).values_list("code", "factor__number"))
     users: dict[str, User] = {
         user.get_username(): user
         for user in user_model.objects.filter(**{f"{user_model.USERNAME_FIELD}__in": usernames})
@@ -424,6 +672,8 @@ def import_assessments(
     report = ImportReport()
     for record in records:
         situation = _situation_for_import(record.situation, by=by, users=users, report=report)
+        if situation not in report.situations_created and record.situation.groups:
+            _attach_groups(situation, record.situation, by=by)
         author = users.get(record.author or "", by)
         described = f"{record.place} ({situation.code} {record.as_of.isoformat()})"
         if Assessment.objects.filter(
@@ -447,13 +697,21 @@ def import_assessments(
                 f"{described}: the author cannot be its reviewer; reviewer left out"
             )
             reviewer = None
+        status = record.status
+        if status == Assessment.Status.SECOND_REVIEW:
+            # The first review stays with the office that gave it: reviewers here start anew.
+            status = Assessment.Status.IN_REVIEW
+            report.notes.append(
+                f"{described}: awaited its second review there; in review here, from the first"
+            )
+            reviewer = None
         assessment = Assessment.objects.create(
             situation=situation,
             author=author,
             as_of=record.as_of,
             posture=record.posture,
             narrative=record.narrative,
-            status=record.status,
+            status=status,
             revision=record.revision,
             reviewer=reviewer,
         )
@@ -464,6 +722,7 @@ def import_assessments(
             Participation.objects.create(
                 assessment=assessment, user=reviewer, role=Participation.Role.REVIEWER
             )
+        made: dict[str, tuple[IndicatorRating, RatingRecord]] = {}
         for code, given in record.ratings.items():
             rating = IndicatorRating.objects.create(
                 assessment=assessment,
@@ -479,6 +738,12 @@ def import_assessments(
                 )
                 for i, s in enumerate(given.sources)
             )
+            made[code] = (rating, given)
+        _import_rating_groups(assessment, made, factor_of, described=described, report=report)
+        _import_dissents(assessment, record.dissents, users, described=described, report=report)
+        _import_actions(
+            assessment, record.actions, users, by=by, described=described, report=report
+        )
         workflow.record_transition(
             assessment,
             by=by,

@@ -34,16 +34,30 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError, PydanticKnownError, core_schema
 
 from assessments import limits, scoring
-from assessments.models import Assessment, Confidentiality, EvidenceSource, Situation
+from assessments.models import (
+    Assessment,
+    Confidentiality,
+    EvidenceSource,
+    GroupKind,
+    ResponseAction,
+    Situation,
+)
 
 FORMAT_NAME = "r2p-assessments"
-FORMAT_VERSION = 1
+#: Version 2 carries the groups at risk as records, the dissents and the response actions;
+#: version 1 files (groups as two texts) still import.
+FORMAT_VERSION = 2
+SUPPORTED_VERSIONS: tuple[int, ...] = (1, 2)
 
 #: Severities an exported rating may have; "not assessed" ratings are not exchanged.
 RATED_SEVERITIES: tuple[str, ...] = tuple(
     s for s in scoring.SEVERITIES if s != scoring.Severity.NOT_ASSESSED
 )
 STATUSES: tuple[str, ...] = tuple(Assessment.Status.values)
+GROUP_KINDS: tuple[str, ...] = tuple(GroupKind.values)
+ACTION_KINDS: tuple[str, ...] = tuple(ResponseAction.Kind.values)
+ACTION_STATUSES: tuple[str, ...] = tuple(ResponseAction.Status.values)
+ACTION_EFFECTS: tuple[str, ...] = tuple(ResponseAction.Effect.values)
 CONFIDENTIALITIES: tuple[str, ...] = tuple(Confidentiality.values)
 RELIABILITIES: tuple[str, ...] = tuple(EvidenceSource.Reliability.values)
 
@@ -143,11 +157,11 @@ def _format_name(value: object) -> str:
 
 
 def _format_version(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value != FORMAT_VERSION:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in SUPPORTED_VERSIONS:
         raise PydanticCustomError(
             "version",
             "{value} is not a supported version ({supported})",
-            {"value": repr(value), "supported": FORMAT_VERSION},
+            {"value": repr(value), "supported": ", ".join(map(str, SUPPORTED_VERSIONS))},
         )
     return value
 
@@ -208,8 +222,20 @@ class _Entry(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
+class GroupEntry(_Entry):
+    """A group at risk (version 2): one the Genocide Convention protects, or another
+    population."""
+
+    name: Annotated[
+        str, StringConstraints(max_length=limits.MAX_GROUP_NAME), AfterValidator(_not_blank)
+    ]
+    kind: Annotated[str, OneOf(GROUP_KINDS)]
+    description: Annotated[str, StringConstraints(max_length=limits.MAX_GROUP_DESCRIPTION)] = ""
+
+
 class SituationEntry(_Entry):
-    """A situation as a file names it; the optional fields serve only to create it."""
+    """A situation as a file names it; the optional fields serve only to create it (and, in
+    version 2, to link its groups at risk)."""
 
     name: Name
     country: Country
@@ -222,6 +248,7 @@ class SituationEntry(_Entry):
     ) = MISSING
     confidentiality: Annotated[str, OneOf(CONFIDENTIALITIES)] | MISSING = MISSING
     analysts: Usernames = []
+    groups: Annotated[list[GroupEntry], Field(max_length=limits.MAX_GROUPS)] = []
 
 
 class SourceEntry(_Entry):
@@ -236,6 +263,39 @@ class RatingEntry(_Entry):
     trend: Annotated[str, OneOf(scoring.TRENDS)]
     confidence: Annotated[str, OneOf(scoring.CONFIDENCES)]
     note: Note = ""
+    sources: Annotated[list[SourceEntry], Field(max_length=limits.MAX_SOURCES_PER_RATING)] = []
+    # Version 2: the names of the situation's groups that this rating (RF9, RF10) concerns.
+    groups: Annotated[list[Text], Field(max_length=limits.MAX_GROUPS)] = []
+
+
+class DissentEntry(_Entry):
+    """A dissent (version 2): the level its author would give per crime, and why."""
+
+    author: Text
+    revision: Annotated[int, Field(ge=1, le=limits.MAX_REVISION)]
+    on: Annotated[str, OneOf(("assessment", "decision"))]
+    levels: dict[str, Annotated[str, OneOf(scoring.LEVELS)]]
+    reason: Annotated[
+        str, StringConstraints(max_length=limits.MAX_REASON), AfterValidator(_not_blank)
+    ]
+    at: str | MISSING = MISSING
+
+
+class ActionEntry(_Entry):
+    """A response action (version 2): a tool accepted or a rung approved, its owner, due date,
+    status and, once done, its observed effect."""
+
+    kind: Annotated[str, OneOf(ACTION_KINDS)]
+    entry: Slug | None = None
+    escalation: Annotated[str, OneOf(scoring.ESCALATIONS)] | None = None
+    owner: Text | None = None
+    office: Annotated[str, StringConstraints(max_length=limits.MAX_OFFICE)] = ""
+    due_on: IsoDate
+    status: Annotated[str, OneOf(ACTION_STATUSES)]
+    done_on: IsoDate | None = None
+    effect: Annotated[str, OneOf(("", *ACTION_EFFECTS))] = ""
+    effect_note: Note = ""
+    dropped_reason: Annotated[str, StringConstraints(max_length=limits.MAX_REASON)] = ""
     sources: Annotated[list[SourceEntry], Field(max_length=limits.MAX_SOURCES_PER_RATING)] = []
 
 
@@ -257,6 +317,9 @@ class AssessmentEntry(_Entry):
     recommendations: list[dict[str, Any]] = []
     # The exporting office's review record: accepted and not imported.
     summaries: Summaries = []
+    # Version 2.
+    dissents: Annotated[list[DissentEntry], Field(max_length=limits.MAX_EXCHANGED_ITEMS)] = []
+    actions: Annotated[list[ActionEntry], Field(max_length=limits.MAX_EXCHANGED_ITEMS)] = []
 
     @field_validator("revision")
     @classmethod

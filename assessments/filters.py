@@ -14,7 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from assessments import scales
-from assessments.models import Assessment, AssessmentStatus, Confidentiality, Situation
+from assessments.models import (
+    Assessment,
+    AssessmentStatus,
+    Confidentiality,
+    ProtectedGroup,
+    Situation,
+)
 from assessments.selectors import level_rank_expression
 
 #: The ``level`` value of situations without any assessment yet.
@@ -155,8 +161,12 @@ class SituationFilter(StyledFilterSet):
             Q(name__icontains=value)
             | Q(country__in=country_codes_named(value))
             | Q(region__icontains=value)
-            | Q(populations_at_risk__icontains=value)
-            | Q(protected_groups__icontains=value)
+            # A subquery, not a join: a situation with two matching groups is listed once.
+            | Q(
+                pk__in=ProtectedGroup.situations.through.objects.filter(
+                    protectedgroup__name__icontains=value
+                ).values("situation_id")
+            )
         )
 
     def filter_level(

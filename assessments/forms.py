@@ -13,15 +13,19 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.roles import ANALYSTS
 from assessments import limits, scales
+from assessments.groups import may_name_groups
 from assessments.models import (
     ActionSource,
     Assessment,
     Comment,
     EvidenceSource,
+    GroupKind,
     IndicatorRating,
     NotificationKind,
+    ProtectedGroup,
     Situation,
 )
+from assessments.services import GroupInput
 from assessments.widgets import QuickSelect, QuickTextarea
 from assessments.workflow import Answer, RatingInput
 from framework.models import Indicator, RiskFactor
@@ -68,21 +72,67 @@ class SituationForm(forms.ModelForm):
             "code",
             "country",
             "region",
-            "populations_at_risk",
-            "protected_groups",
             "review_cadence_days",
             "confidentiality",
             "analysts",
         ]
-        widgets = {
-            "populations_at_risk": forms.Textarea(attrs={"rows": 2}),
-            "protected_groups": forms.Textarea(attrs={"rows": 2}),
-        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["code"].disabled = True
+
+
+class GroupForm(forms.Form):
+    """A group at risk: new, or one of the situation's to change."""
+
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=limits.MAX_GROUP_NAME,
+        help_text=gettext_lazy(
+            "If a group of this name and kind exists, the situation is linked to it."
+        ),
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"),
+        choices=GroupKind.choices,
+        initial=GroupKind.UNCLASSIFIED,
+        help_text=gettext_lazy(
+            "National, ethnical, racial and religious groups are those the Genocide "
+            "Convention protects; other populations at risk are not protected as such."
+        ),
+    )
+    description = forms.CharField(
+        label=gettext_lazy("Description"),
+        max_length=limits.MAX_GROUP_DESCRIPTION,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def group_input(self) -> GroupInput:
+        data = self.cleaned_data
+        return GroupInput(name=data["name"], kind=data["kind"], description=data["description"])
+
+
+class GroupChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.get_kind_display()})"
+
+
+class LinkGroupForm(forms.Form):
+    """Link a group already at risk in another situation the user may see."""
+
+    group = GroupChoiceField(
+        label=gettext_lazy("Group"),
+        queryset=ProtectedGroup.objects.none(),
+        empty_label=None,
+    )
+
+    def __init__(self, *args: Any, groups: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["group"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = groups
 
 
 class StartAssessmentForm(forms.Form):
@@ -158,11 +208,14 @@ class IndicatorRow:
     # The rating of the assessment this one was started from, when there is one.
     previous: IndicatorRating | None = None
     has_previous: bool = False
+    # The situation's groups this rating may name: only for the genocide factors (RF9, RF10).
+    groups: forms.BoundField | None = None
 
     @property
     def errors(self) -> list[str]:
         fields = (self.severity, self.trend, self.note, self.sources)
-        return [str(error) for field in fields for error in field.errors]
+        extra = (self.groups,) if self.groups is not None else ()
+        return [str(error) for field in (*fields, *extra) for error in field.errors]
 
     @property
     def rated(self) -> bool:
@@ -227,16 +280,34 @@ class AssessmentForm(forms.Form):
         factors: list[RiskFactor],
         ratings: dict[int, IndicatorRating],
         previous: dict[int, IndicatorRating] | None = None,
+        situation_groups: Sequence[ProtectedGroup] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.factors = factors
         # The ratings of the assessment this one was started from; None when it was not.
         self.previous = previous
+        self.situation_groups = list(situation_groups)
         self.indicator_ids: list[int] = []
         for factor in factors:
             for indicator in factor.form_indicators:  # type: ignore[attr-defined]  # prefetched by the view
                 self._add_indicator(indicator, ratings.get(indicator.pk))
+                if self.situation_groups and may_name_groups(factor.number):
+                    self._add_groups(indicator, ratings.get(indicator.pk))
+
+    def _add_groups(self, indicator: Indicator, rating: IndicatorRating | None) -> None:
+        """Which of the situation's groups the rating concerns (RF9 and RF10 only)."""
+        self.fields[f"i{indicator.pk}_groups"] = forms.TypedMultipleChoiceField(
+            label=_("Groups concerned by %(code)s") % {"code": indicator.code},
+            coerce=int,
+            required=False,
+            choices=[
+                (group.pk, f"{group.name} ({group.get_kind_display()})")
+                for group in self.situation_groups
+            ],
+            initial=[group.pk for group in rating.groups.all()] if rating else [],
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        )
 
     def _add_indicator(self, indicator: Indicator, rating: IndicatorRating | None) -> None:
         prefix = f"i{indicator.pk}"
@@ -298,6 +369,11 @@ class AssessmentForm(forms.Form):
                         sources=self[f"i{indicator.pk}_sources"],
                         previous=self.previous.get(indicator.pk) if self.previous else None,
                         has_previous=self.previous is not None,
+                        groups=(
+                            self[f"i{indicator.pk}_groups"]
+                            if f"i{indicator.pk}_groups" in self.fields
+                            else None
+                        ),
                     )
                     for indicator in factor.form_indicators  # type: ignore[attr-defined]  # prefetched by the view
                 ],
@@ -345,6 +421,7 @@ class AssessmentForm(forms.Form):
                 confidence=str(cleaned.get(f"{prefix}_confidence") or "medium"),
                 note=note,
                 sources=tuple(sources),
+                groups=tuple(cleaned.get(f"{prefix}_groups") or ()),
             )
         return cleaned
 

@@ -32,7 +32,10 @@ MAX_SOURCES_PER_RATING = 5_000
 MAX_NAME = 200
 MAX_CODE = 80
 MAX_REGION = 200
-MAX_POPULATIONS = 5_000
+MAX_POPULATIONS = 5_000  # the free text of populations that version 1 of the exchange carries
+MAX_GROUP_NAME = 200
+MAX_GROUP_DESCRIPTION = 5_000
+MAX_OFFICE = MAX_NAME
 MAX_NARRATIVE = 20_000
 MAX_NOTE = 5_000
 MAX_CITATION = 500
@@ -40,6 +43,9 @@ MAX_SOURCES = 20_000  # the sources of one rating, one per line
 MAX_REASON = 4_000
 MAX_COMMENT = 5_000
 MAX_USERNAME = 150
+# The most items of one kind an exchange file may carry per situation or assessment.
+MAX_GROUPS = 200
+MAX_EXCHANGED_ITEMS = 1_000
 
 
 def latest_as_of(today: date | None = None) -> date:

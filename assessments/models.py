@@ -46,12 +46,6 @@ class Situation(models.Model):
     region = models.CharField(
         _("region"), max_length=200, blank=True, help_text=_("Optional: a region within it.")
     )
-    populations_at_risk = models.TextField(
-        _("populations at risk"), blank=True, max_length=limits.MAX_POPULATIONS
-    )
-    protected_groups = models.TextField(
-        _("protected groups at risk"), blank=True, max_length=limits.MAX_POPULATIONS
-    )
     review_cadence_days = models.PositiveSmallIntegerField(
         _("review cadence (days)"),
         default=90,
@@ -95,6 +89,69 @@ class Situation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class GroupKind(models.TextChoices):
+    """The four groups the Genocide Convention protects, other populations, and records not
+    classified yet (those made from the free text of earlier versions)."""
+
+    NATIONAL = "national", _("national group")
+    ETHNICAL = "ethnical", _("ethnical group")
+    RACIAL = "racial", _("racial group")
+    RELIGIOUS = "religious", _("religious group")
+    OTHER = "other", _("other population")
+    UNCLASSIFIED = "unclassified", _("not yet classified")
+
+
+#: The kinds of group the Genocide Convention protects as such.
+CONVENTION_KINDS = frozenset(
+    {GroupKind.NATIONAL, GroupKind.ETHNICAL, GroupKind.RACIAL, GroupKind.RELIGIOUS}
+)
+
+
+class ProtectedGroup(models.Model):
+    """A group or population at risk, in one or more situations.
+
+    One record per name and kind: the same group at risk in two situations is linked to both.
+    """
+
+    Kind = GroupKind
+
+    name = models.CharField(_("name"), max_length=limits.MAX_GROUP_NAME)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=GroupKind.choices, default=GroupKind.UNCLASSIFIED
+    )
+    description = models.TextField(
+        _("description"), blank=True, max_length=limits.MAX_GROUP_DESCRIPTION
+    )
+    situations = models.ManyToManyField(
+        Situation, blank=True, related_name="groups", verbose_name=_("situations")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("group at risk")
+        verbose_name_plural = _("groups at risk")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "kind"], name="group_unique_name_per_kind"),
+            models.CheckConstraint(condition=~Q(name=""), name="group_name_not_empty"),
+            models.CheckConstraint(condition=Q(kind__in=GroupKind.values), name="group_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_convention_kind(self) -> bool:
+        """One of the four kinds of group the Genocide Convention protects."""
+        return self.kind in CONVENTION_KINDS
 
 
 class AssessmentStatus(models.TextChoices):
@@ -286,6 +343,13 @@ class IndicatorRating(models.Model):
         _("evidence note releasable"),
         default=False,
         help_text=_("Whether the note may go to partners in a releasable version."),
+    )
+    # Only ratings of the genocide factors (RF9, RF10) name groups: see assessments.groups.
+    groups = models.ManyToManyField(
+        ProtectedGroup,
+        blank=True,
+        related_name="ratings",
+        verbose_name=_("groups concerned"),
     )
 
     class Meta:
@@ -793,8 +857,14 @@ class ResponseAction(models.Model):
     decision = models.ForeignKey(
         EscalationDecision,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="actions",
         verbose_name=_("opened by the decision"),
+        help_text=_(
+            "Empty for an action imported with its assessment: the decision that opened it "
+            "stays with the office that made it."
+        ),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     entry = models.ForeignKey(

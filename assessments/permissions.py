@@ -55,6 +55,12 @@ def is_assigned(user: User, situation: Situation) -> bool:
     return is_analyst(user) and any(a.pk == user.pk for a in situation.analysts.all())
 
 
+def can_edit_groups(user: User, situation: Situation) -> bool:
+    """Name, change and unlink the groups at risk in a situation: those who manage situations,
+    and its assigned analysts."""
+    return can_manage_situations(user) or is_assigned(user, situation)
+
+
 def can_assess(user: User, situation: Situation) -> bool:
     """Start or edit assessments of this situation: its assigned analysts."""
     return is_assigned(user, situation)

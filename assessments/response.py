@@ -353,14 +353,10 @@ def owner_name(action: ResponseAction) -> str:
 # The summary's record of the response -------------------------------------------------------
 
 
-def _summary_item(action: ResponseAction) -> dict[str, Any]:
+def progress(action: ResponseAction) -> dict[str, Any]:
+    """Where an action stands, as JSON: due, status and, once closed, when, its effect or why
+    it was dropped, and the sources (the summary and the exchange format both carry it)."""
     return {
-        "id": action.pk,
-        "kind": action.kind,
-        "tool": action.entry.tool.name if action.entry is not None else "",
-        "pillar": action.entry.pillar.number if action.entry is not None else None,
-        "escalation": action.escalation,
-        "owner": owner_name(action),
         "due_on": action.due_on.isoformat(),
         "status": action.status,
         "done_on": action.done_on.isoformat() if action.done_on else None,
@@ -370,6 +366,18 @@ def _summary_item(action: ResponseAction) -> dict[str, Any]:
         "sources": [
             {"reliability": s.reliability, "citation": s.citation} for s in action.sources.all()
         ],
+    }
+
+
+def _summary_item(action: ResponseAction) -> dict[str, Any]:
+    return {
+        "id": action.pk,
+        "kind": action.kind,
+        "tool": action.entry.tool.name if action.entry is not None else "",
+        "pillar": action.entry.pillar.number if action.entry is not None else None,
+        "escalation": action.escalation,
+        "owner": owner_name(action),
+        **progress(action),
     }
 
 

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries as country_names
 
 from accounts.roles import User, is_analyst, is_reviewer
-from assessments import limits, permissions, scales, scoring
+from assessments import groups, limits, permissions, scales, scoring
 from assessments.models import (
     Assessment,
     AssessmentStatus,
@@ -664,6 +664,64 @@ class OverdueRow:
     situation_name: str
     due: date
     days_overdue: int
+
+
+@dataclass(frozen=True)
+class GroupAtRisk:
+    name: str
+    kind_label: str
+    # Named by a rating of RF9 or RF10 at moderate or higher in the situation's latest
+    # assessment (its latest approved one, else its latest).
+    named: bool
+
+
+@dataclass(frozen=True)
+class GroupsRow:
+    situation_id: int
+    situation_name: str
+    groups: tuple[GroupAtRisk, ...]
+
+    @property
+    def named_count(self) -> int:
+        return sum(group.named for group in self.groups)
+
+
+def groups_at_risk(situations: QuerySet[Situation]) -> list[GroupsRow]:
+    """Which groups are at risk in which situations, those named by a genocide-factor rating
+    at moderate or higher first (three queries: the situations, their groups, the names)."""
+    rows = list(
+        situations_with_levels(situations.filter(groups__isnull=False).distinct())
+        .prefetch_related("groups")
+        .order_by("name", "pk")
+    )
+    assessment_ids = [row.approved_pk or row.latest_pk for row in rows]
+    named = (
+        {
+            (assessment_id, group_id)
+            for assessment_id, group_id, severity in IndicatorRating.groups.through.objects.filter(
+                indicatorrating__assessment_id__in=[pk for pk in assessment_ids if pk],
+                indicatorrating__indicator__factor__number__in=groups.GENOCIDE_FACTORS,
+            ).values_list(
+                "indicatorrating__assessment_id", "protectedgroup_id", "indicatorrating__severity"
+            )
+            if severity_rank(severity) >= severity_rank(Severity.MODERATE)
+        }
+        if rows
+        else set()
+    )
+    result = []
+    for row, assessment_id in zip(rows, assessment_ids, strict=True):
+        shown = [
+            GroupAtRisk(
+                group.name,
+                str(group.get_kind_display()),
+                (assessment_id, group.pk) in named,
+            )
+            for group in row.groups.all()
+        ]
+        shown.sort(key=lambda g: (not g.named, g.name))
+        result.append(GroupsRow(row.pk, row.name, tuple(shown)))
+    return result
 
 
 def overdue_rows(situations: QuerySet[Situation], today: date) -> list[OverdueRow]:

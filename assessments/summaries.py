@@ -11,8 +11,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from assessments import response, scales, scoring, selectors
-from assessments.models import Assessment, IndicatorRating
+from assessments import groups, response, scales, scoring, selectors
+from assessments.models import Assessment, IndicatorRating, Situation
 from framework.models import Pillar, RiskFactor
 
 #: Schema 2: reasons are rule + parameters, worded when shown (``assessments.wording``).
@@ -27,7 +27,7 @@ def content_hash(content: dict[str, Any]) -> str:
 def _ratings(assessment: Assessment) -> list[IndicatorRating]:
     return list(
         assessment.ratings.select_related("indicator__factor")
-        .prefetch_related("sources")
+        .prefetch_related("sources", "groups")
         .order_by("indicator__factor__number", "indicator__order")
     )
 
@@ -65,8 +65,9 @@ def build_summary_content(assessment: Assessment) -> dict[str, Any]:
             "name": situation.name,
             "country": str(situation.country),
             "region": situation.region,
-            "populations_at_risk": situation.populations_at_risk,
-            "protected_groups": situation.protected_groups,
+            # Earlier summaries carried the free texts "populations_at_risk" and
+            # "protected_groups" here instead; the templates show either.
+            "groups": _groups(situation, ratings),
             "confidentiality": situation.confidentiality,
         },
         "assessment": {
@@ -102,6 +103,27 @@ def build_summary_content(assessment: Assessment) -> dict[str, Any]:
         "reports": _reports_by_pillar(),
         "escalation": proposal.to_dict(),
     }
+
+
+def _groups(situation: Situation, ratings: list[IndicatorRating]) -> list[dict[str, Any]]:
+    """The situation's groups at risk, each with the genocide-factor ratings (RF9, RF10) of
+    this assessment that name it."""
+    naming: dict[int, list[IndicatorRating]] = {}
+    for rating in ratings:
+        if groups.may_name_groups(rating.indicator.factor.number):
+            for group in rating.groups.all():
+                naming.setdefault(group.pk, []).append(rating)
+    return [
+        {
+            "id": group.pk,
+            "name": group.name,
+            "kind": group.kind,
+            "indicators": [
+                {"code": r.indicator.code, "severity": r.severity} for r in naming.get(group.pk, [])
+            ],
+        }
+        for group in situation.groups.order_by("name", "pk")
+    ]
 
 
 def _drivers(result: scoring.AssessmentResult, ratings: list[IndicatorRating]) -> list[dict]:

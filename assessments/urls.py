@@ -11,6 +11,13 @@ urlpatterns = [
     path("situations/new/", views.situation_create, name="situation_create"),
     path("situations/<int:pk>/", views.situation_detail, name="situation"),
     path("situations/<int:pk>/edit/", views.situation_edit, name="situation_edit"),
+    path("situations/<int:pk>/groups/", views.situation_groups, name="situation_groups"),
+    path("situations/<int:pk>/groups/<int:group_pk>/edit/", views.group_edit, name="group_edit"),
+    path(
+        "situations/<int:pk>/groups/<int:group_pk>/unlink/",
+        views.group_unlink,
+        name="group_unlink",
+    ),
     path("situations/<int:pk>/compare/", views.assessment_compare, name="compare"),
     path("situations/<int:pk>/assessments/new/", views.assessment_start, name="start"),
     path("assessments/<int:pk>/", views.assessment_detail, name="detail"),

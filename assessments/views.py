@@ -56,6 +56,8 @@ from assessments.forms import (
     DecisionForm,
     DissentForm,
     EmailSettingsForm,
+    GroupForm,
+    LinkGroupForm,
     RecommendationDecisionsForm,
     Recommended,
     SituationForm,
@@ -69,11 +71,13 @@ from assessments.models import (
     InboxItem,
     IndicatorRating,
     NotificationKind,
+    ProtectedGroup,
     RecommendationResponse,
     Situation,
     Transition,
 )
 from assessments.pdf import render_summary_pdf
+from assessments.services import GroupInput
 from audit import log as audit
 from forecasts import selectors as forecast_selectors
 from framework.i18n import ReferenceTexts
@@ -145,6 +149,7 @@ def watch(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "counts": selectors.watch_counts(situations),
             "movers": selectors.movers(situations),
+            "groups_at_risk": selectors.groups_at_risk(situations),
             "awaiting": selectors.awaiting_for(request.user, now=now),
             "overdue": selectors.overdue_rows(situations, timezone.localdate(now)),
             "overdue_actions": response.overdue_actions(situations, timezone.localdate(now)),
@@ -236,8 +241,8 @@ def situation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def situation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     situation = permissions.get_situation_for_user(request.user, pk)
-    # Its analysts once, for the page and for each is-assigned check.
-    prefetch_related_objects([situation], "analysts")
+    # Its analysts once, for the page and for each is-assigned check; its groups at risk.
+    prefetch_related_objects([situation], "analysts", "groups")
     assessments = list(situation.assessments.select_related("author", "reviewer"))
     can_assess = permissions.can_assess(request.user, situation)
     start_form = StartAssessmentForm(
@@ -256,6 +261,8 @@ def situation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             "assessments": assessments,
             "can_assess": can_assess,
             "can_manage": permissions.can_manage_situations(request.user),
+            "can_edit_groups": permissions.can_edit_groups(request.user, situation),
+            "groups": list(situation.groups.all()),
             "start_form": start_form if can_assess else None,
             "has_previous": bool(assessments),
             "forecasts": forecast_selectors.situation_panel(situation, assessments),
@@ -265,6 +272,107 @@ def situation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             **_history_context(situation, assessments),
         },
     )
+
+
+# Groups at risk ---------------------------------------------------------------------------
+
+
+def _situation_for_groups(request: AuthenticatedHttpRequest, pk: int) -> Situation:
+    """The situation if the user may change its groups at risk (404 if they may not see it,
+    403 if they may see it only)."""
+    situation = permissions.get_situation_for_user(request.user, pk)
+    prefetch_related_objects([situation], "analysts")
+    if not permissions.can_edit_groups(request.user, situation):
+        raise PermissionDenied
+    return situation
+
+
+def _group_of(situation: Situation, group_pk: int) -> ProtectedGroup:
+    return get_object_or_404(ProtectedGroup, pk=group_pk, situations=situation)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def situation_groups(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The situation's groups at risk: add one (new, or linked by name and kind), link one
+    at risk elsewhere, change or unlink one."""
+    situation = _situation_for_groups(request, pk)
+    linkable = (
+        ProtectedGroup.objects.filter(situations__in=permissions.visible_situations(request.user))
+        .exclude(situations=situation)
+        .distinct()
+        .order_by("name", "pk")
+    )
+    form = GroupForm(request.POST if "add" in request.POST else None, prefix="new")
+    link_form = LinkGroupForm(
+        request.POST if "link" in request.POST else None, groups=linkable, prefix="link"
+    )
+    if request.method == "POST":
+        chosen: GroupInput | None = None
+        refused_in: forms.Form = form
+        if "add" in request.POST and form.is_valid():
+            chosen, refused_in = form.group_input(), form
+        elif "link" in request.POST and link_form.is_valid():
+            linked = link_form.cleaned_data["group"]
+            chosen, refused_in = GroupInput(name=linked.name, kind=linked.kind), link_form
+        if chosen is not None:
+            try:
+                group = services.add_group(situation, by=request.user, given=chosen)
+            except workflow.WorkflowError as refused:
+                refused_in.add_error(None, str(refused))
+            else:
+                messages.success(request, _("%(name)s is at risk here.") % {"name": group.name})
+                return redirect("assessments:situation_groups", pk=situation.pk)
+    return render(
+        request,
+        "assessments/situation_groups.html",
+        {
+            "situation": situation,
+            "groups": list(situation.groups.order_by("name", "pk")),
+            "form": form,
+            "link_form": link_form if linkable.exists() else None,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def group_edit(request: AuthenticatedHttpRequest, pk: int, group_pk: int) -> HttpResponse:
+    situation = _situation_for_groups(request, pk)
+    group = _group_of(situation, group_pk)
+    form = GroupForm(
+        request.POST or None,
+        initial={"name": group.name, "kind": group.kind, "description": group.description},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_group(
+                group, situation=situation, by=request.user, given=form.group_input()
+            )
+        except workflow.WorkflowError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("Group saved."))
+            return redirect("assessments:situation_groups", pk=situation.pk)
+    return render(
+        request,
+        "assessments/group_form.html",
+        {
+            "situation": situation,
+            "group": group,
+            "form": form,
+            "other_situations": group.situations.exclude(pk=situation.pk).count(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+def group_unlink(request: AuthenticatedHttpRequest, pk: int, group_pk: int) -> HttpResponse:
+    situation = _situation_for_groups(request, pk)
+    group = _group_of(situation, group_pk)
+    services.unlink_group(group, situation=situation, by=request.user)
+    messages.success(request, _("%(name)s is no longer at risk here.") % {"name": group.name})
+    return redirect("assessments:situation_groups", pk=situation.pk)
 
 
 def _history_context(situation: Situation, assessments: list[Assessment]) -> dict[str, object]:
@@ -408,7 +516,7 @@ def assessment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     if not workflow.allowed(assessment, workflow.Action.EDIT, request.user):
         raise PermissionDenied
-    ratings = {r.indicator_id: r for r in assessment.ratings.prefetch_related("sources")}
+    ratings = {r.indicator_id: r for r in assessment.ratings.prefetch_related("sources", "groups")}
     factors = _factors_for_form(assessment)
     initial = {
         "lock_version": assessment.lock_version,
@@ -422,6 +530,7 @@ def assessment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         factors=factors,
         ratings=ratings,
         previous=_previous_ratings(assessment),
+        situation_groups=list(assessment.situation.groups.order_by("name", "pk")),
     )
     status = 200
     if request.method == "POST":

@@ -26,7 +26,16 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.roles import is_reviewer
-from assessments import jobs, limits, permissions, response, scales, scoring, selectors
+from assessments import (
+    groups,
+    jobs,
+    limits,
+    permissions,
+    response,
+    scales,
+    scoring,
+    selectors,
+)
 from assessments.models import (
     Assessment,
     Dissent,
@@ -317,6 +326,8 @@ class RatingInput:
     confidence: str = scales.Confidence.MEDIUM
     note: str = ""
     sources: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (grade, citation)
+    # The groups at risk it concerns, by id: only for the genocide factors (RF9, RF10).
+    groups: tuple[int, ...] = field(default_factory=tuple)
 
     @property
     def is_empty(self) -> bool:
@@ -360,7 +371,8 @@ def start_assessment(
     )
     Participation.objects.create(assessment=assessment, user=by, role=Participation.Role.EDITOR)
     if copy_from is not None:
-        for old in copy_from.ratings.prefetch_related("sources"):
+        linked = set(situation.groups.values_list("pk", flat=True))
+        for old in copy_from.ratings.prefetch_related("sources", "groups"):
             rating = IndicatorRating.objects.create(
                 assessment=assessment,
                 indicator_id=old.indicator_id,
@@ -375,6 +387,9 @@ def start_assessment(
                 )
                 for s in old.sources.all()
             )
+            kept = [g.pk for g in old.groups.all() if g.pk in linked]
+            if kept:
+                rating.groups.set(kept)
         record_transition(
             assessment,
             by=by,
@@ -438,12 +453,40 @@ def save_assessment(
     return current
 
 
+def _check_groups(assessment: Assessment, ratings: dict[int, RatingInput]) -> None:
+    """Refuse a rating that names groups unless it rates a genocide factor (RF9, RF10), and
+    any group not at risk in the assessment's situation."""
+    naming = {pk: given for pk, given in ratings.items() if given.groups and not given.is_empty}
+    if not naming:
+        return
+    indicators = Indicator.objects.filter(pk__in=naming).values_list("pk", "code", "factor__number")
+    for _pk, code, number in indicators:
+        if not groups.may_name_groups(number):
+            raise WorkflowError(
+                _(
+                    "Only ratings of the genocide risk factors (RF9 and RF10) name the groups "
+                    "they concern; indicator %(code)s is of RF%(number)d."
+                )
+                % {"code": code, "number": number}
+            )
+    named = {group for given in naming.values() for group in given.groups}
+    linked = set(assessment.situation.groups.filter(pk__in=named).values_list("pk", flat=True))
+    if named - linked:
+        raise WorkflowError(
+            _(
+                "A rating may only name groups at risk in this situation; add the group to "
+                "the situation first."
+            )
+        )
+
+
 def _save_ratings(assessment: Assessment, ratings: dict[int, RatingInput]) -> None:
-    existing = {r.indicator_id: r for r in assessment.ratings.prefetch_related("sources")}
+    existing = {r.indicator_id: r for r in assessment.ratings.prefetch_related("sources", "groups")}
     valid_ids = set(Indicator.objects.filter(pk__in=ratings).values_list("pk", flat=True))
     unknown = set(ratings) - valid_ids
     if unknown:
         raise WorkflowError(_("Unknown indicator in the ratings."))
+    _check_groups(assessment, ratings)
     for indicator_id, given in ratings.items():
         rating = existing.get(indicator_id)
         if given.is_empty:
@@ -456,6 +499,7 @@ def _save_ratings(assessment: Assessment, ratings: dict[int, RatingInput]) -> No
             "confidence": given.confidence,
             "note": given.note,
         }
+        created = rating is None
         if rating is None:
             rating = IndicatorRating.objects.create(
                 assessment=assessment, indicator_id=indicator_id, **values
@@ -485,6 +529,9 @@ def _save_ratings(assessment: Assessment, ratings: dict[int, RatingInput]) -> No
                 )
                 for i, (grade, citation) in enumerate(given.sources)
             )
+        named = set() if created else {g.pk for g in rating.groups.all()}
+        if named != set(given.groups):
+            rating.groups.set(given.groups)
 
 
 @dataclass(frozen=True)

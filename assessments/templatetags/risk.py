@@ -7,7 +7,7 @@ from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
 from assessments import scales, wording
-from assessments.models import Confidentiality, ResponseAction, Transition
+from assessments.models import Confidentiality, GroupKind, ResponseAction, Transition
 from framework import i18n
 
 register = template.Library()
@@ -98,6 +98,11 @@ def posture_clause(posture: str) -> str:
 @register.filter
 def confidentiality_label(code: str) -> str:
     return str(dict(Confidentiality.choices).get(code, code))
+
+
+@register.filter
+def group_kind_label(kind: str) -> str:
+    return str(dict(GroupKind.choices).get(kind, kind))
 
 
 @register.filter

@@ -57,11 +57,13 @@ def build_situation(
     code: str | None = None,
     name: str | None = None,
     country: str = "SD",
+    groups: Iterable[tuple[str, str]] = (),
     **kw: object,
 ) -> Situation:
-    """A situation created by ``by`` (a reviewer or framework admin) via the service."""
+    """A situation created by ``by`` (a reviewer or framework admin) via the service, with
+    its ``groups`` at risk given as (name, kind)."""
     number = next(_numbers)
-    return services.create_situation(
+    situation = services.create_situation(
         by=by,
         analysts=list(analysts),
         code=code or f"situation-{number}",
@@ -69,6 +71,9 @@ def build_situation(
         country=country,
         **kw,
     )
+    for group_name, kind in groups:
+        services.add_group(situation, by=by, given=services.GroupInput(name=group_name, kind=kind))
+    return situation
 
 
 def rating_input(spec: str | tuple[str, ...], *, code: str = "") -> RatingInput:

@@ -174,7 +174,7 @@ def test_export_of_one_situation_lists_only_its_assessments(tmp_path, reviewer, 
 
     document = json.loads(output.read_text(encoding="utf-8"))
     assert document["format"] == "r2p-assessments"
-    assert document["version"] == 1
+    assert document["version"] == 2
     assert [(a["situation"]["code"], a["as_of"]) for a in document["assessments"]] == [
         ("darfur", "2026-01-15"),
         ("darfur", "2026-02-15"),
@@ -279,9 +279,11 @@ def test_export_reads_a_fixed_number_of_queries(
     bring_to(made[0], "approved", reviewer=reviewer)
     bring_to(made[1], "returned", reviewer=reviewer, reason="More sources.")
     bring_to(made[2], "in_review")
-    # assessments with situation, author and reviewer; ratings; sources; analysts; summaries
-    # with their decisions and the decisions' reviewers
-    with django_assert_num_queries(5):
+    # assessments with situation, author and reviewer; ratings; sources; the groups each
+    # rating names; analysts; groups at risk; summaries with their decisions, the decisions'
+    # reviewers and first reviews; dissents with their authors; response actions (their
+    # sources only where there are actions)
+    with django_assert_num_queries(9):
         document = export_document(assessments_for_export())
     assert len(document["assessments"]) == 4
     assert [len(a["summaries"]) for a in document["assessments"]] == [1, 1, 1, 0]
@@ -318,8 +320,7 @@ def test_export_import_export_round_trip_is_identical(
         code="darfur",
         name="Darfur",
         region="North Darfur",
-        populations_at_risk="Masalit civilians",
-        protected_groups="Masalit",
+        groups=[("Masalit civilians", "other"), ("Masalit", "unclassified")],
         review_cadence_days=30,
         confidentiality="strictly_confidential",
     )
@@ -643,7 +644,7 @@ BAD_FILES = {
     "bad status": (
         set_path((*A1, "status"), "published"),
         "assessments[1].status: 'published' is not one of draft, submitted, in_review, "
-        "approved, returned",
+        "second_review, approved, returned",
     ),
     "unknown country": (
         set_path((*A0, "situation", "country"), "XX"),
@@ -674,8 +675,8 @@ BAD_FILES = {
         "format: 'something-else' is not 'r2p-assessments'",
     ),
     "future version": (
-        set_path(("version",), 2),
-        "version: 2 is not a supported version (1)",
+        set_path(("version",), 3),
+        "version: 3 is not a supported version (1, 2)",
     ),
     "summaries not a list": (
         set_path((*A0, "summaries"), {"revision": 1}),

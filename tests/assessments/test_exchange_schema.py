@@ -111,7 +111,7 @@ BAD_FILES = {
     ),
     "version as a boolean": (
         set_path("version", value=True),
-        ["version: True is not a supported version (1)"],
+        ["version: True is not a supported version (1, 2)"],
     ),
     "timestamp not a string": (
         set_path("exported_at", value=1767225600),

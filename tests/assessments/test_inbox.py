@@ -36,7 +36,11 @@ def test_a_returned_assessment_tells_each_analyst_in_the_app_and_the_bell_counts
         "analyst",
         "other_analyst",
     ]
-    assert not InboxItem.objects.filter(recipient=reviewer).exists()
+    # The reviewer was called to the second review of the Security Council briefing, and is
+    # not told of the return.
+    assert list(InboxItem.objects.filter(recipient=reviewer).values_list("kind", flat=True)) == [
+        "second_review"
+    ]
     text = f"Returned to you: Lakeside Province (as of {in_review.as_of.isoformat()})"
     assert [t for _item, t in page.context["items"]] == [text]
     body = page.content.decode()
@@ -87,7 +91,15 @@ def test_an_analyst_who_turned_off_returned_emails_is_told_in_the_app_only(
 ):
     client.force_login(analyst)
     # Every kind but "returned".
-    kinds = ["summary_ready", "approved", "commented", "overdue", "action_overdue", "digest"]
+    kinds = [
+        "summary_ready",
+        "second_review",
+        "approved",
+        "commented",
+        "overdue",
+        "action_overdue",
+        "digest",
+    ]
     saved = client.post(reverse("assessments:email_settings"), {"wanted": kinds}, follow=True)
     assert "Your email settings are saved." in saved.content.decode()
     assert list(EmailOptOut.objects.filter(user=analyst).values_list("kind", flat=True)) == [
@@ -97,7 +109,8 @@ def test_an_analyst_who_turned_off_returned_emails_is_told_in_the_app_only(
 
     returned(in_review, reviewer, jobs, django_capture_on_commit_callbacks)
 
-    assert [m.to for m in mail.outbox] == [["other_analyst@example.org"]]
+    returned_mails = [m.to for m in mail.outbox if m.subject.startswith("Returned to you")]
+    assert returned_mails == [["other_analyst@example.org"]]
     assert InboxItem.objects.filter(recipient=analyst, kind="returned").count() == 1
 
 
@@ -106,7 +119,7 @@ def test_turning_an_email_back_on_removes_the_opt_out(client, analyst):
     client.force_login(analyst)
     url = reverse("assessments:email_settings")
     client.post(url, {"wanted": []})
-    assert EmailOptOut.objects.filter(user=analyst).count() == 7
+    assert EmailOptOut.objects.filter(user=analyst).count() == 8
 
     client.post(url, {"wanted": ["returned", "approved"]})
 
@@ -115,6 +128,7 @@ def test_turning_an_email_back_on_removes_the_opt_out(client, analyst):
         "commented",
         "digest",
         "overdue",
+        "second_review",
         "summary_ready",
     ]
 

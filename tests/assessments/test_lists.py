@@ -66,7 +66,7 @@ def four_situations(analyst, other_analyst, reviewer):
         name="North Darfur",
         country="SD",
         region="El Fasher",
-        populations_at_risk="Masalit and Zaghawa communities",
+        groups=[("Masalit and Zaghawa communities", "other")],
     )
     approved = build_assessment(
         darfur, by=analyst, status="approved", reviewer=reviewer, as_of=days_ago(200)
@@ -79,7 +79,7 @@ def four_situations(analyst, other_analyst, reviewer):
         name="Rakhine State",
         country="MM",
         region="Sittwe",
-        protected_groups="Rohingya",
+        groups=[("Rohingya", "ethnical")],
     )
     submitted = build_assessment(rakhine, by=analyst, status="submitted", as_of=days_ago(100))
     set_level(submitted, "serious_concern")
@@ -96,7 +96,7 @@ def four_situations(analyst, other_analyst, reviewer):
         name="Ituri",
         country="CD",
         region="Djugu",
-        populations_at_risk="Hema and Lendu",
+        groups=[("Hema", "ethnical"), ("Lendu", "ethnical")],
         confidentiality="internal",
     )
     approved = build_assessment(
@@ -142,8 +142,8 @@ def test_the_list_shows_every_situation_the_reviewer_may_see_by_name(
         ("ethiopia", ["Tigray"]),  # country name
         ("congo", ["Ituri"]),  # part of a country's name
         ("djugu", ["Ituri"]),  # region
-        ("zaghawa", ["North Darfur"]),  # populations at risk
-        ("rohingya", ["Rakhine State"]),  # protected groups
+        ("zaghawa", ["North Darfur"]),  # a population at risk
+        ("rohingya", ["Rakhine State"]),  # a protected group
         ("  sudan ", ["North Darfur"]),  # spaces around are ignored
         ("atlantis", []),
     ],

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts import tokens
 from accounts.models import ApiToken
-from assessments import release, workflow
+from assessments import release, services, workflow
 from assessments.models import (
     Assessment,
     Comment,
@@ -27,6 +27,7 @@ from assessments.models import (
     EscalationSummary,
     InboxItem,
     IndicatorRating,
+    ProtectedGroup,
     RecommendationResponse,
     ResponseAction,
     Situation,
@@ -135,6 +136,20 @@ TABLE: dict[str, dict[str, dict[str, int | str]]] = {
     "assessments:situation_edit": {
         "GET": per_role(LOGIN, 403, 404, 200, 200, 404),
         "POST": per_role(LOGIN, 403, 404, DONE, DONE, 404),
+    },
+    # The groups at risk in a situation: its analysts, reviewers and framework admins (who
+    # manage situations) add, change and unlink them.
+    "assessments:situation_groups": {
+        "GET": per_role(LOGIN, 200, 404, 200, 200, 404),
+        "POST": per_role(LOGIN, DONE, 404, DONE, DONE, 404),
+    },
+    "assessments:group_edit": {
+        "GET": per_role(LOGIN, 200, 404, 200, 200, 404),
+        "POST": per_role(LOGIN, DONE, 404, DONE, DONE, 404),
+    },
+    "assessments:group_unlink": {
+        "GET": per_role(LOGIN, 405, 405, 405, 405, 405),
+        "POST": per_role(LOGIN, DONE, 404, DONE, DONE, 404),
     },
     "assessments:start": {
         "GET": POST_ONLY,
@@ -246,6 +261,7 @@ SITUATION_URLS = [
     "assessments:situation",
     "assessments:compare",
     "assessments:situation_edit",
+    "assessments:situation_groups",
     "assessments:start",
     "assessments:detail",
     "assessments:edit",
@@ -311,6 +327,7 @@ class World:
     action: ResponseAction  # opened by an earlier approved assessment
     approved: Assessment  # by the assigned analyst, approved
     release: SummaryRelease  # of the approved assessment's summary, by the reviewer
+    group: ProtectedGroup  # at risk in the situation
 
     def refreshed(self, assessment: Assessment) -> Assessment:
         return Assessment.objects.get(pk=assessment.pk)
@@ -323,7 +340,9 @@ def world(analyst, other_analyst, reviewer, admin, outsider) -> World:
         analysts=[analyst],
         code="sd-north-darfur",
         name=SITUATION_NAME,
-        populations_at_risk="Displaced Masalit and Fur communities",
+    )
+    group = services.add_group(
+        situation, by=reviewer, given=services.GroupInput(name="Masalit", kind="ethnical")
     )
     draft = build_assessment(
         situation,
@@ -384,6 +403,7 @@ def world(analyst, other_analyst, reviewer, admin, outsider) -> World:
             recipient="Partner of the table test",
             confidentiality="internal",
         ),
+        group,
     )
 
 
@@ -404,8 +424,11 @@ def _kwargs(name: str, world: World) -> dict[str, object]:
         "assessments:situation_edit",
         "assessments:start",
         "assessments:compare",
+        "assessments:situation_groups",
     ):
         return {"pk": world.situation.pk}
+    if name in ("assessments:group_edit", "assessments:group_unlink"):
+        return {"pk": world.situation.pk, "group_pk": world.group.pk}
     if name in ASSESSMENT_OF_URL:
         return {"pk": getattr(world, ASSESSMENT_OF_URL[name]).pk}
     if name == "assessments:inbox_open":
@@ -461,6 +484,13 @@ def _post_data(name: str, world: World) -> dict[str, object]:
             "analysts": [str(pk) for pk in world.situation.analysts.values_list("pk", flat=True)],
         },
         "assessments:start": {"as_of": "2026-06-01", "posture": "perpetrator", "narrative": ""},
+        "assessments:situation_groups": {
+            "add": "1",
+            "new-name": "Zaghawa",
+            "new-kind": "ethnical",
+            "new-description": "",
+        },
+        "assessments:group_edit": {"name": "Masalit people", "kind": "ethnical"},
         "assessments:edit": edit_form_data(world.draft, narrative="Edited by the table test."),
         "assessments:decide": {
             "decision": "approve",
@@ -514,6 +544,15 @@ EFFECTS: dict[str, Callable[[World, Client, str], bool]] = {
     ).exists(),
     "assessments:situation_edit": lambda w, c, r: (
         Situation.objects.get(pk=w.situation.pk).name == "North Darfur (renamed)"
+    ),
+    "assessments:situation_groups": lambda w, c, r: w.situation.groups.filter(
+        name="Zaghawa", kind="ethnical"
+    ).exists(),
+    "assessments:group_edit": lambda w, c, r: (
+        ProtectedGroup.objects.get(pk=w.group.pk).name == "Masalit people"
+    ),
+    "assessments:group_unlink": lambda w, c, r: (
+        not w.situation.groups.filter(pk=w.group.pk).exists()
     ),
     "assessments:start": lambda w, c, r: w.situation.assessments.filter(
         as_of=date(2026, 6, 1), posture="perpetrator"

@@ -46,8 +46,8 @@ SITUATION_LIST_QUERIES = 8  # + the unread notifications' count
 REVIEW_QUEUE_QUERIES = 7
 # + the unread count, situation, assessments, is-assigned check, analysts, factor
 # titles and crime names (for the charts of the situation over time), the current external
-# forecasts, the response actions and their sources
-SITUATION_DETAIL_QUERIES = 13
+# forecasts, the groups at risk, the response actions and their sources
+SITUATION_DETAIL_QUERIES = 14
 # + visibility, assessment, ratings, sources, transitions, responses, their authors, the
 # comments (with their authors), participations, the situation's analysts, the summaries
 # (with their decisions and reviewers, in one query), factor titles, recommended tools; and

@@ -16,6 +16,7 @@ from assessments import dissent, release, response, services, summaries, workflo
 from assessments.models import (
     Assessment,
     EvidenceSource,
+    GroupKind,
     IndicatorRating,
     ResponseAction,
     SummaryRelease,
@@ -288,6 +289,7 @@ WITHHELD = {
     "officesecretmarker": "the office owning a response action",
     "populationsecretmarker": "the situation's populations at risk",
     "groupsecretmarker": "the situation's protected groups",
+    "groupdescriptionmarker": "a protected group's description",
     "regionsecretmarker": "the situation's region",
     "authorsecretmarker": "the analyst's name",
     "reviewersecretmarker": "the reviewer's name",
@@ -314,9 +316,16 @@ def tearline(analyst, reviewer) -> Tearline:
         analysts=[analyst],
         name="Riverside Province",
         region="regionsecretmarker",
-        populations_at_risk="populationsecretmarker",
-        protected_groups="groupsecretmarker",
     )
+    for name, kind, description in (
+        ("populationsecretmarker", GroupKind.OTHER, ""),
+        ("groupsecretmarker", GroupKind.ETHNICAL, "groupdescriptionmarker"),
+    ):
+        services.add_group(
+            situation,
+            by=reviewer,
+            given=services.GroupInput(name=name, kind=kind, description=description),
+        )
     # An earlier approval opened an action; done since, its effect is in the next summary.
     earlier = build_crisis(
         situation, by=analyst, status="approved", reviewer=reviewer, as_of=date(2026, 3, 1)

@@ -19,8 +19,9 @@ CRIMES = {
 }
 # Three common factors moderate: serious concern for every crime.
 SERIOUS = {"1.1": "moderate", "2.1": "moderate", "3.1": "moderate"}
-# See tests/assessments/test_queries.py: + factor titles, crimes, the current external forecasts
-SITUATION_PAGE_QUERIES = 11
+# See tests/assessments/test_queries.py: + factor titles, crimes, the current external
+# forecasts, the groups at risk
+SITUATION_PAGE_QUERIES = 12
 # + the session, the user, the groups; the situation; the assessments to choose from; the two
 # compared, their ratings with indicators and factors, the ratings' sources; factor titles;
 # crime names

@@ -14,6 +14,7 @@ from assessments.models import (
     EscalationDecision,
     EscalationSummary,
     Participation,
+    ProtectedGroup,
     Situation,
     Transition,
 )
@@ -41,8 +42,9 @@ JAN, MAR, MAY = date(2026, 1, 1), date(2026, 3, 1), date(2026, 5, 1)
 # user (an analyst's drafts and returned assessments, or the summaries awaiting a reviewer's
 # decision: one query per role held); the overdue situations; the recent decisions; the current
 # external forecasts (tests/forecasts/test_pages.py: one more, the levels of the situations
-# their ranks may flag, once a forecast is imported); the overdue response actions.
-WATCH_QUERIES = 13  # + the unread notifications' count
+# their ranks may flag, once a forecast is imported); the overdue response actions; the
+# situations with groups at risk, their groups and the genocide-factor ratings naming them.
+WATCH_QUERIES = 16  # + the unread notifications' count
 
 
 @pytest.fixture(autouse=True)
@@ -503,6 +505,9 @@ def test_the_watch_runs_a_fixed_number_of_queries(
     many_actions(
         count, situation=made[1], analyst=analyst, reviewer=reviewer, due_on=date(2026, 1, 1)
     )
+    for name in ("Masalit", "Fur"):  # at risk in every situation
+        group = ProtectedGroup.objects.create(name=name, kind="ethnical", created_by=reviewer)
+        group.situations.set(Situation.objects.all())
     client.force_login(request.getfixturevalue(cast))
     url = reverse("home")
     client.get(url)

@@ -24,7 +24,7 @@ from tests.assessments.builders import (
     build_situation,
     summary_of,
 )
-from tests.conftest import PASSWORD, database_is_postgres
+from tests.conftest import PASSWORD, database_is_postgres, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -216,14 +216,17 @@ def test_the_workflow_steps_the_decision_and_the_exports_are_logged(client, anal
     assessment = build_assessment(situation, by=analyst, ratings=CRISIS, status="in_review")
     summary = summary_of(assessment)
 
-    workflow.decide_escalation(
-        summary,
-        by=reviewer,
-        approve=True,
-        level=summary.proposed_escalation,
-        reason="",
-        content_hash=summary.content_hash,
-    )
+    # A Security Council briefing needs two reviewers: another reviewer gives the first review.
+    first = make_user("first_reviewer", REVIEWERS)
+    for by in (first, reviewer):
+        workflow.decide_escalation(
+            summary,
+            by=by,
+            approve=True,
+            level=summary.proposed_escalation,
+            reason="",
+            content_hash=summary.content_hash,
+        )
     client.force_login(reviewer)
     assert (
         client.get(reverse("assessments:summary_pdf", kwargs={"pk": assessment.pk})).status_code
@@ -235,7 +238,17 @@ def test_the_workflow_steps_the_decision_and_the_exports_are_logged(client, anal
     )
 
     steps = [e.data["event"] for e in entries_after(mark, "transition")]
-    assert steps[0] == "started" and "submitted" in steps and steps[-1] == "approved"
+    assert (
+        steps[0] == "started"
+        and "submitted" in steps
+        and steps[-2:]
+        == [
+            "first_review",
+            "approved",
+        ]
+    )
+    (first_review,) = entries_after(mark, "first_review")
+    assert (first_review.actor, first_review.data["approved"]) == (first, True)
     (decision,) = entries_after(mark, "decision")
     assert decision.actor == reviewer
     assert decision.data["content_hash"] == summary.content_hash

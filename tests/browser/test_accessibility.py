@@ -53,7 +53,7 @@ def office(framework_data):
         by=reviewer,
         analysts=[analyst],
         name="Lakeside Province (test)",
-        populations_at_risk="Displaced communities",
+        groups=[("Displaced communities", "other"), ("Lakeside people", "ethnical")],
     )
     other = build_situation(by=reviewer, analysts=[analyst], name="Hill Country (test)")
     earlier = build_crisis(situation, by=analyst, status="approved", reviewer=reviewer)
@@ -232,6 +232,10 @@ def test_the_forms_in_their_error_states_pass_axe_and_fit_the_width(page, office
     page.get_by_label("As of").fill("")
     page.get_by_role("button", name="Start assessment").click()
     check("new assessment refused", "This field is required.")
+
+    page.goto(f"/situations/{situation.pk}/groups/")
+    page.get_by_role("button", name="Add the group").click()
+    check("new group at risk refused", "This field is required.")
 
     action = ResponseAction.objects.filter(situation=situation).first()
     assert action is not None, "the approved crisis opened its rung of the escalation ladder"

@@ -1,6 +1,7 @@
 """The decision form (approve or reject an escalation) under hostile posts by a reviewer, and by
 people who may not decide: never a server error, nothing stored from a refused post, and an
-accepted decision stored as sent."""
+accepted decision stored as sent. The escalation proposed (a Security Council briefing) needs
+two reviewers: another reviewer gave the first review, and the form is the second's."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,13 @@ from hypothesis import strategies as st
 
 from assessments import limits, scales
 from assessments.models import Assessment, EscalationDecision, EscalationSummary, Transition
-from tests.assessments.builders import build_crisis, build_situation, summary_of
+from tests.assessments.builders import (
+    build_crisis,
+    build_situation,
+    decide_on,
+    second_reviewer,
+    summary_of,
+)
 from tests.fuzz.hostile import (
     Edit,
     Rows,
@@ -38,7 +45,7 @@ FUZZ = settings.get_profile("fuzz")
 
 # Mostly the reviewer, whose decisions may be accepted; sometimes someone who may not decide.
 PEOPLE = st.integers(min_value=0, max_value=9).map(
-    lambda n: ("author", "admin", "outsider")[n - 7] if n >= 7 else "reviewer"
+    lambda n: ("first", "author", "admin", "outsider")[n - 6] if n >= 6 else "reviewer"
 )
 
 
@@ -67,10 +74,13 @@ def decision_form(
     situation = build_situation(by=reviewer, analysts=[analyst], name="Lakeside Province")
     assessment = build_crisis(situation, by=analyst, status="in_review")
     summary = summary_of(assessment)
+    first = second_reviewer()
+    decide_on(summary, by=first, approve=True)
     proposed = summary.proposed_escalation
     known = summary.content_hash
     clients = {
         "reviewer": signed_in(reviewer),
+        "first": signed_in(first),  # gave the first review: may not give the second
         "author": signed_in(analyst),  # never decides on their own work
         "admin": signed_in(admin),  # a framework admin, not a reviewer
         "outsider": signed_in(other_analyst),  # not assigned: cannot see it
@@ -120,6 +130,10 @@ def assert_decided_as_sent(form: DecisionForm, sent: QueryDict, reviewer_pk: int
     assert decision.level == (sent["level"] if approve else proposed)
     if not approve or decision.level != proposed:
         assert reason, "rejected, or moved off the proposed level, without a reason"
+    first = decision.first_review
+    assert first is not None and decision.first_reviewer_id == first.reviewer_id != reviewer_pk
+    if (approve, decision.level) != (first.approved, first.level):
+        assert reason, "decided otherwise than the first reviewer without a reason"
     stored = Assessment.objects.get(pk=form.assessment.pk)
     assert stored.status == ("approved" if approve else "returned")
     assert stored.reviewer_id == reviewer_pk

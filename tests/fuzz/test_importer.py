@@ -113,8 +113,7 @@ def hostile_files(
             code="darfur",
             name="Darfur",
             region="North",
-            populations_at_risk="Displaced people in the camps.",
-            protected_groups="The Fur.",
+            groups=[("Displaced people in the camps.", "other"), ("The Fur.", "unclassified")],
         )
         build_assessment(
             situation,

@@ -38,7 +38,7 @@ from tests.fuzz.hostile import (
 # The profile tests/fuzz/conftest.py chose: 1,000 examples in CI, 100 elsewhere.
 FUZZ = settings.get_profile("fuzz")
 
-TEXTS = ("region", "populations_at_risk", "protected_groups")
+TEXTS = ("region",)
 
 
 @dataclass
@@ -78,8 +78,6 @@ def situation_forms(
     analyst_pks = [str(user.pk) for user in (analyst, other_analyst)]
     common = {
         "region": "North",
-        "populations_at_risk": "Displaced people in the camps.",
-        "protected_groups": "The Fur.",
         "review_cadence_days": "90",
         "confidentiality": "confidential",
     }
@@ -100,8 +98,6 @@ def situation_forms(
         # Sent twice ("repeat"), a field of several values: analysts, a reviewer, no one.
         "analysts": st.one_of(st.sampled_from([*analyst_pks, str(reviewer.pk)]), numberish()),
         "region": hostile_text(limits.MAX_REGION),
-        "populations_at_risk": hostile_text(limits.MAX_POPULATIONS),
-        "protected_groups": hostile_text(limits.MAX_POPULATIONS),
     }
     clients = {
         "reviewer": signed_in(reviewer),

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from assessments.models import Assessment
-from tests.assessments.builders import build_assessment, decide_on, summary_of
+from tests.assessments.builders import build_assessment, decide_on, second_reviewer, summary_of
 from webhooks.models import SUBSCRIBABLE_EVENTS, Delivery, Endpoint
 
 DELIVER_TASK = "webhooks.deliver"
@@ -32,7 +32,7 @@ def approved(situation, *, analyst, reviewer, capture, **assessment_options) -> 
     published (``capture``: the test's ``django_capture_on_commit_callbacks``)."""
     assessment = build_assessment(situation, by=analyst, status="in_review", **assessment_options)
     with capture(execute=True):
-        decide_on(summary_of(assessment), by=reviewer, approve=True)
+        decide_on(summary_of(assessment), by=reviewer, approve=True, second_by=second_reviewer())
     return Assessment.objects.get(pk=assessment.pk)
 
 

@@ -14,6 +14,7 @@ from tests.assessments.builders import (
     build_assessment,
     decide_on,
     draft_summary_now,
+    second_reviewer,
     summary_of,
 )
 from tests.webhooks.builders import approved, build_endpoint, deliveries_of, published_deliveries
@@ -54,7 +55,7 @@ def test_nothing_is_published_or_sent_before_the_decision_commits(
     assessment = build_assessment(situation, by=analyst, status="in_review")
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        decide_on(summary_of(assessment), by=reviewer, approve=True)
+        decide_on(summary_of(assessment), by=reviewer, approve=True, second_by=second_reviewer())
         [delivery] = deliveries_of("escalation.approved")  # written with the decision
         assert published_deliveries(jobs) == []
 
@@ -77,7 +78,7 @@ def test_a_decision_rolled_back_queues_and_sends_nothing(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        decide_on(summary_of(assessment), by=reviewer, approve=True)
+        decide_on(summary_of(assessment), by=reviewer, approve=True, second_by=second_reviewer())
         assert Delivery.objects.count() == 2
         raise RuntimeError("the request failed after the decision")
 
@@ -241,8 +242,15 @@ def test_an_approval_says_the_decided_level_and_a_return_says_no_reason(
             approve=True,
             level="brief_secretary_general",
             reason="Brief first; the Council later.",
+            second_by=second_reviewer(),
         )
-        decide_on(summary_of(returning), by=reviewer, approve=False, reason=REASON)
+        decide_on(
+            summary_of(returning),
+            by=reviewer,
+            approve=False,
+            reason=REASON,
+            second_by=second_reviewer(),
+        )
     deliver_published(jobs)
 
     bodies = sent_bodies(receiver)
@@ -278,8 +286,14 @@ def test_no_body_carries_a_note_a_source_a_narrative_or_a_reason(
     with django_capture_on_commit_callbacks(execute=True):
         for assessment in submitted:
             draft_summary_now(assessment)
-        decide_on(summary_of(submitted[0]), by=reviewer, approve=True)
-        decide_on(summary_of(submitted[1]), by=reviewer, approve=False, reason=REASON)
+        decide_on(summary_of(submitted[0]), by=reviewer, approve=True, second_by=second_reviewer())
+        decide_on(
+            summary_of(submitted[1]),
+            by=reviewer,
+            approve=False,
+            reason=REASON,
+            second_by=second_reviewer(),
+        )
     deliver_published(jobs)
 
     assert sorted(r.headers["x-r2p-event"] for r in receiver.requests) == [
