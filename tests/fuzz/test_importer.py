@@ -401,13 +401,17 @@ def as_stored(assessment: Assessment) -> dict[str, Any]:
 def as_given(entry: dict[str, Any]) -> dict[str, Any]:
     """A file's assessment as the importer stores it: its defaults filled in, written by the
     importing admin unless its author is a user here, its reviewer kept if a user here other
-    than its author."""
+    than its author; one awaiting its second review there is in review here, without the
+    reviewer who gave the first."""
     author = entry.get("author") if entry.get("author") in USERS_HERE else "admin"
     reviewer = entry.get("reviewer")
+    second_review = entry["status"] == "second_review"
+    if second_review:
+        reviewer = None
     return {
         "as_of": entry["as_of"],
         "posture": entry["posture"],
-        "status": entry["status"],
+        "status": "in_review" if second_review else entry["status"],
         "revision": entry.get("revision", int(entry["status"] != "draft")),
         "narrative": entry.get("narrative", ""),
         "author": author,
