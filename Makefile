@@ -48,7 +48,7 @@ run: setup
 test: export R2P_DATA_DIR := $(CURDIR)/var/test
 test: export R2P_ENV_FILE := /dev/null
 test: $(STAMP) translations .env database
-	$(BIN)/python -m pytest
+	scripts/run-tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
