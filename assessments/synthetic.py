@@ -179,8 +179,12 @@ Row = tuple[Any, ...]
 
 
 class _Writer:
-    """COPY on PostgreSQL, chunked multi-row inserts elsewhere. Values are given as the
-    database takes them: JSON as its text, ids allocated by the caller."""
+    """COPY on PostgreSQL, chunked ``executemany`` inserts elsewhere. Values are given as the
+    database takes them: JSON as its text, ids allocated by the caller.
+
+    Not ``bulk_create``: it stamps every ``auto_now_add`` field with the present time, and a
+    generated history is years long.
+    """
 
     CHUNK = 2_000
 
@@ -898,7 +902,32 @@ def generate(plan: Plan, *, progress: Progress = lambda line: None) -> dict[str,
         _refuse_unless_fit(plan)
         counts = _generate(plan, done)
     done("committed", {"situations": counts["situations"]})
+    _analyze()
+    done("analyzed", {"tables": len(WRITTEN)})
     return counts
+
+
+#: The tables the generator writes to, in the order it writes them.
+WRITTEN: tuple[type[models.Model], ...] = (
+    Situation,
+    ProtectedGroup,
+    Assessment,
+    Participation,
+    IndicatorRating,
+    EvidenceSource,
+    EscalationSummary,
+    FirstReview,
+    EscalationDecision,
+    Transition,
+)
+
+
+def _analyze() -> None:
+    """Refresh the planner's statistics of the tables just filled, so that the first queries
+    after a generation are planned for their size (autovacuum would catch up later)."""
+    with connection.cursor() as cursor:
+        for model in WRITTEN:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _refuse_unless_fit(plan: Plan) -> None:

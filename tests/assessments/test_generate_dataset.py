@@ -28,8 +28,9 @@ from assessments.models import (
 )
 from assessments.summaries import build_summary_content, content_hash
 from assessments.synthetic import FICTIONAL, PREFIX, GenerationRefused, Plan, generate
+from assessments.workflow import derive_result
 from framework.models import Indicator
-from tests.assessments.builders import build_situation
+from tests.assessments.builders import build_assessment, build_situation
 
 TODAY = date(2026, 6, 15)
 SMALL = Plan(situations=5, assessments_per_situation=4, seed=1, today=TODAY)
@@ -215,7 +216,6 @@ def test_summaries_hold_what_the_app_would_draft(generated):
 
 
 def test_assessment_results_are_the_scoring_of_their_ratings(generated):
-    from assessments.workflow import derive_result
 
     for assessment in Assessment.objects.all()[:8]:
         derived = derive_result(assessment)
@@ -297,7 +297,16 @@ def test_the_command_reports_each_phase(db):
     out = io.StringIO()
 
     call_command(
-        "generate_dataset", "--situations", "3", "--assessments-per-situation", "2", stdout=out
+        "generate_dataset",
+        "--situations",
+        "3",
+        "--assessments-per-situation",
+        "2",
+        "--seed",
+        "7",
+        "--today",
+        "2025-03-01",
+        stdout=out,
     )
 
     lines = out.getvalue().splitlines()
@@ -313,9 +322,12 @@ def test_the_command_reports_each_phase(db):
         "decisions",
         "transitions",
         "committed",
+        "analyzed",
     ]
     assert "6 assessments" in out.getvalue()
     assert all(line.endswith(" s)") for line in lines)
+    assert Assessment.objects.count() == 6
+    assert max(Assessment.objects.values_list("as_of", flat=True)) <= date(2025, 3, 1)
 
 
 def test_it_refuses_a_database_with_situations_it_did_not_generate(db, reviewer, analyst):
@@ -334,6 +346,19 @@ def test_it_refuses_to_generate_twice_into_one_database(generated):
     with pytest.raises(CommandError, match="already holds a generated data set"):
         call_command("generate_dataset", "--situations", "2", "--assessments-per-situation", "2")
     assert Situation.objects.count() == 5
+
+
+def test_the_app_writes_new_rows_after_a_generation(generated, reviewer, analyst):
+
+    situation = build_situation(by=reviewer, analysts=[analyst], name="After the generation")
+    assessment = build_assessment(
+        situation, by=analyst, ratings={"1.1": "moderate"}, status="approved", reviewer=reviewer
+    )
+
+    assert assessment.pk > max(
+        Assessment.objects.exclude(pk=assessment.pk).values_list("pk", flat=True)
+    )
+    assert EscalationDecision.objects.filter(summary__assessment=assessment).exists()
 
 
 def test_accounts_sign_in_with_the_password_given(db, client):

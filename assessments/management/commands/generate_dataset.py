@@ -1,4 +1,5 @@
 import os
+from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -28,6 +29,12 @@ class Command(BaseCommand):
             "without either, the accounts cannot sign in)",
         )
         parser.add_argument(
+            "--today",
+            type=date.fromisoformat,
+            metavar="YYYY-MM-DD",
+            help="the day the history ends (default: today): with the seed, fixes every date",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="generate even beside situations that were not generated",
@@ -41,6 +48,7 @@ class Command(BaseCommand):
             seed=int(str(options["seed"])),
             password=str(password) if password else None,
             force=bool(options["force"]),
+            today=options["today"] if isinstance(options["today"], date) else None,
         )
         try:
             generate(plan, progress=self.stdout.write)
