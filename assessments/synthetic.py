@@ -661,7 +661,7 @@ class _Planner:
     def _history(self, situation: _Situation) -> list[_Assessment]:
         rng = self.rng
         count = self.plan.assessments_per_situation
-        last = self.today - timedelta(days=rng.randint(3, int(situation.cadence * 1.3) + 3))
+        last = self.today - timedelta(days=rng.randint(7, int(situation.cadence * 1.3) + 7))
         dates = [last]
         for _i in range(count - 1):
             gap = max(1, round(situation.cadence * rng.uniform(0.6, 1.2)))
