@@ -178,7 +178,7 @@ Row = tuple[Any, ...]
 # Writing in bulk ----------------------------------------------------------------------------
 
 
-class _Writer:
+class BulkWriter:
     """COPY on PostgreSQL, chunked ``executemany`` inserts elsewhere. Values are given as the
     database takes them: JSON as its text, ids allocated by the caller.
 
@@ -197,7 +197,11 @@ class _Writer:
         count = 0
         with connection.cursor() as cursor:
             if self.postgres:
-                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                # The raw psycopg cursor's COPY; its errors raised as Django's (IntegrityError).
+                with (
+                    connection.wrap_database_errors,
+                    cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+                ):
                     for row in rows:
                         copy.write_row(row)
                         count += 1
@@ -967,7 +971,7 @@ def _generate(plan: Plan, done: Callable[[str, dict[str, int]], None]) -> dict[s
     planner = _Planner(plan, reference, patterns, analysts, reviewers, today)
     situations = planner.situations()
     assessments = list(planner.assessments(situations))
-    writer = _Writer()
+    writer = BulkWriter()
     _write_situations(writer, situations)
     done("situations", {"situations": len(situations), "groups at risk": len(situations)})
 
@@ -1193,7 +1197,7 @@ def _users(plan: Plan) -> tuple[list[int], list[int]]:
     return ids[ANALYSTS], ids[REVIEWERS]
 
 
-def _write_situations(writer: _Writer, situations: list[_Situation]) -> None:
+def _write_situations(writer: BulkWriter, situations: list[_Situation]) -> None:
     writer.write(
         Situation,
         (
@@ -1357,4 +1361,4 @@ def _summary_rows(
             )
 
 
-__all__ = ["FICTIONAL", "PREFIX", "GenerationRefused", "Plan", "generate"]
+__all__ = ["FICTIONAL", "PREFIX", "BulkWriter", "GenerationRefused", "Plan", "generate"]

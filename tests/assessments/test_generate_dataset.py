@@ -9,7 +9,7 @@ from itertools import pairwise
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from accounts.roles import ANALYSTS, REVIEWERS
@@ -27,7 +27,14 @@ from assessments.models import (
     Transition,
 )
 from assessments.summaries import build_summary_content, content_hash
-from assessments.synthetic import FICTIONAL, PREFIX, GenerationRefused, Plan, generate
+from assessments.synthetic import (
+    FICTIONAL,
+    PREFIX,
+    BulkWriter,
+    GenerationRefused,
+    Plan,
+    generate,
+)
 from assessments.workflow import derive_result
 from framework.models import Indicator
 from tests.assessments.builders import build_assessment, build_situation
@@ -195,6 +202,48 @@ def test_the_workflow_rules_hold(generated):
         assert steps[-1].to_status == assessment.status
         for before, after in pairwise(steps):
             assert after.from_status == before.to_status
+
+
+def test_bulk_writes_are_held_to_the_check_constraints(generated):
+    """COPY (PostgreSQL) and the inserts (SQLite) bypass none of the database's constraints:
+    a decision by the assessment's own author is refused, as it is to the services."""
+    summary = EscalationSummary.objects.ready().filter(decision__isnull=True).first()
+    author = summary.assessment.author_id
+    row = (
+        EscalationDecision.objects.order_by("-pk")[0].pk + 1,
+        summary.pk,
+        author,
+        author,
+        True,
+        summary.proposed_escalation,
+        summary.proposed_escalation,
+        "",
+        summary.content_hash,
+        summary.ready_at,
+        False,
+        None,
+        None,
+    )
+    columns = (
+        "id",
+        "summary_id",
+        "reviewer_id",
+        "author_id",
+        "approved",
+        "proposed_level",
+        "level",
+        "reason",
+        "content_hash",
+        "decided_at",
+        "second_review_required",
+        "first_review_id",
+        "first_reviewer_id",
+    )
+
+    refused = pytest.raises(IntegrityError, match="decision_reviewer_is_not_author")
+    with refused, transaction.atomic():
+        BulkWriter().write(EscalationDecision, columns, [row])
+    assert not EscalationDecision.objects.filter(summary=summary).exists()
 
 
 def test_every_stored_summary_hash_matches_its_content(generated):
