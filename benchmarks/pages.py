@@ -23,6 +23,7 @@ import os
 import platform
 import re
 import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -418,7 +419,7 @@ def measure(client: Client, page: Page, concurrency: int, requests: int, seconds
                 latencies.append(elapsed)
                 statuses[str(status)] = statuses.get(str(status), 0) + 1
 
-    threads = [threading.Thread(target=run) for _ in range(concurrency)]
+    threads = [threading.Thread(target=run, daemon=True) for _ in range(concurrency)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -500,6 +501,9 @@ def main() -> None:
         help="the cheap page every other is compared to (default: the three crimes)",
     )
     args = parser.parse_args()
+    # Stopped by Ctrl+C or a TERM signal, it still stops the server it started.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(143))
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         print("warning: not PostgreSQL; set DATABASE_URL=postgres://… for real numbers")
 
