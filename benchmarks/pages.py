@@ -52,7 +52,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models import Count  # noqa: E402
+from django.db.models import Count, F  # noqa: E402
 
 from accounts.services import ensure_demo_users  # noqa: E402
 from assessments import workflow  # noqa: E402
@@ -125,9 +125,13 @@ def prepare(password: str) -> dict[str, Any]:
     if situation is None:
         sys.exit("No situation could be assigned to the analyst.")
     summary = (
+        # The current summary of its assessment (a draft has none: the status fragment 404s).
         EscalationSummary.objects.filter(
-            status=EscalationSummary.Status.READY, assessment__situation__in=mine
+            status=EscalationSummary.Status.READY,
+            assessment__situation__in=mine,
+            revision=F("assessment__revision"),
         )
+        .exclude(assessment__status="draft")
         .select_related("assessment")
         .order_by("-assessment__as_of", "-pk")
         .first()
