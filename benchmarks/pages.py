@@ -454,7 +454,8 @@ def markdown(run: dict[str, Any]) -> str:
     lines = [
         f"# Pages at tier {run['tier']}",
         "",
-        f"{run['date']}, {run['machine']}; {run['server']}; "
+        f"{run['date']}, {run['machine']} (load average {run['load_average'][0]} before, "
+        f"{run['load_average'][1]} after); {run['server']}; "
         f"{run['data']['database'].split(' on ')[0]}.",
         f"Data: {counts['situations']:,} situations, {counts['assessments']:,} assessments, "
         f"{counts['ratings']:,} ratings, {counts['summaries']:,} summaries; the analyst sees "
@@ -525,6 +526,7 @@ def main() -> None:
     connection.close()
 
     results: list[Measure] = []
+    load_before = os.getloadavg()
     with gunicorn(server_environment(data_dir), port, args.workers, data_dir / "gunicorn.log"):
         clients = {role: Client(port) for role in ROLES}
         for role, client in clients.items():
@@ -550,6 +552,8 @@ def main() -> None:
         "tier": args.tier,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        # What else ran on the machine: the 1-minute load average before and after the run.
+        "load_average": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "server": f"gunicorn, {args.workers} sync workers, DEBUG off, WhiteNoise",
         "concurrency": concurrencies,
         "max_requests": args.requests,
