@@ -25,21 +25,33 @@ def _attributes(name: str, attrs: dict[str, Any]) -> str:
 
 
 class QuickSelect(forms.Select):
-    """A single-choice `<select>` over flat choices (no option groups)."""
+    """A single-choice `<select>` over flat choices (no option groups). Its options are
+    written once per chosen value and kept while its choices stay the same: the rating form
+    shares its fields between pages (``assessments.forms.every_rating_field``)."""
+
+    _options: tuple[object, dict[str, str]] | None = None
+
+    def _options_html(self, chosen: str) -> str:
+        choices = self.choices
+        if self._options is None or self._options[0] is not choices:
+            self._options = (choices, {})
+        written = self._options[1]
+        if chosen not in written:
+            written[chosen] = "".join(
+                f'<option value="{conditional_escape(str(option))}"'
+                f"{' selected' if str(option) == chosen else ''}>"
+                f"{conditional_escape(str(label))}</option>"
+                for option, label in choices
+            )
+        return written[chosen]
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
         final = self.build_attrs(self.attrs, attrs)
         chosen = "" if value is None else str(value)
-        options = "".join(
-            f'<option value="{conditional_escape(str(option))}"'
-            f"{' selected' if str(option) == chosen else ''}>"
-            f"{conditional_escape(str(label))}</option>"
-            for option, label in self.choices
-        )
-        # Every part is escaped above.
-        html = f"<select{_attributes(name, final)}>{options}</select>"
+        # Every part is escaped, above and in _options_html.
+        html = f"<select{_attributes(name, final)}>{self._options_html(chosen)}</select>"
         return mark_safe(html)  # noqa: S308  # nosec B308 B703
 
 
