@@ -36,6 +36,7 @@ from assessments import (
     selectors,
     services,
     spreadsheets,
+    summary_pdfs,
     trends,
     wording,
     workflow,
@@ -79,7 +80,6 @@ from assessments.models import (
     Situation,
     Transition,
 )
-from assessments.pdf import render_summary_pdf
 from assessments.services import GroupInput
 from audit import log as audit
 from forecasts import selectors as forecast_selectors
@@ -1105,8 +1105,9 @@ def _asked_language(request: HttpRequest) -> str:
 def summary_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     summary = _summary_for_request(request, assessment)
-    with translation.override(_asked_language(request)):
-        pdf = render_summary_pdf(summary)
+    # As the worker stored it; rendered and stored now if it is missing, stale, or in a
+    # language not stored yet.
+    pdf = summary_pdfs.summary_pdf(summary, _asked_language(request))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = _summary_attachment(assessment, summary, "pdf")
     return response
