@@ -304,9 +304,16 @@ def control_html(bound: forms.BoundField, short: str) -> str:
         for error in errors
     )
     invalid = ' class="is-invalid"' if errors else ""
+    widget = bound.field.widget
+    if not errors and not bound.field.disabled and isinstance(widget, QuickSelect | QuickTextarea):
+        # The rating controls: nothing to add to the widget's own attributes but its id
+        # (their choices start with a value, so no "required" either); from the kept tag.
+        control = widget.render_plain(bound.html_name, bound.value(), bound.auto_id)
+    else:
+        control = bound.as_widget(attrs=attrs)
     return (
         f'<label class="form-label small mb-0" for="{label_for}">{_escape(short)}</label>\n'
-        f"<div{invalid}>{bound.as_widget(attrs=attrs)}</div>\n"
+        f"<div{invalid}>{control}</div>\n"
         f"{messages}\n"
     )
 
