@@ -35,7 +35,7 @@ from accounts.models import ApiToken
 from accounts.roles import is_analyst, is_framework_admin, is_reviewer
 from api import examples
 from api import serializers as s
-from assessments import limits, permissions, selectors, services, workflow
+from assessments import limits, permissions, selectors, services, summary_pdfs, workflow
 from assessments.filters import ReviewQueueFilter, SituationFilter
 from assessments.forms import SituationForm
 from assessments.models import (
@@ -47,7 +47,6 @@ from assessments.models import (
     Situation,
     Transition,
 )
-from assessments.pdf import render_summary_pdf
 from assessments.workflow import Answer, RatingInput
 from forecasts import selectors as forecast_selectors
 from framework.models import Indicator
@@ -537,8 +536,7 @@ class AssessmentViewSet(
         asked = request.query_params.get("lang", "") or translation.get_language()
         if asked not in dict(settings.LANGUAGES):
             raise ValidationError({"lang": [_("The app does not speak this language.")]})
-        with translation.override(asked):
-            pdf = render_summary_pdf(summary)
+        pdf = summary_pdfs.summary_pdf(summary, asked)  # as stored, else rendered and stored
         response = HttpResponse(pdf, content_type="application/pdf")
         name = f"summary-{assessment.situation.code}-{assessment.as_of:%Y-%m-%d}"
         response["Content-Disposition"] = f'attachment; filename="{name}-v{summary.revision}.pdf"'

@@ -1,13 +1,17 @@
 """Forms for situations and assessments. They validate and say exactly what is wrong;
 the services do the writing."""
 
+import dataclasses
+import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.safestring import SafeData, SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -28,6 +32,8 @@ from assessments.models import (
 from assessments.services import GroupInput
 from assessments.widgets import QuickSelect, QuickTextarea
 from assessments.workflow import Answer, RatingInput
+from framework import i18n
+from framework.cache import FrameworkStructure
 from framework.models import Indicator, RiskFactor
 
 SOURCE_HELP = gettext_lazy(
@@ -197,6 +203,121 @@ def format_sources(sources: Iterable[EvidenceSource | ActionSource]) -> str:
 RATED_PARTS = ("severity", "trend", "confidence")
 
 
+def _choices(pairs: Iterable[tuple[str, Any]]) -> list[tuple[str, str]]:
+    """Choices with their labels in the active language, translated once."""
+    return [(value, str(label)) for value, label in pairs]
+
+
+def rating_fields(indicator: Indicator) -> dict[str, forms.Field]:
+    """The five fields that rate ``indicator`` (by part: severity, trend, confidence, note,
+    sources), labelled in the active language, without initial values: the form gives them."""
+    code = indicator.code
+    fields: dict[str, forms.Field] = {
+        "severity": forms.ChoiceField(
+            label=_("Severity of %(code)s") % {"code": code},
+            choices=_choices(scales.SEVERITY_CHOICES),
+            widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
+        ),
+        "trend": forms.ChoiceField(
+            label=_("Trend of %(code)s") % {"code": code},
+            choices=_choices(scales.TREND_CHOICES),
+            widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
+        ),
+        "confidence": forms.ChoiceField(
+            label=_("Confidence in %(code)s") % {"code": code},
+            choices=_choices(scales.CONFIDENCE_CHOICES),
+            widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
+        ),
+        "note": forms.CharField(
+            label=_("Evidence note for %(code)s") % {"code": code},
+            required=False,
+            max_length=limits.MAX_NOTE,
+            widget=QuickTextarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
+        ),
+        "sources": forms.CharField(
+            label=_("Sources for %(code)s") % {"code": code},
+            required=False,
+            max_length=limits.MAX_SOURCES,
+            widget=QuickTextarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
+        ),
+    }
+    # Each widget's accessible name says which indicator it rates ("Severity of 7.5");
+    # the page shows only the short column label beside it.
+    for field in fields.values():
+        field.widget.attrs["aria-label"] = str(field.label)
+    # The grades are explained once, above the factors, not beside each of 126 fields.
+    fields["sources"].widget.attrs["aria-describedby"] = "source-help"
+    return fields
+
+
+def every_rating_field(structure: FrameworkStructure) -> dict[int, dict[str, forms.Field]]:
+    """:func:`rating_fields` of every indicator, by id: made once per language and kept with
+    the structure (``framework.cache``); the forms share them (see ``AssessmentForm``)."""
+    return {
+        indicator.pk: rating_fields(indicator)
+        for indicators in structure.indicators.values()
+        for indicator in indicators
+    }
+
+
+def indicator_labels(structure: FrameworkStructure) -> dict[int, SafeString]:
+    """Every indicator's label in the active language, with its marks, by id: what the
+    rating form shows (kept per language with the structure, ``framework.cache``)."""
+    return {
+        indicator.pk: i18n.marked(i18n.localized(indicator, "label"))
+        for indicators in structure.indicators.values()
+        for indicator in indicators
+    }
+
+
+#: A rating row's controls: the part, its column's classes, and the short label shown above it
+#: (its accessible name, "Severity of 7.5", is the field's label).
+ROW_CONTROLS = (
+    ("severity", "col-4 col-lg-2", gettext_lazy("Severity")),
+    ("trend", "col-4 col-lg-2", gettext_lazy("Trend")),
+    ("confidence", "col-4 col-lg-2", gettext_lazy("Confidence")),
+    ("note", "col-sm-6 col-lg-3", gettext_lazy("Evidence note")),
+    ("sources", "col-sm-6 col-lg-3", gettext_lazy("Sources")),
+)
+
+
+def _escape(text: object) -> str:
+    """``text`` escaped for HTML as Django's ``escape`` does it (an HTML-safe string as is)."""
+    if isinstance(text, SafeData):
+        return str(text)
+    return html.escape(str(text), quote=True)
+
+
+def control_html(bound: forms.BoundField, short: str) -> str:
+    """One control of a rating row as HTML: its short visible label, the widget, and its
+    errors, each linked to the widget by ``aria-describedby`` (after any description it
+    already has). Every part is escaped."""
+    errors = bound.errors
+    label_for = _escape(bound.id_for_label)
+    attrs: dict[str, str | bool] | None = None
+    if errors:
+        error_id = f"{bound.id_for_label}-error"
+        described = bound.field.widget.attrs.get("aria-describedby")
+        attrs = {"aria-describedby": f"{described} {error_id}" if described else error_id}
+    messages = "".join(
+        f'<div class="invalid-feedback d-block" id="{label_for}-error">{_escape(error)}</div>'
+        for error in errors
+    )
+    invalid = ' class="is-invalid"' if errors else ""
+    widget = bound.field.widget
+    if not errors and not bound.field.disabled and isinstance(widget, QuickSelect | QuickTextarea):
+        # The rating controls: nothing to add to the widget's own attributes but its id
+        # (their choices start with a value, so no "required" either); from the kept tag.
+        control = widget.render_plain(bound.html_name, bound.value(), bound.auto_id)
+    else:
+        control = bound.as_widget(attrs=attrs)
+    return (
+        f'<label class="form-label small mb-0" for="{label_for}">{_escape(short)}</label>\n'
+        f"<div{invalid}>{control}</div>\n"
+        f"{messages}\n"
+    )
+
+
 @dataclass
 class IndicatorRow:
     indicator: Indicator
@@ -210,14 +331,22 @@ class IndicatorRow:
     has_previous: bool = False
     # The situation's groups this rating may name: only for the genocide factors (RF9, RF10).
     groups: forms.BoundField | None = None
+    # The indicator's label in the reader's language, with its marks (``framework.i18n``).
+    label: SafeString | None = None
+    # What the earlier ratings said, by (severity, trend, confidence): shared by the rows.
+    said_before: dict[tuple[str, str, str], str] = dataclasses.field(
+        default_factory=dict, repr=False
+    )
+    # The words every row repeats (made once per page by the form).
+    words: "RowWords | None" = dataclasses.field(default=None, repr=False)
 
-    @property
+    @cached_property
     def errors(self) -> list[str]:
         fields = (self.severity, self.trend, self.note, self.sources)
         extra = (self.groups,) if self.groups is not None else ()
         return [str(error) for field in (*fields, *extra) for error in field.errors]
 
-    @property
+    @cached_property
     def rated(self) -> bool:
         return str(self.severity.value()) != scales.Severity.NOT_ASSESSED
 
@@ -234,19 +363,123 @@ class IndicatorRow:
         """What the earlier assessment said of this indicator, in words."""
         if self.previous is None:
             return _("Previously: not assessed.")
-        return _("Previously: %(severity)s, %(trend)s, %(confidence)s confidence.") % {
-            "severity": scales.severity_label(self.previous.severity),
-            "trend": scales.trend_label(self.previous.trend),
-            "confidence": scales.confidence_label(self.previous.confidence),
-        }
+        key = (self.previous.severity, self.previous.trend, self.previous.confidence)
+        if key not in self.said_before:
+            self.said_before[key] = _(
+                "Previously: %(severity)s, %(trend)s, %(confidence)s confidence."
+            ) % {
+                "severity": scales.severity_label(self.previous.severity),
+                "trend": scales.trend_label(self.previous.trend),
+                "confidence": scales.confidence_label(self.previous.confidence),
+            }
+        return self.said_before[key]
 
-    @property
+    @cached_property
     def changed(self) -> bool:
         """Rated differently from the earlier assessment (only when there is one)."""
         if not self.has_previous:
             return False
         before = self.previous_values()
         return any(str(getattr(self, part).value()) != before[part] for part in RATED_PARTS)
+
+    def html(self) -> SafeString:
+        """The row as the rating form shows it: the indicator, what the earlier assessment
+        said, the five controls and, for the genocide factors, the groups it concerns.
+
+        Written here rather than by a template per control: 630 template renders were most
+        of the page's time. The markup is the one the template wrote; every text is escaped.
+        """
+        words = self.words or RowWords.make()
+        indicator = self.indicator
+        pk = indicator.pk
+        previous_attrs = previous_line = ""
+        if self.has_previous:
+            values = self.previous_values()
+            changed = self.changed
+            hidden = "" if changed else " hidden"
+            previous_attrs = (
+                f' data-changed="{int(changed)}"'
+                f' data-previous-severity="{_escape(values["severity"])}"'
+                f' data-previous-trend="{_escape(values["trend"])}"'
+                f' data-previous-confidence="{_escape(values["confidence"])}"'
+            )
+            previous_line = (
+                f'<p class="small text-body-secondary mb-1">{_escape(self.previous_text())} '
+                f'<span class="badge text-bg-warning" data-changed-mark{hidden}>'
+                f"{words.changed}</span></p>"
+            )
+        label = (
+            self.label
+            if self.label is not None
+            else i18n.marked(i18n.localized(indicator, "label"))
+        )
+        retired = (
+            ""
+            if indicator.is_active
+            else f' <span class="badge text-bg-secondary">{words.retired}</span>'
+        )
+        controls = "\n".join(
+            f'            <div class="{classes}">{control_html(getattr(self, part), short)}</div>'
+            for part, classes, short in words.controls
+        )
+        danger = " bg-danger-subtle" if self.errors else ""
+        row = (
+            f'<div class="indicator-row border-top py-2{danger}" role="group"'
+            f' aria-labelledby="ind-{pk}" data-row data-rated="{int(self.rated)}"'
+            f"{previous_attrs}>\n"
+            f'          <p class="mb-1" id="ind-{pk}">'
+            f'<span class="fw-semibold">{_escape(indicator.code)}</span>'
+            f" {_escape(label)}{retired}</p>\n"
+            f"          {previous_line}\n"
+            f'          <div class="row g-2">\n{controls}\n          </div>\n'
+            f"          {self._groups_html()}\n"
+            "        </div>"
+        )
+        return SafeString(row)  # nosec B703: every part is escaped above
+
+    def _groups_html(self) -> str:
+        groups = self.groups
+        if groups is None:
+            return ""
+        error_id = _escape(f"{groups.auto_id}-error")
+        errors = groups.errors
+        choices = "".join(
+            f'<div class="form-check form-check-inline">{choice.tag()}'
+            f'<label class="form-check-label" for="{_escape(choice.id_for_label)}">'
+            f"{_escape(choice.choice_label)}</label></div>"
+            for choice in groups
+        )
+        messages = "".join(
+            f'<div class="invalid-feedback d-block" id="{error_id}">{_escape(error)}</div>'
+            for error in errors
+        )
+        legend = _("Groups at risk that %(code)s concerns") % {"code": self.indicator.code}
+        described = f' aria-describedby="{error_id}"' if errors else ""
+        return (
+            "\n"
+            f'          <fieldset class="rating-groups mt-2"{described}>\n'
+            f'            <legend class="form-label small mb-1">{_escape(legend)}</legend>\n'
+            f"            {choices}\n"
+            f"            {messages}\n"
+            "          </fieldset>\n          "
+        )
+
+
+@dataclass(frozen=True)
+class RowWords:
+    """The words every row repeats, translated and escaped once per page."""
+
+    changed: str
+    retired: str
+    controls: tuple[tuple[str, str, str], ...]
+
+    @classmethod
+    def make(cls) -> "RowWords":
+        return cls(
+            changed=_escape(_("changed")),
+            retired=_escape(_("retired")),
+            controls=tuple((part, classes, str(short)) for part, classes, short in ROW_CONTROLS),
+        )
 
 
 @dataclass
@@ -257,11 +490,11 @@ class FactorGroup:
     before: RiskFactor | None = None
     after: RiskFactor | None = None
 
-    @property
+    @cached_property
     def rated_count(self) -> int:
         return sum(row.rated for row in self.rows)
 
-    @property
+    @cached_property
     def has_errors(self) -> bool:
         return any(row.errors for row in self.rows)
 
@@ -277,20 +510,37 @@ class AssessmentForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        factors: list[RiskFactor],
-        ratings: dict[int, IndicatorRating],
+        factors: Sequence[tuple[RiskFactor, Sequence[Indicator]]],
+        ratings: Mapping[int, IndicatorRating],
         previous: dict[int, IndicatorRating] | None = None,
         situation_groups: Sequence[ProtectedGroup] = (),
+        labels: Mapping[int, SafeString] | None = None,
+        shared_fields: Mapping[int, Mapping[str, forms.Field]] | None = None,
+        sources: Mapping[int, str] | None = None,
+        rating_groups: Mapping[int, Sequence[int]] | None = None,
         **kwargs: Any,
     ) -> None:
+        """``factors``: each risk factor with the indicators to rate; ``ratings``: the
+        assessment's, by indicator id. To spare a page of 126 indicators work it would repeat
+        on every request, the caller may give: ``labels``, the indicators' labels in the
+        reader's language with their marks; ``shared_fields``, the fields of
+        :func:`every_rating_field`, which this form uses as they are (it never changes a
+        field, and gives the initial values in ``initial``); ``sources`` and
+        ``rating_groups``, each rating's sources as text and its groups' ids, by indicator id
+        (else read from the ratings)."""
         super().__init__(*args, **kwargs)
+        self.initial = dict(self.initial)  # the ratings' values go in too
         self.factors = factors
+        self.labels = labels
+        self.shared_fields = shared_fields
+        self.sources = sources
+        self.rating_groups = rating_groups
         # The ratings of the assessment this one was started from; None when it was not.
         self.previous = previous
         self.situation_groups = list(situation_groups)
         self.indicator_ids: list[int] = []
-        for factor in factors:
-            for indicator in factor.form_indicators:  # type: ignore[attr-defined]  # prefetched by the view
+        for factor, indicators in factors:
+            for indicator in indicators:
                 self._add_indicator(indicator, ratings.get(indicator.pk))
                 if self.situation_groups and may_name_groups(factor.number):
                     self._add_groups(indicator, ratings.get(indicator.pk))
@@ -305,57 +555,41 @@ class AssessmentForm(forms.Form):
                 (group.pk, f"{group.name} ({group.get_kind_display()})")
                 for group in self.situation_groups
             ],
-            initial=[group.pk for group in rating.groups.all()] if rating else [],
+            initial=(
+                list(self.rating_groups.get(indicator.pk, ()))
+                if self.rating_groups is not None
+                else [group.pk for group in rating.groups.all()]
+                if rating
+                else []
+            ),
             widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         )
 
     def _add_indicator(self, indicator: Indicator, rating: IndicatorRating | None) -> None:
         prefix = f"i{indicator.pk}"
         self.indicator_ids.append(indicator.pk)
-        code = indicator.code
-        self.fields[f"{prefix}_severity"] = forms.ChoiceField(
-            label=_("Severity of %(code)s") % {"code": code},
-            choices=scales.SEVERITY_CHOICES,
-            initial=rating.severity if rating else scales.Severity.NOT_ASSESSED,
-            widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
-        )
-        self.fields[f"{prefix}_trend"] = forms.ChoiceField(
-            label=_("Trend of %(code)s") % {"code": code},
-            choices=scales.TREND_CHOICES,
-            initial=rating.trend if rating else scales.Trend.STABLE,
-            widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
-        )
-        self.fields[f"{prefix}_confidence"] = forms.ChoiceField(
-            label=_("Confidence in %(code)s") % {"code": code},
-            choices=scales.CONFIDENCE_CHOICES,
-            initial=rating.confidence if rating else scales.Confidence.MEDIUM,
-            widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
-        )
-        self.fields[f"{prefix}_note"] = forms.CharField(
-            label=_("Evidence note for %(code)s") % {"code": code},
-            required=False,
-            max_length=limits.MAX_NOTE,
-            initial=rating.note if rating else "",
-            widget=QuickTextarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
-        )
-        self.fields[f"{prefix}_sources"] = forms.CharField(
-            label=_("Sources for %(code)s") % {"code": code},
-            required=False,
-            max_length=limits.MAX_SOURCES,
-            initial=format_sources(rating.sources.all()) if rating else "",
-            widget=QuickTextarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
-        )
-        # Each widget's accessible name says which indicator it rates ("Severity of 7.5");
-        # the page shows only the short column label beside it.
-        for part in ("severity", "trend", "confidence", "note", "sources"):
-            field = self.fields[f"{prefix}_{part}"]
-            field.widget.attrs["aria-label"] = str(field.label)
-        # The grades are explained once, above the factors, not beside each of 126 fields.
-        self.fields[f"{prefix}_sources"].widget.attrs["aria-describedby"] = "source-help"
+        shared = self.shared_fields.get(indicator.pk) if self.shared_fields is not None else None
+        for part, field in (shared or rating_fields(indicator)).items():
+            self.fields[f"{prefix}_{part}"] = field
+        if self.sources is not None:
+            sources = self.sources.get(indicator.pk, "")
+        else:
+            sources = format_sources(rating.sources.all()) if rating else ""
+        initial = {
+            "severity": rating.severity if rating else scales.Severity.NOT_ASSESSED,
+            "trend": rating.trend if rating else scales.Trend.STABLE,
+            "confidence": rating.confidence if rating else scales.Confidence.MEDIUM,
+            "note": rating.note if rating else "",
+            "sources": sources,
+        }
+        for part, value in initial.items():
+            self.initial.setdefault(f"{prefix}_{part}", value)
 
     source_help = SOURCE_HELP
 
     def groups(self) -> list[FactorGroup]:
+        said_before: dict[tuple[str, str, str], str] = {}
+        words = RowWords.make()
         groups = [
             FactorGroup(
                 factor,
@@ -374,11 +608,14 @@ class AssessmentForm(forms.Form):
                             if f"i{indicator.pk}_groups" in self.fields
                             else None
                         ),
+                        label=self.labels.get(indicator.pk) if self.labels is not None else None,
+                        said_before=said_before,
+                        words=words,
                     )
-                    for indicator in factor.form_indicators  # type: ignore[attr-defined]  # prefetched by the view
+                    for indicator in indicators
                 ],
             )
-            for factor in self.factors
+            for factor, indicators in self.factors
         ]
         for before, after in pairwise(groups):
             before.after, after.before = after.factor, before.factor

@@ -1038,3 +1038,36 @@ class Dissent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} dissents on {self.assessment}"
+
+
+class SummaryPdf(models.Model):
+    """A ready summary's PDF in one language, rendered once and served as stored.
+
+    The worker renders it when the summary is ready and again when a decision is made on it
+    (the PDF shows the decision); a download renders and stores it when it is missing, in
+    another language, or stale. ``content_hash`` is the hash of the content it renders;
+    ``inputs`` is a fingerprint of all it shows besides the language (that hash, the decision
+    and the dissents): a PDF whose ``inputs`` differ from the summary's is rendered again.
+    """
+
+    summary = models.ForeignKey(
+        EscalationSummary, on_delete=models.CASCADE, related_name="pdfs", verbose_name=_("summary")
+    )
+    language = models.CharField(_("language"), max_length=10)
+    content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64)
+    inputs = models.CharField(_("what it shows (fingerprint)"), max_length=64)
+    pdf = models.BinaryField(_("PDF"))
+    rendered_at = models.DateTimeField(_("rendered"), auto_now=True)
+
+    class Meta:
+        ordering = ["summary", "language"]
+        verbose_name = _("summary PDF")
+        verbose_name_plural = _("summary PDFs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["summary", "language"], name="summary_pdf_one_per_language"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.summary} PDF ({self.language})"

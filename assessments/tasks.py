@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
-from assessments import notifications, services, workflow
+from assessments import notifications, services, summary_pdfs, workflow
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,20 @@ def draft_summary_task(self: "Task[[int], str]", summary_id: int) -> str:
         logger.exception("drafting summary %s failed", summary_id)
         workflow.mark_summary_failed(summary_id, f"{type(exc).__name__}: {exc}")
         return "failed"
+
+
+@shared_task(
+    name=workflow.STORE_SUMMARY_PDFS_TASK,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=5,
+)
+def store_summary_pdfs_task(summary_id: int) -> int:
+    """Render and store the summary's PDFs (a download renders any that is missing)."""
+    return summary_pdfs.store_summary_pdfs(summary_id)
 
 
 @shared_task(name="assessments.sweep_stuck_summaries")

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,6 +36,7 @@ from assessments import (
     selectors,
     services,
     spreadsheets,
+    summary_pdfs,
     trends,
     wording,
     workflow,
@@ -62,11 +63,14 @@ from assessments.forms import (
     Recommended,
     SituationForm,
     StartAssessmentForm,
+    every_rating_field,
+    indicator_labels,
 )
 from assessments.models import (
     Assessment,
     Dissent,
     EscalationSummary,
+    EvidenceSource,
     FirstReview,
     InboxItem,
     IndicatorRating,
@@ -76,12 +80,12 @@ from assessments.models import (
     Situation,
     Transition,
 )
-from assessments.pdf import render_summary_pdf
 from assessments.services import GroupInput
 from audit import log as audit
 from forecasts import selectors as forecast_selectors
+from framework.cache import framework_structure
 from framework.i18n import ReferenceTexts
-from framework.models import Indicator, PillarTool, RiskFactor
+from framework.models import PillarTool, RiskFactor
 from framework.selectors import reference_texts
 
 
@@ -482,19 +486,24 @@ def assessment_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     return redirect("assessments:edit", pk=assessment.pk)
 
 
-def _factors_for_form(assessment: Assessment) -> list[RiskFactor]:
-    """Active indicators, plus retired ones this assessment rated (two queries)."""
-    rated = assessment.ratings.values("indicator_id")
-    indicators = Indicator.objects.filter(is_active=True) | Indicator.objects.filter(pk__in=rated)
-    return list(
-        RiskFactor.objects.prefetch_related(
-            Prefetch(
-                "indicators",
-                queryset=indicators.order_by("order", "code"),
-                to_attr="form_indicators",
-            )
-        )
-    )
+def _rating_evidence(assessment: Assessment) -> tuple[dict[int, str], dict[int, list[int]]]:
+    """Each rating's sources as the form shows them, and the ids of the groups it concerns,
+    by indicator id (two queries)."""
+    sources: dict[int, list[str]] = {}
+    for indicator_id, reliability, citation in (
+        EvidenceSource.objects.filter(rating__assessment=assessment)
+        .order_by("rating_id", "order", "pk")
+        .values_list("rating__indicator_id", "reliability", "citation")
+    ):
+        sources.setdefault(indicator_id, []).append(f"{reliability} {citation}")
+    groups: dict[int, list[int]] = {}
+    for indicator_id, group_id in (
+        IndicatorRating.groups.through.objects.filter(indicatorrating__assessment=assessment)
+        .order_by("pk")
+        .values_list("indicatorrating__indicator_id", "protectedgroup_id")
+    ):
+        groups.setdefault(indicator_id, []).append(group_id)
+    return {pk: "\n".join(lines) for pk, lines in sources.items()}, groups
 
 
 def _previous_ratings(assessment: Assessment) -> dict[int, IndicatorRating] | None:
@@ -516,8 +525,11 @@ def assessment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     if not workflow.allowed(assessment, workflow.Action.EDIT, request.user):
         raise PermissionDenied
-    ratings = {r.indicator_id: r for r in assessment.ratings.prefetch_related("sources", "groups")}
-    factors = _factors_for_form(assessment)
+    ratings = {r.indicator_id: r for r in assessment.ratings.all()}
+    sources, rating_groups = _rating_evidence(assessment)
+    # The factors and indicators as this process keeps them: active indicators, plus the
+    # retired ones this assessment rated.
+    structure = framework_structure()
     initial = {
         "lock_version": assessment.lock_version,
         "as_of": assessment.as_of,
@@ -527,10 +539,14 @@ def assessment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = AssessmentForm(
         request.POST or None,
         initial=initial,
-        factors=factors,
+        factors=structure.form_factors(rated=set(ratings)),
         ratings=ratings,
         previous=_previous_ratings(assessment),
         situation_groups=list(assessment.situation.groups.order_by("name", "pk")),
+        labels=structure.derived("indicator_labels", indicator_labels),
+        shared_fields=structure.derived("rating_fields", every_rating_field),
+        sources=sources,
+        rating_groups=rating_groups,
     )
     status = 200
     if request.method == "POST":
@@ -1089,8 +1105,9 @@ def _asked_language(request: HttpRequest) -> str:
 def summary_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
     summary = _summary_for_request(request, assessment)
-    with translation.override(_asked_language(request)):
-        pdf = render_summary_pdf(summary)
+    # As the worker stored it; rendered and stored now if it is missing, stale, or in a
+    # language not stored yet.
+    pdf = summary_pdfs.summary_pdf(summary, _asked_language(request))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = _summary_attachment(assessment, summary, "pdf")
     return response

@@ -64,6 +64,7 @@ DRAFT_SUMMARY_TASK = "assessments.draft_summary"
 NOTIFY_SUMMARY_READY_TASK = "assessments.notify_summary_ready"
 NOTIFY_DECISION_TASK = "assessments.notify_decision"
 NOTIFY_SECOND_REVIEW_TASK = "assessments.notify_second_review"
+STORE_SUMMARY_PDFS_TASK = "assessments.store_summary_pdfs"
 
 
 class WorkflowError(Exception):
@@ -729,6 +730,7 @@ def finish_summary(summary_id: int, token: uuid.UUID) -> bool:
     if finished != 1:
         return False
     jobs.enqueue(NOTIFY_SUMMARY_READY_TASK, summary_id=summary_id)
+    jobs.enqueue(STORE_SUMMARY_PDFS_TASK, summary_id=summary_id)
     if taken.to_status != assessment.status:
         previous = assessment.status
         assessment.status = taken.to_status
@@ -918,6 +920,7 @@ def decide_escalation(
     # An approval opens the response: an action per accepted tool and for the approved rung.
     response.open_actions(assessment, decision)
     jobs.enqueue(NOTIFY_DECISION_TASK, decision_id=decision.pk)
+    jobs.enqueue(STORE_SUMMARY_PDFS_TASK, summary_id=summary.pk)  # the PDF shows the decision
     webhook_events.decision_made(decision, assessment=assessment)
     return decision
 

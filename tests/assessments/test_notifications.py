@@ -26,7 +26,7 @@ def test_a_failing_summary_ready_email_leaves_the_drafted_summary_ready(
     jobs.published.clear()  # the submit's own drafting job: the task is called below
 
     outcome = tasks.draft_summary_task(summary.pk)
-    assert jobs.names() == ["assessments.notify_summary_ready"]
+    assert jobs.names() == ["assessments.notify_summary_ready", "assessments.store_summary_pdfs"]
     # The notification queues the reviewer's email, whose sending fails: its task raises
     # (a worker would retry it), and only that task.
     with pytest.raises(MailServerDown):
@@ -148,7 +148,11 @@ def test_a_failing_decision_email_is_retried_without_touching_the_decision(
     settings.EMAIL_BACKEND = FAILING_EMAIL
     decide(assessment, by=reviewer, approve=False, reason="Corroborate 10.1 first.")
     # A Security Council briefing needs two reviewers: the second is called, then told.
-    assert jobs.names() == ["assessments.notify_second_review", "assessments.notify_decision"]
+    assert jobs.names() == [
+        "assessments.notify_second_review",
+        "assessments.notify_decision",
+        "assessments.store_summary_pdfs",  # the PDF shows the decision
+    ]
     jobs.published.pop(0)
 
     # The fan-out queues the analyst's email, whose sending fails: its task raises (a worker
