@@ -14,7 +14,7 @@ its own thresholds.
 """
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -182,7 +182,8 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
 def export_document(
     assessments: Iterable[Assessment], *, exported_at: datetime | None = None
 ) -> dict[str, Any]:
-    """The whole export file as a JSON-ready dict."""
+    """The whole export file as a JSON-ready dict (for a few assessments: a file of many is
+    written by :func:`stream_export`, which holds one assessment at a time)."""
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -193,6 +194,39 @@ def export_document(
 
 def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+#: Assessments fetched (with everything prefetched) per round trip of a streamed export.
+EXPORT_CHUNK = 100
+
+
+def stream_export(
+    assessments: QuerySet[Assessment],
+    *,
+    exported_at: datetime | None = None,
+    chunk_size: int = EXPORT_CHUNK,
+) -> Iterator[str]:
+    """The export file as text chunks, one assessment each (the header and the end apart).
+
+    The same document as :func:`export_document`: keys in the same order, one assessment per
+    line. The assessments are read ``chunk_size`` at a time with their prefetches (see
+    :func:`assessments_for_export`), so memory stays flat however many there are.
+    """
+    header = json.dumps(
+        {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "exported_at": (exported_at or timezone.now()).isoformat(),
+        },
+        ensure_ascii=False,
+    )
+    yield header[:-1] + ', "assessments": ['
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    separator = "\n"
+    for assessment in assessments.iterator(chunk_size=chunk_size):
+        yield separator + encode(assessment_to_dict(assessment))
+        separator = ",\n"
+    yield "\n]}\n"
 
 
 # Import: validation (pure) ------------------------------------------------------------------
