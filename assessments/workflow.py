@@ -240,21 +240,50 @@ def record_transition(
         params=dict(params or {}),
         reason=reason,
     )
-    audit.record(
-        "transition",
-        obj=assessment,
-        actor=by,
-        data={
-            "situation": assessment.situation_id,
-            "event": event,
-            "from": from_status,
-            "to": assessment.status,
-            "revision": assessment.revision,
-            "params": transition.params,
-            "reason": reason,
-        },
-    )
+    audit.record("transition", obj=assessment, actor=by, data=_transition_data(transition))
     return transition
+
+
+def record_transitions(
+    assessments: list[Assessment],
+    *,
+    by: User | None,
+    from_status: str,
+    event: str,
+    params: Mapping[str, object] | None = None,
+) -> list[Transition]:
+    """:func:`record_transition` of the same step for many assessments (an import), in one
+    insert of the transitions and one of their audit entries."""
+    transitions = Transition.objects.bulk_create(
+        Transition(
+            assessment=assessment,
+            actor=by,
+            from_status=from_status,
+            to_status=assessment.status,
+            revision=assessment.revision,
+            event=event,
+            params=dict(params or {}),
+        )
+        for assessment in assessments
+    )
+    audit.record_many(
+        "transition",
+        [(t.assessment, _transition_data(t)) for t in transitions],
+        actor=by,
+    )
+    return transitions
+
+
+def _transition_data(transition: Transition) -> dict[str, object]:
+    return {
+        "situation": transition.assessment.situation_id,
+        "event": transition.event,
+        "from": transition.from_status,
+        "to": transition.to_status,
+        "revision": transition.revision,
+        "params": transition.params,
+        "reason": transition.reason,
+    }
 
 
 def _mark_editor(assessment: Assessment, user: User) -> None:

@@ -1,16 +1,37 @@
 """Saving the rating form writes in bulk: a save runs as many queries for one changed rating
 as for every rating of the framework changed, and still stores exactly what was given."""
 
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments import workflow
-from assessments.models import Assessment, EvidenceSource, IndicatorRating
+from assessments.exchange import (
+    ImportReport,
+    assessments_for_export,
+    export_document,
+    import_assessments,
+    known_indicator_codes,
+    validate_document,
+)
+from assessments.models import (
+    Assessment,
+    EscalationSummary,
+    EvidenceSource,
+    GroupKind,
+    IndicatorRating,
+    Situation,
+    Transition,
+)
 from assessments.workflow import RatingInput
+from audit import log as audit
+from audit.models import AuditEntry
 from framework.models import Indicator
 from tests.assessments.builders import (
+    CRISIS,
     build_assessment,
     build_situation,
     edit_assessment,
@@ -147,3 +168,88 @@ def test_a_bulk_save_stores_each_rating_its_sources_and_marks_as_given(situation
     )
     refreshed = Assessment.objects.get(pk=draft.pk)
     assert refreshed.overall_level == workflow.derive_result(refreshed).overall
+
+
+def import_copy(count: int, *, analyst, reviewer, admin) -> tuple[int, ImportReport]:
+    """Export ``count`` assessments of a fresh situation in three states, then import them
+    as a copy of it; the queries the import ran and its report."""
+    situation = build_situation(
+        by=reviewer,
+        analysts=[analyst],
+        code=f"origin-{count}",
+        name=f"Origin {count}",
+        groups=[("The Lakeshore people", GroupKind.ETHNICAL)],
+    )
+    for day in range(1, count + 1):
+        build_assessment(
+            situation,
+            by=analyst,
+            as_of=date(2026, 1, day),
+            ratings=CRISIS,
+            posture="perpetrator",
+            status=("draft", "in_review", "returned")[day % 3],
+            reviewer=reviewer,
+        )
+    document = export_document(assessments_for_export(f"origin-{count}"))
+    for entry in document["assessments"]:
+        entry["situation"].update(code=f"copy-{count}", name=f"Copy {count}")
+    records = validate_document(document, indicator_codes=known_indicator_codes())
+    import_assessments([], by=admin)  # the importer's roles, read once per user object
+    with CaptureQueriesContext(connection) as captured:
+        report = import_assessments(records, by=admin, source="a partner")
+    return len(captured), report
+
+
+@pytest.mark.django_db
+def test_an_import_runs_as_many_queries_for_six_assessments_as_for_two(analyst, reviewer, admin):
+    for_two, two = import_copy(2, analyst=analyst, reviewer=reviewer, admin=admin)
+    for_six, six = import_copy(6, analyst=analyst, reviewer=reviewer, admin=admin)
+
+    assert for_two == for_six
+    assert (len(two.created), len(six.created)) == (2, 6)
+    copied = Assessment.objects.filter(situation__code="copy-6")
+    assert copied.count() == 6
+    assert IndicatorRating.objects.filter(assessment__in=copied).count() == 6 * len(CRISIS)
+    assert all(a.overall_level == workflow.derive_result(a).overall for a in copied)
+    assert Transition.objects.filter(assessment__in=copied, event="imported").count() == 6
+    # One audit entry per imported assessment, and the chain still holds.
+    entries = AuditEntry.objects.filter(
+        action="transition", object_id__in=[str(a.pk) for a in copied]
+    )
+    assert entries.count() == 6
+    assert {e.data["event"] for e in entries} == {"imported"}
+    assert audit.verify().broken_at is None
+    in_review = copied.filter(status="in_review")
+    assert EscalationSummary.objects.filter(assessment__in=in_review, status="pending").count() == (
+        in_review.count()
+    )
+
+
+@pytest.mark.django_db
+def test_an_import_that_fails_midway_leaves_nothing_behind(analyst, reviewer, admin, monkeypatch):
+    situation = build_situation(by=reviewer, analysts=[analyst], code="origin", name="Origin")
+    build_assessment(situation, by=analyst, ratings=CRISIS, status="in_review")
+    document = export_document(assessments_for_export("origin"))
+    document["assessments"][0]["situation"].update(code="copy", name="Copy")
+    records = validate_document(document, indicator_codes=known_indicator_codes())
+    before = {
+        model: model.objects.count()
+        for model in (
+            Situation,
+            Assessment,
+            IndicatorRating,
+            EvidenceSource,
+            Transition,
+            AuditEntry,
+            EscalationSummary,
+        )
+    }
+
+    def broken(*args, **kwargs):
+        raise workflow.WorkflowError("The reference data is missing.")
+
+    monkeypatch.setattr(workflow, "record_transitions", broken)
+    with pytest.raises(workflow.WorkflowError):
+        import_assessments(records, by=admin, source="a partner")
+
+    assert {model: model.objects.count() for model in before} == before
