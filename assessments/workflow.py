@@ -787,11 +787,13 @@ def finish_summary(summary_id: int, token: uuid.UUID) -> bool:
     The notification of the reviewers is a task of its own, queued after commit: whatever
     happens to it, the summary stays ready.
     """
-    summary = EscalationSummary.objects.get(pk=summary_id)
-    # Lock the assessment so that its content cannot move while it is summarised.
+    summary = EscalationSummary.objects.only("assessment_id", "revision").get(pk=summary_id)
+    # Lock the assessment so that its content cannot move while it is summarised (its stored
+    # result, recomputed by the summary, is not read).
     assessment = (
         Assessment.objects.select_for_update()
         .select_related("situation", "author")
+        .defer("result")
         .get(pk=summary.assessment_id)
     )
     taken = step(Action.DRAFT_SUMMARY, assessment.status)
