@@ -59,13 +59,16 @@ from framework.models import Indicator, PillarTool
 # Export -------------------------------------------------------------------------------------
 
 
-def assessments_for_export(situation_code: str | None = None) -> QuerySet[Assessment]:
-    """Every assessment (of one situation if ``situation_code``), in a fixed number of queries.
+def assessments_for_export(
+    situation_code: str | None = None, *, ratings: bool = True
+) -> QuerySet[Assessment]:
+    """Every assessment (of one situation if ``situation_code``), in a fixed number of queries
+    (its ratings not prefetched unless ``ratings``).
 
     Ordered by what identifies an assessment across databases, so that two exports of the
     same data list it in the same order whatever the ids.
     """
-    ratings = IndicatorRating.objects.select_related("indicator").prefetch_related(
+    rated = IndicatorRating.objects.select_related("indicator").prefetch_related(
         "sources", "groups"
     )
     queryset = Assessment.objects.select_related("situation", "author", "reviewer")
@@ -76,7 +79,7 @@ def assessments_for_export(situation_code: str | None = None) -> QuerySet[Assess
     ).order_by("revision")
     actions = ResponseAction.objects.select_related("entry", "owner").prefetch_related("sources")
     return queryset.prefetch_related(
-        Prefetch("ratings", queryset=ratings),
+        *([Prefetch("ratings", queryset=rated)] if ratings else []),
         "situation__analysts",
         Prefetch("situation__groups", queryset=ProtectedGroup.objects.order_by("kind", "name")),
         Prefetch("summaries", queryset=summaries),
@@ -123,9 +126,75 @@ def _action_to_dict(action: ResponseAction) -> dict[str, Any]:
     }
 
 
-def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
+def _ratings_to_dict(assessment: Assessment) -> dict[str, Any]:
+    return {
+        rating.indicator.code: {
+            "severity": rating.severity,
+            "trend": rating.trend,
+            "confidence": rating.confidence,
+            "note": rating.note,
+            "sources": [
+                {"reliability": s.reliability, "citation": s.citation} for s in rating.sources.all()
+            ],
+            **(
+                {"groups": sorted(g.name for g in rating.groups.all())}
+                if rating.groups.all()
+                else {}
+            ),
+        }
+        for rating in assessment.ratings.all()
+        if rating.severity != scoring.Severity.NOT_ASSESSED
+    }
+
+
+def ratings_by_assessment(assessment_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+    """The ``ratings`` of each assessment's export, as :func:`assessment_to_dict` writes
+    them, read as plain rows in three queries (no model instances: an export of thousands
+    of assessments spends its time here otherwise)."""
+    ratings: dict[int, dict[str, Any]] = {pk: {} for pk in assessment_ids}
+    rows = (
+        IndicatorRating.objects.filter(assessment_id__in=assessment_ids)
+        .exclude(severity=scoring.Severity.NOT_ASSESSED)
+        .order_by("assessment_id", "indicator__factor__number", "indicator__order")
+        .values_list(
+            "pk", "assessment_id", "indicator__code", "severity", "trend", "confidence", "note"
+        )
+    )
+    by_pk: dict[int, dict[str, Any]] = {}
+    for pk, assessment_id, code, severity, trend, confidence, note in rows:
+        by_pk[pk] = ratings[assessment_id][code] = {
+            "severity": severity,
+            "trend": trend,
+            "confidence": confidence,
+            "note": note,
+            "sources": [],
+        }
+    sources = (
+        EvidenceSource.objects.filter(rating__assessment_id__in=assessment_ids)
+        .order_by("rating_id", "order", "pk")
+        .values_list("rating_id", "reliability", "citation")
+    )
+    for rating_id, reliability, citation in sources:
+        if rating_id in by_pk:
+            by_pk[rating_id]["sources"].append({"reliability": reliability, "citation": citation})
+    through = IndicatorRating.groups.through
+    named: dict[int, list[str]] = {}
+    for rating_id, name in through.objects.filter(
+        indicatorrating__assessment_id__in=assessment_ids
+    ).values_list("indicatorrating_id", "protectedgroup__name"):
+        named.setdefault(rating_id, []).append(name)
+    for rating_id, names in named.items():
+        if rating_id in by_pk:
+            by_pk[rating_id]["groups"] = sorted(names)
+    return ratings
+
+
+def assessment_to_dict(
+    assessment: Assessment, *, ratings: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Export one assessment; ``ratings``, their ``sources`` and the analysts should be
-    prefetched (see :func:`assessments_for_export`)."""
+    prefetched (see :func:`assessments_for_export`), or its ``ratings`` given as
+    :func:`ratings_by_assessment` reads them."""
     result = assessment.result or {}
     return {
         "situation": _situation_to_dict(assessment.situation),
@@ -136,25 +205,7 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
         "author": assessment.author.get_username(),
         "reviewer": assessment.reviewer.get_username() if assessment.reviewer else None,
         "narrative": assessment.narrative,
-        "ratings": {
-            rating.indicator.code: {
-                "severity": rating.severity,
-                "trend": rating.trend,
-                "confidence": rating.confidence,
-                "note": rating.note,
-                "sources": [
-                    {"reliability": s.reliability, "citation": s.citation}
-                    for s in rating.sources.all()
-                ],
-                **(
-                    {"groups": sorted(g.name for g in rating.groups.all())}
-                    if rating.groups.all()
-                    else {}
-                ),
-            }
-            for rating in assessment.ratings.all()
-            if rating.severity != scoring.Severity.NOT_ASSESSED
-        },
+        "ratings": _ratings_to_dict(assessment) if ratings is None else ratings,
         "levels": result.get("levels", {}),
         "factor_levels": result.get("factor_levels", {}),
         "recommendations": [
@@ -209,8 +260,10 @@ def stream_export(
     """The export file as text chunks, one assessment each (the header and the end apart).
 
     The same document as :func:`export_document`: keys in the same order, one assessment per
-    line. The assessments are read ``chunk_size`` at a time with their prefetches (see
-    :func:`assessments_for_export`), so memory stays flat however many there are.
+    line. ``assessments`` says which and in what order (their ids are read first, the only
+    list held whole); they are then read ``chunk_size`` at a time with the prefetches of
+    :func:`assessments_for_export` and their ratings as rows, so memory stays flat however
+    many there are.
     """
     header = json.dumps(
         {
@@ -223,9 +276,17 @@ def stream_export(
     yield header[:-1] + ', "assessments": ['
     encode = json.JSONEncoder(ensure_ascii=False).encode
     separator = "\n"
-    for assessment in assessments.iterator(chunk_size=chunk_size):
-        yield separator + encode(assessment_to_dict(assessment))
-        separator = ",\n"
+    # The ratings are read as rows per chunk (see ratings_by_assessment), not prefetched.
+    ids = list(assessments.values_list("pk", flat=True))
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size]
+        ratings = ratings_by_assessment(chunk)
+        found = {a.pk: a for a in assessments_for_export(ratings=False).filter(pk__in=chunk)}
+        for pk in chunk:
+            if pk not in found:
+                continue  # deleted since the list was read
+            yield separator + encode(assessment_to_dict(found[pk], ratings=ratings[pk]))
+            separator = ",\n"
     yield "\n]}\n"
 
 
