@@ -247,8 +247,10 @@ def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-#: Assessments fetched (with everything prefetched) per round trip of a streamed export.
-EXPORT_CHUNK = 100
+#: Assessments read (with everything prefetched) per round trip of a streamed export: at 20
+#: an export of 10,000 assessments peaks about 60 MiB above the process's start, at 100 about
+#: 190 MiB, in about the same time.
+EXPORT_CHUNK = 20
 
 
 def stream_export(

@@ -12,6 +12,10 @@ class Command(BaseCommand):
         "all of them, or those of one situation."
     )
 
+    # Reading and writing only: the system checks would import every view and add their
+    # memory to the export's.
+    requires_system_checks: list[str] = []
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--situation", metavar="CODE", help="only this situation's")
         parser.add_argument("--output", metavar="FILE", help="write here (default: stdout)")
