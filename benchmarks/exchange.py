@@ -20,11 +20,11 @@ drafts them here).
 """
 
 import argparse
+import contextlib
 import copy
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -39,6 +39,7 @@ os.environ.setdefault("R2P_DATA_DIR", str(ROOT / "var" / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "r2p_project.settings")
 
 import django  # noqa: E402
+import psutil  # noqa: E402
 
 django.setup()
 
@@ -136,7 +137,7 @@ def copies(
         entry = copy.deepcopy(entries[number % len(entries)])
         situation = number % 100
         entry["situation"].update(
-            code=f"bench-{situation}", name=f"Benchmark situation {situation}"
+            code=f"{prefix}-{situation}", name=f"{prefix} situation {situation}"
         )
         entry["as_of"] = (date(2000, 1, 1) + timedelta(days=number // 100)).isoformat()
         document["assessments"].append(entry)
@@ -201,14 +202,22 @@ def timed_export(path: Path) -> dict[str, Any]:
     """Export everything with the management command in a process of its own; its time and
     peak resident memory."""
     started = time.perf_counter()
-    subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "manage.py", "export_assessments", "--output", str(path)],
         cwd=ROOT,
         env=os.environ.copy(),
-        check=True,
     )
+    # Polled rather than read from getrusage(RUSAGE_CHILDREN), which would count the moment
+    # between fork and exec, when the child is still a copy of this (large) process.
+    watched, peak = psutil.Process(process.pid), 0
+    while process.poll() is None:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            peak = max(peak, watched.memory_info().rss)
+        time.sleep(0.05)
+    if process.returncode:
+        raise SystemExit(f"the export failed ({process.returncode})")
     seconds = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak_kib = peak // 1024
     with path.open(encoding="utf-8") as file:
         count = len(json.load(file)["assessments"])
     return {
