@@ -73,8 +73,19 @@ WORSENING_BONUS = 1
 _check = check
 
 
+#: Each severity's rank, looked up rather than searched (scoring asks it hundreds of thousands
+#: of times in an import of a thousand assessments).
+_SEVERITY_RANKS: Mapping[str, int] = {severity: severity_rank(severity) for severity in SEVERITIES}
+
+
+def _severity_rank(severity: str) -> int:
+    """:func:`severity_rank`, by lookup; an unknown severity raises as it does."""
+    rank = _SEVERITY_RANKS.get(severity)
+    return severity_rank(severity) if rank is None else rank
+
+
 def _severity_at_least(severity: str | None, minimum: str) -> bool:
-    return severity is not None and severity_rank(severity) >= severity_rank(minimum)
+    return severity is not None and _severity_rank(severity) >= _severity_rank(minimum)
 
 
 def _level_at_least(level: str, minimum: str) -> bool:
@@ -286,12 +297,23 @@ class Framework:
     def common_factors(self) -> tuple[int, ...]:
         return tuple(f.number for f in self.factors if f.kind == FactorKind.COMMON)
 
+    @cached_property
+    def _indicator_position(self) -> Mapping[str, int]:
+        """Each code's place in its factor's list (the factor of ``factor_of_indicator``)."""
+        positions: dict[str, int] = {}
+        for factor in self.factors:
+            first: dict[str, int] = {}
+            for position, code in enumerate(factor.indicator_codes):
+                first.setdefault(code, position)
+            positions.update(first)
+        return positions
+
     def indicator_sort_key(self, code: str) -> tuple[int, int, tuple[tuple[int, int | str], ...]]:
         """Framework order: by factor, then as listed; unknown codes last, naturally sorted."""
         number = self.factor_of_indicator.get(code)
         if number is None:
             return (1, 0, _code_key(code))
-        return (0, number, ((0, self.factor_by_number[number].indicator_codes.index(code)),))
+        return (0, number, ((0, self._indicator_position[code]),))
 
 
 @dataclass(frozen=True)
@@ -535,7 +557,7 @@ def _factor_result(spec: FactorSpec, ratings: Mapping[str, Rating]) -> FactorRes
     if not assessed:
         why = reason("factor_not_assessed", factor=spec.code, count=len(spec.indicator_codes))
         return FactorResult(spec.number, None, (), why)
-    level = max((severity for _code, severity in assessed), key=severity_rank)
+    level = max((severity for _code, severity in assessed), key=_severity_rank)
     drivers = tuple(code for code, severity in assessed if severity == level)
     why = reason(
         "factor_level",
@@ -722,7 +744,7 @@ def _candidate(
         drivers = [code for code in codes if _rated_at_least(ratings, code, Severity.LOW)]
         if not drivers:
             continue
-        strongest = max((ratings[code].severity for code in drivers), key=severity_rank)
+        strongest = max((ratings[code].severity for code in drivers), key=_severity_rank)
         weight = SEVERITY_WEIGHTS[strongest]
         points = link.strength * weight
         score += points

@@ -7,13 +7,17 @@ encoding is what a reviewer's decision binds to.
 
 import hashlib
 import json
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
+from django.db import connection
 from django.utils import timezone
 
 from assessments import groups, response, scales, scoring, selectors
 from assessments.models import Assessment, IndicatorRating, Situation
-from framework.models import Pillar, RiskFactor
+from framework.models import Indicator, Pillar, RiskFactor
 
 #: Schema 2: reasons are rule + parameters, worded when shown (``assessments.wording``).
 SCHEMA_VERSION = scoring.RESULT_SCHEMA
@@ -24,20 +28,132 @@ def content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+# The reference data a summary is drafted from, kept per process ------------------------------
+
+
+def _reference_tables() -> list[str]:
+    """Every table of the framework app (its models and their links), history apart."""
+    return sorted(
+        model._meta.db_table
+        for model in apps.get_app_config("framework").get_models(include_auto_created=True)
+        if not model._meta.label_lower.startswith("framework.historical")
+    )
+
+
+def reference_stamp() -> tuple[Any, ...]:
+    """What the reference data look like now, in one query: on PostgreSQL each framework
+    table's row count and the sum of its rows' creating transaction ids (any insert, update
+    or delete, committed by whoever, moves it; a rolled-back one does not); elsewhere a
+    digest of every row."""
+    tables = [connection.ops.quote_name(table) for table in _reference_tables()]
+    # The table names come from the models: nothing of a user's is in these statements.
+    if connection.vendor == "postgresql":
+        parts = [
+            f"(SELECT count(*)::text || ':' || coalesce(sum(xmin::text::bigint), 0)::text "  # noqa: S608
+            f"FROM {table})"  # nosec B608
+            for table in tables
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(parts)}")  # nosec B608
+            row = cursor.fetchone()
+        return (connection.alias, *row)
+    digest = hashlib.sha256()
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"SELECT * FROM {table} ORDER BY 1")  # noqa: S608  # nosec B608
+            digest.update(repr(cursor.fetchall()).encode())
+    return (connection.alias, digest.hexdigest())
+
+
+@dataclass
+class DraftingReference:
+    """What every summary reads of the reference data, read once per process and stamp:
+    the scoring framework (per set of retired indicators rated), the escalation thresholds,
+    the factors' titles and the reports by pillar. Read it, never change its objects."""
+
+    stamp: tuple[Any, ...]
+    active_indicators: frozenset[int]
+    escalation: scoring.EscalationThresholds
+    titles: dict[int, str]
+    reports: dict[str, list[dict[str, Any]]]
+    _frameworks: dict[frozenset[int], scoring.Framework] = field(default_factory=dict)
+
+    def framework(self, indicator_ids: set[int]) -> scoring.Framework:
+        """:func:`selectors.scoring_framework` of the rated ``indicator_ids``: the retired
+        ones among them count."""
+        retired = frozenset(indicator_ids) - self.active_indicators
+        found = self._frameworks.get(retired)
+        if found is None:
+            found = self._frameworks[retired] = selectors.scoring_framework(set(retired))
+        return found
+
+
+_lock = threading.Lock()
+_reference: DraftingReference | None = None
+
+
+def drafting_reference() -> DraftingReference:
+    """This process's :class:`DraftingReference` while the reference data have not changed
+    (one query to tell), else read again."""
+    global _reference
+    stamp = reference_stamp()
+    current = _reference
+    if current is not None and current.stamp == stamp:
+        return current
+    with _lock:
+        if _reference is None or _reference.stamp != stamp:
+            _reference = DraftingReference(
+                stamp=stamp,
+                active_indicators=frozenset(
+                    Indicator.objects.active().values_list("pk", flat=True)
+                ),
+                escalation=selectors.escalation_thresholds(),
+                titles=dict(RiskFactor.objects.values_list("number", "title")),
+                reports=_reports_by_pillar(),
+            )
+        return _reference
+
+
+def forget_reference() -> None:
+    """Drop this process's copy: the next summary reads the reference data again."""
+    global _reference
+    with _lock:
+        _reference = None
+
+
+# Drafting ------------------------------------------------------------------------------------
+
+
 def _ratings(assessment: Assessment) -> list[IndicatorRating]:
+    # The translations of the indicator and factor are not part of a summary: not decoded.
     return list(
         assessment.ratings.select_related("indicator__factor")
+        .defer("indicator__translations", "indicator__factor__translations")
         .prefetch_related("sources", "groups")
         .order_by("indicator__factor__number", "indicator__order")
     )
 
 
+def _previous_approved(assessment: Assessment) -> Assessment | None:
+    """:func:`selectors.previous_approved`, without the stored result and narrative it does
+    not need."""
+    return (
+        Assessment.objects.approved()
+        .filter(situation_id=assessment.situation_id, as_of__lte=assessment.as_of)
+        .exclude(pk=assessment.pk)
+        .order_by("-as_of", "-pk")
+        .only("pk", "as_of", "posture", "situation_id")
+        .first()
+    )
+
+
 def build_summary_content(assessment: Assessment) -> dict[str, Any]:
     """The summary of ``assessment`` as a JSON-serialisable dict (a fixed number of queries)."""
+    reference = drafting_reference()
     ratings = _ratings(assessment)
-    previous = selectors.previous_approved(assessment)
+    previous = _previous_approved(assessment)
     previous_ratings = _ratings(previous) if previous else []
-    framework = selectors.scoring_framework(
+    framework = reference.framework(
         {r.indicator_id for r in ratings} | {r.indicator_id for r in previous_ratings}
     )
     current_scores = selectors.ratings_for_scoring(ratings)
@@ -54,7 +170,7 @@ def build_summary_content(assessment: Assessment) -> dict[str, Any]:
         current=result,
         previous_overall=previous_result.overall if previous_result else None,
         posture=assessment.posture,
-        thresholds=selectors.escalation_thresholds(),
+        thresholds=reference.escalation,
     )
     situation = assessment.situation
     return {
@@ -95,12 +211,13 @@ def build_summary_content(assessment: Assessment) -> dict[str, Any]:
         "changes": changes.to_dict(),
         # What was done since the last approval: actions completed, and those overdue.
         "response": response.summary_section(assessment),
-        "drivers": _drivers(result, ratings),
+        "drivers": _drivers(result, ratings, reference.titles),
         "recommendations": {
             str(pillar): [rec.to_dict() for rec in result.recommendations.get(pillar, ())]
             for pillar in scoring.PILLARS
         },
-        "reports": _reports_by_pillar(),
+        # A copy: the content is the summary's own, the reference shared by the process.
+        "reports": {pillar: [dict(r) for r in rows] for pillar, rows in reference.reports.items()},
         "escalation": proposal.to_dict(),
     }
 
@@ -126,9 +243,10 @@ def _groups(situation: Situation, ratings: list[IndicatorRating]) -> list[dict[s
     ]
 
 
-def _drivers(result: scoring.AssessmentResult, ratings: list[IndicatorRating]) -> list[dict]:
+def _drivers(
+    result: scoring.AssessmentResult, ratings: list[IndicatorRating], titles: dict[int, str]
+) -> list[dict]:
     """Factors at low or higher, strongest first, with their rated indicators and evidence."""
-    titles = dict(RiskFactor.objects.values_list("number", "title"))
     by_factor: dict[int, list[IndicatorRating]] = {}
     for rating in ratings:
         if scales.severity_rank(rating.severity) >= scales.severity_rank("low"):

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -240,21 +241,50 @@ def record_transition(
         params=dict(params or {}),
         reason=reason,
     )
-    audit.record(
-        "transition",
-        obj=assessment,
-        actor=by,
-        data={
-            "situation": assessment.situation_id,
-            "event": event,
-            "from": from_status,
-            "to": assessment.status,
-            "revision": assessment.revision,
-            "params": transition.params,
-            "reason": reason,
-        },
-    )
+    audit.record("transition", obj=assessment, actor=by, data=_transition_data(transition))
     return transition
+
+
+def record_transitions(
+    assessments: list[Assessment],
+    *,
+    by: User | None,
+    from_status: str,
+    event: str,
+    params: Mapping[str, object] | None = None,
+) -> list[Transition]:
+    """:func:`record_transition` of the same step for many assessments (an import), in one
+    insert of the transitions and one of their audit entries."""
+    transitions = Transition.objects.bulk_create(
+        Transition(
+            assessment=assessment,
+            actor=by,
+            from_status=from_status,
+            to_status=assessment.status,
+            revision=assessment.revision,
+            event=event,
+            params=dict(params or {}),
+        )
+        for assessment in assessments
+    )
+    audit.record_many(
+        "transition",
+        [(t.assessment, _transition_data(t)) for t in transitions],
+        actor=by,
+    )
+    return transitions
+
+
+def _transition_data(transition: Transition) -> dict[str, object]:
+    return {
+        "situation": transition.assessment.situation_id,
+        "event": transition.event,
+        "from": transition.from_status,
+        "to": transition.to_status,
+        "revision": transition.revision,
+        "params": transition.params,
+        "reason": transition.reason,
+    }
 
 
 def _mark_editor(assessment: Assessment, user: User) -> None:
@@ -481,58 +511,118 @@ def _check_groups(assessment: Assessment, ratings: dict[int, RatingInput]) -> No
         )
 
 
+RATING_VALUES = ("severity", "trend", "confidence", "note")
+
+
 def _save_ratings(assessment: Assessment, ratings: dict[int, RatingInput]) -> None:
+    """Bring the stored ratings to ``ratings`` in a bounded number of queries, however many
+    of them changed: one delete of the emptied ratings, one insert of the new ones, one
+    update of the changed ones, and one delete and one insert each for their sources and
+    their groups."""
     existing = {r.indicator_id: r for r in assessment.ratings.prefetch_related("sources", "groups")}
     valid_ids = set(Indicator.objects.filter(pk__in=ratings).values_list("pk", flat=True))
     unknown = set(ratings) - valid_ids
     if unknown:
         raise WorkflowError(_("Unknown indicator in the ratings."))
     _check_groups(assessment, ratings)
+    emptied: list[int] = []
+    created: list[tuple[IndicatorRating, RatingInput]] = []
+    changed: list[IndicatorRating] = []
+    changed_fields: set[str] = set()
+    kept: list[tuple[IndicatorRating, RatingInput]] = []
     for indicator_id, given in ratings.items():
         rating = existing.get(indicator_id)
         if given.is_empty:
             if rating is not None:
-                rating.delete()
+                emptied.append(rating.pk)
             continue
-        values = {
-            "severity": given.severity,
-            "trend": given.trend,
-            "confidence": given.confidence,
-            "note": given.note,
-        }
-        created = rating is None
+        values = {name: getattr(given, name) for name in RATING_VALUES}
         if rating is None:
-            rating = IndicatorRating.objects.create(
-                assessment=assessment, indicator_id=indicator_id, **values
+            created.append(
+                (IndicatorRating(assessment=assessment, indicator_id=indicator_id, **values), given)
             )
-        else:
-            changed = [name for name, value in values.items() if getattr(rating, name) != value]
-            for name in changed:
-                setattr(rating, name, values[name])
-            if "note" in changed and rating.note_releasable:
-                # The mark was given to the text that was there: a new text waits for its own.
-                rating.note_releasable = False
-                changed.append("note_releasable")
-            if changed:
-                rating.save(update_fields=changed)
-        current = [(s.reliability, s.citation) for s in rating.sources.all()]
-        if current != list(given.sources):
-            # A source keeps its releasable mark while its grade and citation stay the same.
-            marked = {(s.reliability, s.citation) for s in rating.sources.all() if s.releasable}
-            rating.sources.all().delete()
-            EvidenceSource.objects.bulk_create(
-                EvidenceSource(
-                    rating=rating,
-                    reliability=grade,
-                    citation=citation,
-                    order=i,
-                    releasable=(grade, citation) in marked,
-                )
-                for i, (grade, citation) in enumerate(given.sources)
+            continue
+        kept.append((rating, given))
+        differ = [name for name, value in values.items() if getattr(rating, name) != value]
+        for name in differ:
+            setattr(rating, name, values[name])
+        if "note" in differ and rating.note_releasable:
+            # The mark was given to the text that was there: a new text waits for its own.
+            rating.note_releasable = False
+            differ.append("note_releasable")
+        if differ:
+            changed.append(rating)
+            changed_fields.update(differ)
+    if emptied:
+        IndicatorRating.objects.filter(pk__in=emptied).delete()
+    if created:
+        IndicatorRating.objects.bulk_create([rating for rating, _given in created])
+    if changed:
+        # Every changed rating carries its current value of each field, so one update of the
+        # union of the changed fields writes exactly what changed.
+        IndicatorRating.objects.bulk_update(changed, sorted(changed_fields))
+    _save_sources(kept, created)
+    _save_rating_groups(kept, created)
+
+
+def _save_sources(
+    kept: list[tuple[IndicatorRating, RatingInput]],
+    created: list[tuple[IndicatorRating, RatingInput]],
+) -> None:
+    """Replace the sources of the ratings whose sources changed, in one delete and one
+    insert; a source keeps its releasable mark while its grade and citation stay the same."""
+    replaced: list[int] = []
+    new: list[EvidenceSource] = []
+    for rating, given, fresh in [
+        *((rating, given, False) for rating, given in kept),
+        *((rating, given, True) for rating, given in created),
+    ]:
+        stored = [] if fresh else list(rating.sources.all())
+        if [(s.reliability, s.citation) for s in stored] == list(given.sources):
+            continue
+        if stored:
+            replaced.append(rating.pk)
+        marked = {(s.reliability, s.citation) for s in stored if s.releasable}
+        new.extend(
+            EvidenceSource(
+                rating=rating,
+                reliability=grade,
+                citation=citation,
+                order=i,
+                releasable=(grade, citation) in marked,
             )
-        named = set() if created else {g.pk for g in rating.groups.all()}
-        if named != set(given.groups):
-            rating.groups.set(given.groups)
+            for i, (grade, citation) in enumerate(given.sources)
+        )
+    if replaced:
+        EvidenceSource.objects.filter(rating_id__in=replaced).delete()
+    if new:
+        EvidenceSource.objects.bulk_create(new)
+
+
+def _save_rating_groups(
+    kept: list[tuple[IndicatorRating, RatingInput]],
+    created: list[tuple[IndicatorRating, RatingInput]],
+) -> None:
+    """Set the groups each rating names, in one delete and one insert of the links."""
+    through = IndicatorRating.groups.through
+    unlinked: list[int] = []
+    links: list[Any] = []  # rows of the ratings' link table to the groups
+    for rating, given in kept:
+        if {g.pk for g in rating.groups.all()} != set(given.groups):
+            unlinked.append(rating.pk)
+            links.extend(
+                through(indicatorrating_id=rating.pk, protectedgroup_id=pk)
+                for pk in dict.fromkeys(given.groups)
+            )
+    for rating, given in created:
+        links.extend(
+            through(indicatorrating_id=rating.pk, protectedgroup_id=pk)
+            for pk in dict.fromkeys(given.groups)
+        )
+    if unlinked:
+        through.objects.filter(indicatorrating_id__in=unlinked).delete()
+    if links:
+        through.objects.bulk_create(links)
 
 
 @dataclass(frozen=True)
@@ -698,11 +788,13 @@ def finish_summary(summary_id: int, token: uuid.UUID) -> bool:
     The notification of the reviewers is a task of its own, queued after commit: whatever
     happens to it, the summary stays ready.
     """
-    summary = EscalationSummary.objects.get(pk=summary_id)
-    # Lock the assessment so that its content cannot move while it is summarised.
+    summary = EscalationSummary.objects.only("assessment_id", "revision").get(pk=summary_id)
+    # Lock the assessment so that its content cannot move while it is summarised (its stored
+    # result, recomputed by the summary, is not read).
     assessment = (
         Assessment.objects.select_for_update()
         .select_related("situation", "author")
+        .defer("result")
         .get(pk=summary.assessment_id)
     )
     taken = step(Action.DRAFT_SUMMARY, assessment.status)

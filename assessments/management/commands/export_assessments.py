@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.exchange import assessments_for_export, dumps, export_document
+from assessments.exchange import assessments_for_export, stream_export
 from assessments.models import Situation
 
 
@@ -12,6 +12,10 @@ class Command(BaseCommand):
         "all of them, or those of one situation."
     )
 
+    # Reading and writing only: the system checks would import every view and add their
+    # memory to the export's.
+    requires_system_checks: list[str] = []
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--situation", metavar="CODE", help="only this situation's")
         parser.add_argument("--output", metavar="FILE", help="write here (default: stdout)")
@@ -20,15 +24,21 @@ class Command(BaseCommand):
         code = options["situation"]
         if code is not None and not Situation.objects.filter(code=code).exists():
             raise CommandError(f"There is no situation with the code {code!r}.")
-        assessments = list(assessments_for_export(str(code) if code is not None else None))
-        text = dumps(export_document(assessments))
+        assessments = assessments_for_export(str(code) if code is not None else None)
+        # One assessment at a time from the database to the output: memory stays flat.
+        chunks = stream_export(assessments)
         output = options["output"]
         if output is None:
-            self.stdout.write(text, ending="")
+            for chunk in chunks:
+                self.stdout.write(chunk, ending="")
             return
+        count = 0
         try:
-            Path(str(output)).write_text(text, encoding="utf-8")
+            with Path(str(output)).open("w", encoding="utf-8") as file:
+                for chunk in chunks:
+                    file.write(chunk)
+                    count += 1
         except OSError as exc:
             raise CommandError(f"{output}: cannot be written: {exc.strerror or exc}") from exc
-        count = len(assessments)
+        count -= 2  # the header and the end
         self.stderr.write(f"Exported {count} assessment{'s' if count != 1 else ''} to {output}")
