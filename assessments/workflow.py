@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.roles import is_reviewer
 from assessments import (
+    derived,
     groups,
     jobs,
     limits,
@@ -239,6 +240,8 @@ def record_transition(
         params=dict(params or {}),
         reason=reason,
     )
+    # The situation's current level, latest status and due date follow in the same transaction.
+    derived.refresh_situation_summary([assessment.situation_id])
     audit.record(
         "transition",
         obj=assessment,
@@ -314,6 +317,7 @@ def store_result(assessment: Assessment) -> None:
     assessment.overall_level = result.overall
     assessment.result = result.to_dict()
     assessment.save(update_fields=["overall_level", "result"])
+    derived.refresh_situation_summary([assessment.situation_id])
 
 
 # Writing an assessment ---------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
 
-from assessments import selectors
+from assessments import derived, selectors
 from assessments.models import (
     Assessment,
     EscalationDecision,
@@ -219,6 +219,7 @@ def test_overdue_rows_count_the_days_since_the_cadence_ran_out(analyst, reviewer
     build_assessment(quarter, by=analyst, as_of=date(2026, 4, 1))
     never = build_situation(by=reviewer, analysts=[analyst], name="Never assessed")
     Situation.objects.filter(pk=never.pk).update(created_at=datetime(2026, 1, 1, 12, tzinfo=UTC))
+    derived.refresh_situation_summary([never.pk])  # its due date follows its creation
     due_today = build_situation(
         by=reviewer, analysts=[analyst], name="Due today", review_cadence_days=60
     )
@@ -490,6 +491,7 @@ def long_history(*, analyst, reviewer, per_situation=4):
         )
         for a in assessments
     )
+    derived.refresh_situation_summary([s.pk for s in situations])
 
 
 @pytest.mark.django_db
