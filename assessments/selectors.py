@@ -348,11 +348,15 @@ def undecided_recommendations(assessment: Assessment) -> int:
 
 
 def review_queue() -> QuerySet[Assessment]:
+    """The assessments awaiting review, the longest waiting first, without their large fields
+    (the derived result, the narrative): the queue shows neither, and decoding every queued
+    assessment's result is what made it slow."""
     return (
         Assessment.objects.awaiting_review()
         .select_related("situation", "author", "reviewer")
+        .defer("result", "narrative")
         .prefetch_related("participations")
-        .order_by("updated_at")
+        .order_by("updated_at", "pk")
     )
 
 
