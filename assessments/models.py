@@ -764,6 +764,8 @@ class EscalationDecision(models.Model):
                 name="decision_first_review_only_where_required",
             ),
         ]
+        # The API's decisions and the watch's recent ones, the latest first.
+        indexes = [models.Index(fields=["-decided_at", "-id"], name="decision_newest")]
 
     def __str__(self) -> str:
         return f"{self.summary}: {'approved' if self.approved else 'rejected'} {self.level}"

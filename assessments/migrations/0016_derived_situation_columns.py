@@ -128,4 +128,8 @@ class Migration(migrations.Migration):
             model_name='situation',
             index=models.Index(fields=['name', 'id'], name='situation_name_order'),
         ),
+        migrations.AddIndex(
+            model_name='escalationdecision',
+            index=models.Index(fields=['-decided_at', '-id'], name='decision_newest'),
+        ),
     ]
