@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 export DEBUG ?= true
 
-.PHONY: run test lint audit setup demo worker serve clean translations database
+.PHONY: run test lint audit setup demo worker serve clean translations database bench
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,7 +48,7 @@ run: setup
 test: export R2P_DATA_DIR := $(CURDIR)/var/test
 test: export R2P_ENV_FILE := /dev/null
 test: $(STAMP) translations .env database
-	$(BIN)/python -m pytest
+	scripts/run-tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -62,6 +62,31 @@ lint: $(STAMP)
 # Every pinned dependency against a vulnerability database; fails when it cannot check one.
 audit:
 	PYTHON=$(PYTHON) scripts/audit-dependencies
+
+# The load benchmark (benchmarks/README.md) on a scratch PostgreSQL database, dropped and made
+# again with a generated data set (tier M: 2,000 situations x 12 assessments); BENCH_GENERATE=no
+# measures the data set already there.
+BENCH_SERVER ?= postgres://postgres@127.0.0.1:5432
+BENCH_DB ?= r2p_bench
+BENCH_SITUATIONS ?= 2000
+BENCH_ASSESSMENTS ?= 12
+BENCH_SEED ?= 1
+BENCH_TIER ?= M
+BENCH_GENERATE ?= yes
+BENCH_ARGS ?=
+bench: export DATABASE_URL := $(BENCH_SERVER)/$(BENCH_DB)
+bench: export R2P_DATA_DIR := $(CURDIR)/var/bench
+bench: export R2P_ENV_FILE := /dev/null
+bench: $(STAMP) translations
+	if [ "$(BENCH_GENERATE)" = yes ]; then \
+		psql "$(BENCH_SERVER)/postgres" -qc 'DROP DATABASE IF EXISTS "$(BENCH_DB)"' && \
+		psql "$(BENCH_SERVER)/postgres" -qc 'CREATE DATABASE "$(BENCH_DB)"' && \
+		$(BIN)/python manage.py migrate --noinput -v0 && \
+		$(BIN)/python manage.py load_framework && \
+		$(BIN)/python manage.py generate_dataset --situations $(BENCH_SITUATIONS) \
+			--assessments-per-situation $(BENCH_ASSESSMENTS) --seed $(BENCH_SEED); \
+	fi
+	$(BIN)/python benchmarks/pages.py --tier $(BENCH_TIER) $(BENCH_ARGS)
 
 clean:
 	rm -rf var

@@ -4,7 +4,9 @@ pages, at 1366 px and at 390 px.
 
 The pages are found by following links from the watch, as a user would: every same-site link
 that answers with an HTML page is visited once per shape (its path with the ids replaced, and
-its query's keys), so a list of fifty situations costs one visit, not fifty.
+its query's keys), so a list of fifty situations costs one visit, not fifty. In the admin,
+whose lists sorted or filtered and whose per-application pages share one template, one of
+each is visited.
 """
 
 import re
@@ -127,15 +129,34 @@ def shape(path: str, query: str) -> str:
     return re.sub(r"\d+", "N", path) + "?" + "&".join(sorted({k for k, _ in parse_qsl(query)}))
 
 
+# The admin pages whose template is the same for every model of an application (its index,
+# an object's history and a version of it): one of each is enough.
+ADMIN_ALIKE = (
+    (re.compile(r"^/admin/(?!password_change/)[a-z_]+/\?"), "/admin/APP/?"),
+    (re.compile(r"^/admin/([a-z_]+)/[a-z_]+/N/history/"), r"/admin/\1/MODEL/N/history/"),
+)
+
+
+def admin_shape(path: str, query: str) -> str:
+    key = shape(path, query)
+    for pattern, alike in ADMIN_ALIKE:
+        key = pattern.sub(alike, key)
+    return key
+
+
 def links(page: Page) -> Iterable[str]:
     return page.eval_on_selector_all("a[href]", "els => els.map(el => el.href)")
 
 
 def crawl(page: Page, start: str = "/", within: str = "/") -> tuple[list[str], list[str]]:
     """Visit every page under ``within`` reachable from ``start`` (the admin's pages only when
-    ``within`` is the admin); the pages visited and the problems found."""
+    ``within`` is the admin); the pages visited and the problems found. In the admin, a link
+    with a query string (a list sorted or filtered otherwise) is not followed: the page it
+    leads to is the one already visited, with other rows."""
+    admin = within == "/admin/"
+    shape_of = admin_shape if admin else shape
     origin = urlsplit(page.url)
-    queue, seen, visited, problems = deque([start]), {shape(start, "")}, [], []
+    queue, seen, visited, problems = deque([start]), {shape_of(start, "")}, [], []
     while queue and len(visited) < MAX_PAGES:
         address = queue.popleft()
         answer = page.request.get(address, max_redirects=0)
@@ -149,11 +170,12 @@ def crawl(page: Page, start: str = "/", within: str = "/") -> tuple[list[str], l
             if (
                 parts.netloc != origin.netloc
                 or not parts.path.startswith(within)
-                or (parts.path.startswith("/admin/") and within != "/admin/")
+                or (parts.path.startswith("/admin/") and not admin)
                 or SKIP.search(parts.path)
+                or (admin and parts.query)
             ):
                 continue
-            key = shape(parts.path, parts.query)
+            key = shape_of(parts.path, parts.query)
             if key not in seen:
                 seen.add(key)
                 queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
@@ -177,6 +199,9 @@ def test_the_admin_pages_pass_axe_and_fit_the_width(page, office):
     visited, problems = crawl(page, "/admin/", within="/admin/")
 
     assert any("/change/" in address for address in visited), visited
+    assert any(re.search(r"/history/\d+/$", address) for address in visited), visited
+    assert any(re.fullmatch(r"/admin/(?!password_change/)[a-z_]+/", a) for a in visited), visited
+    assert len(visited) < MAX_PAGES, "the crawl stopped at its limit; raise MAX_PAGES"
     assert not problems, "\n".join(problems)
 
 
