@@ -110,9 +110,10 @@ class Situation(models.Model):
         editable=False,
         help_text=_("The latest approved assessment's overall level, else the latest one's."),
     )
-    # The level's rank on the scale (insufficient data is 0), -1 without an assessment.
+    # The level's rank on the scale (insufficient data is 0), -1 without an assessment; the
+    # database's default too, for rows written in bulk around the ORM.
     current_level_rank = models.SmallIntegerField(
-        _("current level rank"), default=-1, editable=False
+        _("current level rank"), default=-1, db_default=-1, editable=False
     )
     latest_as_of = models.DateField(_("last assessed"), null=True, blank=True, editable=False)
     latest_status = models.CharField(  # noqa: DJ001

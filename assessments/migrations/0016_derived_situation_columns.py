@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='situation',
             name='current_level_rank',
-            field=models.SmallIntegerField(default=-1, editable=False, verbose_name='current level rank'),
+            field=models.SmallIntegerField(db_default=-1, default=-1, editable=False, verbose_name='current level rank'),
         ),
         migrations.AddField(
             model_name='situation',

@@ -15,6 +15,7 @@ from assessments import derived, services, workflow
 from assessments.exchange import import_assessments, known_indicator_codes, parse_document
 from assessments.filters import PAGE_SIZE
 from assessments.models import Assessment, Participation, ProtectedGroup, Situation
+from assessments.synthetic import Plan, generate
 from assessments.views import WATCH_PAGE_SIZE
 from tests.assessments.builders import (
     build_assessment,
@@ -542,3 +543,15 @@ def test_a_refresh_of_situations_written_in_bulk_runs_a_bounded_number_of_querie
     # The situations, the assessments, then the updates in batches: never a query per row.
     assert len(captured) < 20
     assert not Situation.objects.filter(latest_assessment__isnull=False, current_level=None)
+
+
+@pytest.mark.django_db
+def test_a_generated_data_set_holds_the_derived_columns_the_app_keeps():
+    generate(Plan(situations=5, assessments_per_situation=4, seed=1, today=date(2026, 6, 15)))
+    stored = {s.pk: columns(s) for s in Situation.objects.all()}
+
+    derived.refresh_situation_summary()
+
+    assert stored == {s.pk: columns(s) for s in Situation.objects.all()}
+    assert all(found["latest"] is not None for found in stored.values())
+    assert any(found["approved"] is not None for found in stored.values())
