@@ -566,7 +566,9 @@ def movers(situations: QuerySet[Situation]) -> list[Mover]:
     """Situations whose overall or a crime's level moved between their last two approved
     assessments: the biggest rise of the overall level first, then of the crimes' levels
     added up, the biggest fall last (two queries)."""
-    last_two = (
+    # The last two approved assessments of each situation chosen by their ids first: the
+    # levels are then read out of those results only, not out of every approved one's.
+    chosen = (
         Assessment.objects.approved()
         .filter(situation__in=situations)
         .annotate(
@@ -577,7 +579,11 @@ def movers(situations: QuerySet[Situation]) -> list[Mover]:
             )
         )
         .filter(recency__lte=2)
-        .order_by("situation_id", "recency")
+        .values("pk")
+    )
+    last_two = (
+        Assessment.objects.filter(pk__in=chosen)
+        .order_by("situation_id", "-as_of", "-pk")
         .values(
             "pk",
             "situation_id",
