@@ -37,6 +37,15 @@ def lower_confidentialities(level: str) -> list[str]:
     return list(CONFIDENTIALITY_ORDER[: CONFIDENTIALITY_ORDER.index(level)])
 
 
+class AssessmentStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    IN_REVIEW = "in_review", _("in review")
+    SECOND_REVIEW = "second_review", _("awaiting second review")
+    APPROVED = "approved", _("approved")
+    RETURNED = "returned", _("returned to the analyst")
+
+
 class Situation(models.Model):
     code = models.SlugField(
         _("code"), max_length=80, unique=True, help_text=_("A short stable identifier.")
@@ -71,11 +80,69 @@ class Situation(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Derived from its assessments and its cadence in the transaction that changes them
+    # (``assessments.derived``), so that lists filter, sort and page on plain columns.
+    latest_assessment = models.ForeignKey(
+        "Assessment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("latest assessment"),
+    )
+    approved_assessment = models.ForeignKey(
+        "Assessment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("latest approved assessment"),
+    )
+    # None, not "": without an assessment there is no level (as the lists always read it).
+    current_level = models.CharField(  # noqa: DJ001
+        _("current level"),
+        max_length=30,
+        choices=scales.LEVEL_CHOICES,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The latest approved assessment's overall level, else the latest one's."),
+    )
+    # The level's rank on the scale (insufficient data is 0), -1 without an assessment; the
+    # database's default too, for rows written in bulk around the ORM.
+    current_level_rank = models.SmallIntegerField(
+        _("current level rank"), default=-1, db_default=-1, editable=False
+    )
+    latest_as_of = models.DateField(_("last assessed"), null=True, blank=True, editable=False)
+    latest_status = models.CharField(  # noqa: DJ001
+        _("latest assessment's status"),
+        max_length=20,
+        choices=AssessmentStatus.choices,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    next_due = models.DateField(
+        _("next review due"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Its review cadence after its latest assessment's date, or its creation."),
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("situation")
         verbose_name_plural = _("situations")
+        indexes = [
+            models.Index(fields=["current_level_rank", "name"], name="situation_level_rank"),
+            models.Index(fields=["latest_as_of", "name"], name="situation_latest_as_of"),
+            models.Index(fields=["next_due"], name="situation_next_due"),
+            models.Index(fields=["latest_status"], name="situation_latest_status"),
+            models.Index(fields=["name", "id"], name="situation_name_order"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["name", "country"], name="situation_unique_name"),
             models.CheckConstraint(
@@ -152,15 +219,6 @@ class ProtectedGroup(models.Model):
     def is_convention_kind(self) -> bool:
         """One of the four kinds of group the Genocide Convention protects."""
         return self.kind in CONVENTION_KINDS
-
-
-class AssessmentStatus(models.TextChoices):
-    DRAFT = "draft", _("draft")
-    SUBMITTED = "submitted", _("submitted")
-    IN_REVIEW = "in_review", _("in review")
-    SECOND_REVIEW = "second_review", _("awaiting second review")
-    APPROVED = "approved", _("approved")
-    RETURNED = "returned", _("returned to the analyst")
 
 
 #: Submitted and waiting for the reviewers (its summary drafting, or drafted, or reviewed
@@ -264,7 +322,18 @@ class Assessment(models.Model):
                 name="assessment_status_valid",
             ),
         ]
-        indexes = [models.Index(fields=["situation", "status", "-as_of"])]
+        indexes = [
+            models.Index(fields=["situation", "status", "-as_of"]),
+            # A situation's latest assessment (assessments.derived), the API's newest first.
+            models.Index(fields=["situation", "-as_of", "-id"], name="assessment_latest"),
+            models.Index(fields=["-as_of", "-id"], name="assessment_newest"),
+            # The review queue, oldest first, without reading the other statuses' rows.
+            models.Index(
+                fields=["updated_at", "id"],
+                condition=Q(status__in=sorted(s.value for s in AWAITING_REVIEW)),
+                name="assessment_review_queue",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.situation} ({self.as_of:%Y-%m-%d})"
@@ -696,6 +765,8 @@ class EscalationDecision(models.Model):
                 name="decision_first_review_only_where_required",
             ),
         ]
+        # The API's decisions and the watch's recent ones, the latest first.
+        indexes = [models.Index(fields=["-decided_at", "-id"], name="decision_newest")]
 
     def __str__(self) -> str:
         return f"{self.summary}: {'approved' if self.approved else 'rejected'} {self.level}"

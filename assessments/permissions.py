@@ -35,12 +35,22 @@ def get_situation_for_user(user: User, pk: int) -> Situation:
     return situation
 
 
-def get_assessment_for_user(user: User, pk: int) -> Assessment:
-    """The assessment if the user may see it (one query, with its situation); else 404.
+#: What the permission helper leaves out: the large fields no permission depends on. A view
+#: that shows them loads them itself (``selectors.assessment_detail``, ``with_result``).
+HEAVY_ASSESSMENT_FIELDS = ("result", "narrative")
 
-    Pages that show more fetch it themselves (``selectors.assessment_detail``).
+
+def get_assessment_for_user(user: User, pk: int) -> Assessment:
+    """The assessment if the user may see it (one query, with its situation, without its
+    large fields); else 404. Whoever needs its result or narrative loads them.
     """
-    assessment = visible_assessments(user).select_related("situation").filter(pk=pk).first()
+    assessment = (
+        visible_assessments(user)
+        .select_related("situation")
+        .defer(*HEAVY_ASSESSMENT_FIELDS)
+        .filter(pk=pk)
+        .first()
+    )
     if assessment is None:
         raise Http404
     return assessment

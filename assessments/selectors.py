@@ -6,26 +6,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     BooleanField,
     Case,
-    DateField,
+    CharField,
     F,
-    Func,
     IntegerField,
-    Max,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
-from django.db.models.lookups import GreaterThan
-from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries as country_names
@@ -48,7 +44,6 @@ from framework.i18n import Localized, localize
 from framework.models import Crime, Indicator, RiskFactor, ThresholdSet, ToolMapping
 
 if TYPE_CHECKING:
-    from django.db.models.sql.compiler import _AsSqlType
     from django_stubs_ext import WithAnnotations
 
 DEFAULT_THRESHOLDS_CODE = "default"
@@ -201,52 +196,24 @@ class SituationLevels(TypedDict):
 
     approved_pk: int | None
     approved_level: str | None
-    approved_as_of: date | None
     latest_pk: int | None
-    latest_level: str | None
-    latest_as_of: date | None
 
 
 def situations_with_levels(
     situations: QuerySet[Situation],
 ) -> "QuerySet[WithAnnotations[Situation, SituationLevels]]":
-    """Annotate each situation with the id, overall level and date of its latest approved
-    assessment and of its latest assessment (one query)."""
-    approved = (
-        Assessment.objects.approved().filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
-    )
-    latest = Assessment.objects.filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
+    """Annotate each situation with the id of its latest approved assessment and of its
+    latest assessment, and the level of the approved one (none without one). Read from the
+    situation's own columns, kept at write time by ``assessments.derived``: no subquery."""
     return situations.annotate(
-        approved_pk=Subquery(approved.values("pk")[:1]),
-        approved_level=Subquery(approved.values("overall_level")[:1]),
-        approved_as_of=Subquery(approved.values("as_of")[:1]),
-        latest_pk=Subquery(latest.values("pk")[:1]),
-        latest_level=Subquery(latest.values("overall_level")[:1]),
-        latest_as_of=Subquery(latest.values("as_of")[:1]),
+        approved_pk=F("approved_assessment_id"),
+        latest_pk=F("latest_assessment_id"),
+        approved_level=Case(
+            When(approved_assessment__isnull=True, then=Value(None)),
+            default=F("current_level"),
+            output_field=CharField(),
+        ),
     )
-
-
-class AddDays(Func):
-    """``date + days`` as a date, in SQL (Django has no portable date arithmetic on columns).
-
-    PostgreSQL (and standard SQL) adds an integer to a date; SQLite needs its date function.
-    """
-
-    output_field = DateField()
-    arity = 2
-    template = "(%(expressions)s)"
-    arg_joiner = " + "
-
-    def as_sqlite(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
-    ) -> "_AsSqlType":
-        return self.as_sql(
-            compiler,
-            connection,
-            template="date(%(expressions)s || ' days')",
-            arg_joiner=", '+' || ",
-            **extra_context,
-        )
 
 
 class SituationTable(SituationLevels):
@@ -255,7 +222,6 @@ class SituationTable(SituationLevels):
     level: str | None
     level_rank: int
     last_assessed: date | None
-    latest_status: str | None
     overdue: bool
 
 
@@ -271,25 +237,19 @@ def level_rank_expression(field: str) -> Case:
 def situation_table(
     situations: QuerySet[Situation], today: date | None = None
 ) -> "QuerySet[WithAnnotations[Situation, SituationTable]]":
-    """Situations with what the list shows, computed in SQL so that it filters and sorts there:
-    ``level`` (the latest approved assessment's overall level, else the latest one's; none
-    without an assessment), ``level_rank``, ``last_assessed``, ``latest_status`` and
-    ``overdue`` (never assessed, or not within its review cadence). One query."""
+    """Situations with what the list shows, so that it filters and sorts in SQL: ``level``
+    (the latest approved assessment's overall level, else the latest one's; none without an
+    assessment), ``level_rank``, ``last_assessed`` and ``overdue`` (never assessed, or its
+    next review due before ``today``); ``latest_status`` is a column. All of them are the
+    situation's own columns (``assessments.derived``): one query, no subquery per row."""
     today = today or timezone.localdate()
-    latest = Assessment.objects.filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
-    annotated = situations_with_levels(situations).annotate(
-        level=Coalesce(F("approved_level"), F("latest_level")),
+    return situations_with_levels(situations).annotate(
+        level=F("current_level"),
+        level_rank=F("current_level_rank"),
         last_assessed=F("latest_as_of"),
-        latest_status=Subquery(latest.values("status")[:1]),
-    )
-    return annotated.annotate(
-        level_rank=level_rank_expression("level"),
         overdue=Case(
-            When(last_assessed__isnull=True, then=Value(True)),
-            When(
-                GreaterThan(Value(today), AddDays(F("last_assessed"), F("review_cadence_days"))),
-                then=Value(True),
-            ),
+            When(latest_as_of__isnull=True, then=Value(True)),
+            When(next_due__lt=today, then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),
@@ -337,7 +297,7 @@ def rows_of(situations: Iterable[Situation]) -> list[SituationRow]:
 def situation_rows(
     situations: QuerySet[Situation], today: date | None = None
 ) -> list[SituationRow]:
-    """Every situation of ``situations`` as a row of the list (two queries)."""
+    """Every situation of ``situations`` as a row of the list (one query)."""
     return rows_of(situation_table(situations, today))
 
 
@@ -388,11 +348,15 @@ def undecided_recommendations(assessment: Assessment) -> int:
 
 
 def review_queue() -> QuerySet[Assessment]:
+    """The assessments awaiting review, the longest waiting first, without their large fields
+    (the derived result, the narrative): the queue shows neither, and decoding every queued
+    assessment's result is what made it slow."""
     return (
         Assessment.objects.awaiting_review()
         .select_related("situation", "author", "reviewer")
+        .defer("result", "narrative")
         .prefetch_related("participations")
-        .order_by("updated_at")
+        .order_by("updated_at", "pk")
     )
 
 
@@ -430,16 +394,14 @@ def previous_approved(assessment: Assessment) -> Assessment | None:
 
 
 def overdue_situations(today: date) -> list[Situation]:
-    """Situations not assessed within their review cadence, with their analysts."""
-    rows: list[Situation] = []
-    situations = Situation.objects.prefetch_related("analysts").annotate(
-        last_as_of=Max("assessments__as_of")
-    )
-    for situation in situations:
-        last = situation.last_as_of or situation.created_at.date()
-        if limits.add_days(last, situation.review_cadence_days) < today:
-            rows.append(situation)
-    return rows
+    """Situations not assessed within their review cadence (their next review due before
+    ``today``), with their analysts."""
+    found = Situation.objects.filter(Q(next_due__lt=today) | Q(next_due__isnull=True))
+    return [
+        situation
+        for situation in found.prefetch_related("analysts").order_by("pk")
+        if _due(situation.next_due, situation.created_at, situation.review_cadence_days) < today
+    ]
 
 
 def summaries_awaiting_decision() -> list[EscalationSummary]:
@@ -604,7 +566,9 @@ def movers(situations: QuerySet[Situation]) -> list[Mover]:
     """Situations whose overall or a crime's level moved between their last two approved
     assessments: the biggest rise of the overall level first, then of the crimes' levels
     added up, the biggest fall last (two queries)."""
-    last_two = (
+    # The last two approved assessments of each situation chosen by their ids first: the
+    # levels are then read out of those results only, not out of every approved one's.
+    chosen = (
         Assessment.objects.approved()
         .filter(situation__in=situations)
         .annotate(
@@ -615,7 +579,11 @@ def movers(situations: QuerySet[Situation]) -> list[Mover]:
             )
         )
         .filter(recency__lte=2)
-        .order_by("situation_id", "recency")
+        .values("pk")
+    )
+    last_two = (
+        Assessment.objects.filter(pk__in=chosen)
+        .order_by("situation_id", "-as_of", "-pk")
         .values(
             "pk",
             "situation_id",
@@ -724,17 +692,23 @@ def groups_at_risk(situations: QuerySet[Situation]) -> list[GroupsRow]:
     return result
 
 
+def _due(next_due: date | None, created_at: datetime, cadence: int) -> date:
+    """The stored due date; for a situation written in bulk and not refreshed yet, its due
+    date computed as ``assessments.derived`` would store it."""
+    return next_due or limits.add_days(timezone.localdate(created_at), cadence)
+
+
 def overdue_rows(situations: QuerySet[Situation], today: date) -> list[OverdueRow]:
     """The situations due for reassessment before ``today``, the longest overdue first: due
-    their review cadence after their last assessment's date, or their creation (one query)."""
-    latest = Assessment.objects.filter(situation=OuterRef("pk")).order_by("-as_of", "-pk")
+    their review cadence after their last assessment's date, or their creation (one query on
+    the indexed ``next_due`` column)."""
     rows = []
-    for pk, name, cadence, created_at, last in (
-        situations.order_by()
-        .annotate(last_as_of=Subquery(latest.values("as_of")[:1]))
-        .values_list("pk", "name", "review_cadence_days", "created_at", "last_as_of")
+    for pk, name, next_due, created_at, cadence in (
+        situations.filter(Q(next_due__lt=today) | Q(next_due__isnull=True))
+        .order_by("next_due", "name", "pk")
+        .values_list("pk", "name", "next_due", "created_at", "review_cadence_days")
     ):
-        due = limits.add_days(last or timezone.localdate(created_at), cadence)
+        due = _due(next_due, created_at, cadence)
         if due < today:
             rows.append(OverdueRow(pk, name, due, (today - due).days))
     return sorted(rows, key=lambda r: (-r.days_overdue, r.situation_name))
@@ -916,7 +890,7 @@ def map_countries(situations: QuerySet[Situation]) -> list[MapCountry]:
         by_country.setdefault(code, []).append(
             MapSituation(
                 situation=s,
-                level=s.approved_level or s.latest_level,
+                level=s.current_level,
                 approved=s.approved_pk is not None,
             )
         )

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import groups, jobs, limits, permissions
+from assessments import derived, groups, jobs, limits, permissions
 from assessments.models import (
     Assessment,
     Comment,
@@ -36,6 +36,11 @@ def create_situation(*, by: User, analysts: Iterable[User], **values: object) ->
         raise WorkflowError(_("Only reviewers and framework admins create situations."))
     situation = Situation.objects.create(created_by=by, **values)
     situation.analysts.set(analysts)
+    # Not assessed yet: its first review is due its cadence after its creation.
+    situation.next_due = derived.next_due(
+        None, timezone.localdate(situation.created_at), situation.review_cadence_days
+    )
+    situation.save(update_fields=["next_due"])
     return situation
 
 
@@ -56,6 +61,9 @@ def update_situation(
         setattr(current, name, values[name])
     if changed:
         current.save(update_fields=changed)
+    if "review_cadence_days" in changed:
+        derived.refresh_situation_summary([current.pk])  # its next review's due date
+        current.refresh_from_db(fields=["next_due"])
     current.analysts.set(analysts)
     return current
 

@@ -45,7 +45,7 @@ from django_countries import countries
 
 from accounts.roles import ANALYSTS, REVIEWERS
 from accounts.services import ensure_role_groups
-from assessments import scales, scoring, selectors
+from assessments import derived, scales, scoring, selectors
 from assessments.models import (
     Assessment,
     AssessmentStatus,
@@ -1150,8 +1150,9 @@ def refresh_derived_values(situation_ids: Sequence[int]) -> None:
 
     The generator writes around the services, so whatever a service keeps up to date beside
     the rows it writes (a situation's current level, next due date, latest assessment) is
-    recomputed here, once, at the end. Nothing needs it yet.
+    recomputed here, once, at the end (``assessments.derived``).
     """
+    derived.refresh_situation_summary(situation_ids)
 
 
 def _with_hash(row: Row, hashes: dict[int, str]) -> Row:

@@ -142,21 +142,40 @@ def _current_sort(filterset: SituationFilter | ReviewQueueFilter) -> str:
     return str(getattr(filterset.form, "cleaned_data", {}).get("sort") or "")
 
 
+#: Rows per page of each of the watch's tables (each paged on its own: ``?movers_page=2``).
+WATCH_PAGE_SIZE = 20
+#: The watch's paged tables: their context name and their page parameter.
+WATCH_TABLES = ("movers", "groups_at_risk", "overdue", "overdue_actions")
+
+
+def _watch_pages(request: HttpRequest, tables: dict[str, list[Any]]) -> dict[str, object]:
+    """Each table's rows of its page (``<name>``) and the page (``<name>_page``)."""
+    context: dict[str, object] = {}
+    for name, rows in tables.items():
+        page = Paginator(rows, WATCH_PAGE_SIZE).get_page(request.GET.get(f"{name}_page"))
+        context[name] = list(page.object_list)
+        context[f"{name}_page"] = page
+    return context
+
+
 @require_safe
 def watch(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The home page: where risk sits and moves, what awaits the user, what was decided."""
     situations = permissions.visible_situations(request.user)
     now = timezone.now()
+    tables: dict[str, list[Any]] = {
+        "movers": selectors.movers(situations),
+        "groups_at_risk": selectors.groups_at_risk(situations),
+        "overdue": selectors.overdue_rows(situations, timezone.localdate(now)),
+        "overdue_actions": response.overdue_actions(situations, timezone.localdate(now)),
+    }
     return render(
         request,
         "assessments/watch.html",
         {
             "counts": selectors.watch_counts(situations),
-            "movers": selectors.movers(situations),
-            "groups_at_risk": selectors.groups_at_risk(situations),
+            **_watch_pages(request, tables),
             "awaiting": selectors.awaiting_for(request.user, now=now),
-            "overdue": selectors.overdue_rows(situations, timezone.localdate(now)),
-            "overdue_actions": response.overdue_actions(situations, timezone.localdate(now)),
             "decisions": selectors.recent_decisions(situations),
             "forecasts": forecast_selectors.watch_panel(situations, today=timezone.localdate(now)),
             "crime_names": selectors.crime_names(),
@@ -1185,13 +1204,16 @@ def _sort_header(request: HttpRequest, key: str, sort: str, first: str) -> dict[
 @require_safe
 def heatmap(request: AuthenticatedHttpRequest) -> HttpResponse:
     found = _heatmap(request)
+    # Every row is sorted (by a factor's level too), one page of them is rendered.
+    page = Paginator(found.rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "assessments/heatmap.html",
         {
             "filter": found.filter,
             "filtered": _is_filtered(request),
-            "rows": found.rows,
+            "page": page,
+            "rows": page.object_list,
             "factors": [
                 (f, _sort_header(request, f"RF{f.number}", found.sort, first=f"-RF{f.number}"))
                 for f in found.factors

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.roles import is_reviewer
 from assessments import (
+    derived,
     groups,
     jobs,
     limits,
@@ -241,6 +242,8 @@ def record_transition(
         params=dict(params or {}),
         reason=reason,
     )
+    # The situation's current level, latest status and due date follow in the same transaction.
+    derived.refresh_situation_summary([assessment.situation_id])
     audit.record("transition", obj=assessment, actor=by, data=_transition_data(transition))
     return transition
 
@@ -272,6 +275,8 @@ def record_transitions(
         [(t.assessment, _transition_data(t)) for t in transitions],
         actor=by,
     )
+    # One refresh for every situation the step touched.
+    derived.refresh_situation_summary(sorted({a.situation_id for a in assessments}))
     return transitions
 
 
@@ -345,6 +350,7 @@ def store_result(assessment: Assessment) -> None:
     assessment.overall_level = result.overall
     assessment.result = result.to_dict()
     assessment.save(update_fields=["overall_level", "result"])
+    derived.refresh_situation_summary([assessment.situation_id])
 
 
 # Writing an assessment ---------------------------------------------------------------------

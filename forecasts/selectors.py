@@ -271,11 +271,10 @@ def divergences(
     rows = (
         situations_with_levels(situations.filter(country__in=sorted(candidates)))
         .order_by()
-        .values_list("pk", "name", "country", "approved_level", "latest_level")
+        .values_list("pk", "name", "country", "approved_level", "current_level")
     )
     found = []
-    for pk, name, country, approved_level, latest_level in rows:
-        level = approved_level or latest_level
+    for pk, name, country, approved_level, level in rows:
         for context in country_contexts(str(country), level, forecasts, top=top, low=low):
             if context.divergence is not None and level is not None:
                 found.append(

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0015_imported_actions'),
+        ('assessments', '0016_derived_situation_columns'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import limits, notifications, selectors, workflow
+from assessments import derived, limits, notifications, selectors, workflow
 from assessments.models import Assessment, Situation
 from tests.assessments.builders import build_assessment, build_situation, edit_form_data
 
@@ -34,6 +34,7 @@ def test_a_far_future_date_already_stored_takes_no_page_or_reminder_down(
     assessment = build_assessment(situation, by=analyst, ratings={"7.5": "high"})
     Assessment.objects.filter(pk=assessment.pk).update(as_of=date.max)
     Situation.objects.filter(pk=situation.pk).update(review_cadence_days=3650)
+    derived.refresh_situation_summary([situation.pk])  # the stored due date: the last date
 
     for user in (analyst, reviewer):
         client.force_login(user)

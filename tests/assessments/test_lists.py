@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from assessments import derived
 from assessments.models import Assessment, Participation, Situation
 from tests.assessments.builders import build_assessment, build_situation
 
@@ -44,8 +45,10 @@ def days_ago(days: int) -> date:
 
 
 def set_level(assessment: Assessment, level: str) -> Assessment:
-    """The stored overall level, as if the ratings had derived it (the lists read only it)."""
+    """The stored overall level, as if the ratings had derived it (the lists read only it, as
+    the situation's current level the write refreshes)."""
     Assessment.objects.filter(pk=assessment.pk).update(overall_level=level)
+    derived.refresh_situation_summary([assessment.situation_id])
     return assessment
 
 
@@ -622,6 +625,7 @@ def many_assessed_situations(count, *, analyst, other_analyst, reviewer):
     Participation.objects.bulk_create(
         Participation(assessment=a, user=analyst, role="editor") for a in assessments
     )
+    derived.refresh_situation_summary([s.pk for s in bulk])  # as every bulk writer does
     assert Situation.objects.filter(analysts=analyst).count() == count
 
 

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from assessments import workflow
+from assessments import derived, workflow
 from assessments.models import (
     Assessment,
     Dissent,
@@ -111,6 +111,7 @@ def many_situations(count, *, analyst, other_analyst, reviewer):
     Participation.objects.bulk_create(
         Participation(assessment=a, user=analyst, role="editor") for a in assessments
     )
+    derived.refresh_situation_summary([s.pk for s in bulk])  # as every bulk writer does
     assert Situation.objects.count() == count
     return made
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
 
-from assessments import selectors
+from assessments import derived, selectors
 from assessments.models import (
     Assessment,
     EscalationDecision,
@@ -19,6 +19,7 @@ from assessments.models import (
     Transition,
 )
 from assessments.selectors import FactorChange, LevelChange
+from assessments.views import WATCH_PAGE_SIZE
 from tests.assessments.builders import (
     RETURN_REASON,
     SERIOUS_CONCERN,
@@ -219,6 +220,7 @@ def test_overdue_rows_count_the_days_since_the_cadence_ran_out(analyst, reviewer
     build_assessment(quarter, by=analyst, as_of=date(2026, 4, 1))
     never = build_situation(by=reviewer, analysts=[analyst], name="Never assessed")
     Situation.objects.filter(pk=never.pk).update(created_at=datetime(2026, 1, 1, 12, tzinfo=UTC))
+    derived.refresh_situation_summary([never.pk])  # its due date follows its creation
     due_today = build_situation(
         by=reviewer, analysts=[analyst], name="Due today", review_cadence_days=60
     )
@@ -490,6 +492,7 @@ def long_history(*, analyst, reviewer, per_situation=4):
         )
         for a in assessments
     )
+    derived.refresh_situation_summary([s.pk for s in situations])
 
 
 @pytest.mark.django_db
@@ -517,9 +520,14 @@ def test_the_watch_runs_a_fixed_number_of_queries(
 
     assert response.status_code == 200
     assert sum(c.count for c in response.context["counts"]) == count
-    assert len(response.context["movers"]) >= count // 2
+    # Each table renders one page of its rows and counts them all.
+    assert response.context["movers_page"].paginator.count >= count // 2
+    assert len(response.context["movers"]) == min(
+        response.context["movers_page"].paginator.count, WATCH_PAGE_SIZE
+    )
     assert len(response.context["decisions"]) == 10
-    assert len(response.context["overdue_actions"]) == count
+    assert response.context["overdue_actions_page"].paginator.count == count
+    assert len(response.context["overdue_actions"]) == min(count, WATCH_PAGE_SIZE)
 
 
 # The demo ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.roles import REVIEWERS
+from assessments import derived
 from assessments.models import Assessment, Situation
 from tests.conftest import PASSWORD, make_user
 
@@ -42,6 +43,7 @@ def reviewer(framework_data):
         )
         for n, s in enumerate(situations)
     )
+    derived.refresh_situation_summary([s.pk for s in situations])
     return user
 
 
