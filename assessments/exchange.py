@@ -28,7 +28,17 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from pydantic import MISSING, ValidationError
 
-from assessments import groups, jobs, permissions, response, scoring, selectors, services, workflow
+from assessments import (
+    derived,
+    groups,
+    jobs,
+    permissions,
+    response,
+    scoring,
+    selectors,
+    services,
+    workflow,
+)
 from assessments.exchange_schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -940,6 +950,8 @@ def import_assessments(
         Assessment.objects.bulk_update(
             [plan.assessment for plan in planned], ["overall_level", "result"], batch_size=200
         )
+        # The situations' current level, latest status and due date, once for all of them.
+        derived.refresh_situation_summary({plan.assessment.situation_id for plan in planned})
         drafted = [
             plan.assessment
             for plan in planned

@@ -275,8 +275,8 @@ def record_transitions(
         [(t.assessment, _transition_data(t)) for t in transitions],
         actor=by,
     )
-    # One refresh for every situation the step touched.
-    derived.refresh_situation_summary(sorted({a.situation_id for a in assessments}))
+    # The caller refreshes the situations' derived values once it has written what they read
+    # (derived.refresh_situation_summary), as a bulk writer does.
     return transitions
 
 
