@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -383,11 +383,50 @@ def _summary_item(action: ResponseAction) -> dict[str, Any]:
 
 def summary_section(assessment: Assessment, today: date | None = None) -> dict[str, Any]:
     """The summary's record of the response since the last approval: the actions completed
-    (done or dropped) and those overdue on the day of drafting."""
-    record = since_last_approval(assessment, today)
+    (done or dropped) and those overdue on the day of drafting.
+
+    What :func:`since_last_approval` tells, read in one query (two when there are actions to
+    show): only the actions the summary shows, the time of the last approval alongside, and
+    only the related rows it words them with.
+    """
+    today = today or timezone.localdate()
+    last_approval = (
+        EscalationDecision.objects.filter(
+            summary__assessment__situation_id=assessment.situation_id,
+            summary__assessment__status=Assessment.Status.APPROVED,
+            approved=True,
+        )
+        .exclude(summary__assessment=assessment)
+        .order_by("-decided_at")
+        .values("decided_at")[:1]
+    )
+    closed_since = ~Q(status__in=OPEN_STATUSES) & (
+        Q(since__isnull=True) | Q(closed_at__gte=F("since"))
+    )
+    overdue = Q(status__in=OPEN_STATUSES, due_on__lt=today)
+    actions = list(
+        ResponseAction.objects.filter(situation_id=assessment.situation_id)
+        .exclude(assessment_id=assessment.pk)
+        .annotate(since=Subquery(last_approval))
+        .filter(closed_since | overdue)
+        .select_related("owner", "entry__tool", "entry__pillar")
+        .prefetch_related("sources")
+    )
+    if not actions:
+        return {"completed": [], "overdue": []}
+    now = timezone.now()
+    completed = sorted(
+        (a for a in actions if not a.is_open),
+        key=lambda a: (a.closed_at or a.since or now, a.pk),
+    )
     return {
-        "completed": [_summary_item(a) for a in record.completed],
-        "overdue": [_summary_item(a) for a in record.overdue],
+        "completed": [_summary_item(a) for a in completed],
+        "overdue": [
+            _summary_item(a)
+            for a in sorted(
+                (a for a in actions if a.is_overdue(today)), key=lambda a: (a.due_on, a.pk)
+            )
+        ],
     }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db import connection
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from assessments import groups, response, scales, scoring, selectors
@@ -125,11 +126,26 @@ def forget_reference() -> None:
 
 
 def _ratings(assessment: Assessment) -> list[IndicatorRating]:
+    """The ratings with their evidence and, for those of the factors that may name groups,
+    the groups they name (no query for the groups when none may)."""
     # The translations of the indicator and factor are not part of a summary: not decoded.
-    return list(
+    ratings = list(
         assessment.ratings.select_related("indicator__factor")
         .defer("indicator__translations", "indicator__factor__translations")
-        .prefetch_related("sources", "groups")
+        .prefetch_related("sources")
+        .order_by("indicator__factor__number", "indicator__order")
+    )
+    naming = [r for r in ratings if groups.may_name_groups(r.indicator.factor.number)]
+    if naming:
+        prefetch_related_objects(naming, "groups")
+    return ratings
+
+
+def _scored_ratings(assessment: Assessment) -> list[IndicatorRating]:
+    """The ratings as scoring reads them: code, severity, trend and confidence."""
+    return list(
+        assessment.ratings.select_related("indicator")
+        .only("assessment_id", "indicator_id", "severity", "trend", "confidence", "indicator__code")
         .order_by("indicator__factor__number", "indicator__order")
     )
 
@@ -152,7 +168,7 @@ def build_summary_content(assessment: Assessment) -> dict[str, Any]:
     reference = drafting_reference()
     ratings = _ratings(assessment)
     previous = _previous_approved(assessment)
-    previous_ratings = _ratings(previous) if previous else []
+    previous_ratings = _scored_ratings(previous) if previous else []
     framework = reference.framework(
         {r.indicator_id for r in ratings} | {r.indicator_id for r in previous_ratings}
     )

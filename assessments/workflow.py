@@ -794,17 +794,18 @@ def finish_summary(summary_id: int, token: uuid.UUID) -> bool:
     The notification of the reviewers is a task of its own, queued after commit: whatever
     happens to it, the summary stays ready.
     """
-    summary = EscalationSummary.objects.only("assessment_id", "revision").get(pk=summary_id)
     # Lock the assessment so that its content cannot move while it is summarised (its stored
-    # result, recomputed by the summary, is not read).
+    # result, recomputed by the summary, is not read); the summary's revision comes along.
     assessment = (
         Assessment.objects.select_for_update()
         .select_related("situation", "author")
         .defer("result")
-        .get(pk=summary.assessment_id)
+        .filter(summaries__pk=summary_id)
+        .annotate(claimed_revision=F("summaries__revision"))
+        .get()
     )
     taken = step(Action.DRAFT_SUMMARY, assessment.status)
-    if assessment.revision != summary.revision or taken is None:
+    if assessment.revision != assessment.claimed_revision or taken is None:
         mark_summary_failed(
             summary_id,
             _("The assessment changed before its summary was drafted."),

@@ -2,10 +2,17 @@
 
 Reports the throughput (overall, and per worker process: the goal is 50 summaries a second
 per process), the per-summary drafting time (median and p95, from each summary's claim to
-its completion) and the peak resident memory of the worker: all its processes together, and
-the largest single process (the goal is under 250 MiB).
+its completion), the worker's processor time per summary (steadier than the times on a
+machine shared with other work; the database's own time is not in it) and the peak resident
+memory of the worker: all its processes together, and the largest single process (the goal
+is under 250 MiB).
 
     .venv/bin/python benchmarks/summary_throughput.py --count 1000 [--concurrency 2] [--again]
+        [--pool prefork|solo]
+
+``--pool solo`` drafts in the worker's main process (one at a time, no hand-over to a child
+process): compared with the default prefork pool, it tells how much of each summary's time
+is the worker's own handling of the message rather than drafting.
 
 By default it runs on its own SQLite database and filesystem broker under var/bench/; set
 DATABASE_URL and CELERY_BROKER_URL to measure PostgreSQL and Redis (use a scratch database:
@@ -127,7 +134,17 @@ def tree_rss(process: psutil.Process) -> tuple[int, int]:
     return total, largest
 
 
-def run_worker(count: int, concurrency: int, timeout: float) -> dict[str, object]:
+def tree_cpu_seconds(process: psutil.Process) -> float:
+    """The processor time (user and system) the worker's processes have used so far."""
+    total = 0.0
+    for proc in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def run_worker(count: int, concurrency: int, timeout: float, pool: str) -> dict[str, object]:
     env = {**os.environ}
     log = open(ROOT / "var" / "bench-worker.log", "wb")  # noqa: SIM115
     worker = subprocess.Popen(
@@ -138,7 +155,7 @@ def run_worker(count: int, concurrency: int, timeout: float) -> dict[str, object
             "-A",
             "r2p_project",
             "worker",
-            "--pool=prefork",
+            f"--pool={pool}",
             f"--concurrency={concurrency}",
             "--loglevel=WARNING",
             "--without-gossip",
@@ -154,11 +171,18 @@ def run_worker(count: int, concurrency: int, timeout: float) -> dict[str, object
     peak = peak_process = 0
     started = time.perf_counter()
     done = 0
+    # The worker's processor time between the first summaries done and the last: what a
+    # summary costs the worker whatever else the machine runs at the time.
+    first_cpu: tuple[int, float] | None = None
+    last_cpu: tuple[int, float] | None = None
     try:
         while time.perf_counter() - started < timeout:
             total, largest = tree_rss(process)
             peak, peak_process = max(peak, total), max(peak_process, largest)
             done = EscalationSummary.objects.filter(status__in=["ready", "failed"]).count()
+            if done:
+                last_cpu = (done, tree_cpu_seconds(process))
+                first_cpu = first_cpu or last_cpu
             if done >= count:
                 break
             time.sleep(0.25)
@@ -183,6 +207,7 @@ def run_worker(count: int, concurrency: int, timeout: float) -> dict[str, object
         "summaries": count,
         "ready": len(rows),
         "failed": failed,
+        "worker_pool": pool,
         "worker_concurrency": concurrency,
         "wall_seconds_including_worker_start": round(wall, 2),
         "drafting_window_seconds": round(busy, 2),
@@ -192,6 +217,11 @@ def run_worker(count: int, concurrency: int, timeout: float) -> dict[str, object
         ),
         "per_summary_ms_median": round(statistics.median(durations), 1),
         "per_summary_ms_p95": round(durations[int(0.95 * (len(durations) - 1))], 1),
+        "worker_cpu_ms_per_summary": (
+            round((last_cpu[1] - first_cpu[1]) * 1000 / (last_cpu[0] - first_cpu[0]), 1)
+            if first_cpu and last_cpu and last_cpu[0] > first_cpu[0]
+            else None
+        ),
         "peak_worker_rss_mib": round(peak / 2**20, 1),
         "peak_worker_process_rss_mib": round(peak_process / 2**20, 1),
     }
@@ -202,6 +232,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--pool", choices=["prefork", "solo"], default="prefork")
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument(
         "--again",
@@ -213,7 +244,9 @@ def main() -> None:
         args.count = prepare_again()
     else:
         prepare(args.count)
-    result = run_worker(args.count, args.concurrency, args.timeout)
+    if args.pool == "solo":
+        args.concurrency = 1
+    result = run_worker(args.count, args.concurrency, args.timeout, args.pool)
     result.update(
         database=connection.vendor,
         broker=settings.CELERY_BROKER_URL.split("://", 1)[0],

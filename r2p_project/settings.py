@@ -374,6 +374,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A worker keeps its database connection from one task to the next, as a web process does
+# between requests (Celery otherwise closes it after every task, and each task pays for a new
+# connection and a new server process with cold caches); Django's own rules (CONN_MAX_AGE, a
+# connection that failed) close it before each task (r2p_project/celery.py), and Celery
+# recycles it after this many tasks anyway.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 
 # Escalation summaries: drafting limits, the drafter's lease and the sweeper.
 SUMMARY_TIME_LIMIT = env_int("SUMMARY_TIME_LIMIT", 120)
