@@ -938,6 +938,8 @@ def import_assessments(
             assessment.overall_level = result.overall
             assessment.result = result.to_dict()
             levels = assessment.result.get("levels", {})
+            assessment.crime_levels = levels
+            assessment.factor_levels = assessment.result.get("factor_levels", {})
             changed = [
                 f"{key} {value} -> {levels.get(key)}"
                 for key, value in sorted((plan.record.levels or {}).items())
@@ -948,7 +950,9 @@ def import_assessments(
                     f"{plan.described}: levels recomputed here differ: {', '.join(changed)}"
                 )
         Assessment.objects.bulk_update(
-            [plan.assessment for plan in planned], ["overall_level", "result"], batch_size=200
+            [plan.assessment for plan in planned],
+            ["overall_level", "result", "crime_levels", "factor_levels"],
+            batch_size=200,
         )
         # The situations' current level, latest status and due date, once for all of them.
         derived.refresh_situation_summary({plan.assessment.situation_id for plan in planned})

@@ -287,6 +287,10 @@ class Assessment(models.Model):
     )
     # Reasons are stored as rule + parameters (schema 2), worded when shown.
     result = models.JSONField(_("derived result"), default=dict, blank=True)
+    # Copies of result["levels"] and result["factor_levels"], written with it, so that the
+    # watch and the heatmap read a few bytes per assessment instead of the whole result.
+    crime_levels = models.JSONField(_("crimes' levels"), default=dict, blank=True)
+    factor_levels = models.JSONField(_("factors' levels"), default=dict, blank=True)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

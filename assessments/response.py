@@ -332,7 +332,9 @@ def overdue_actions(situations: QuerySet[Situation], today: date) -> list[Respon
             ResponseAction.objects.filter(
                 situation__in=situations, status__in=OPEN_STATUSES, due_on__lt=today
             )
-        ).order_by("due_on", "pk")
+        )
+        .defer("assessment__result", "assessment__narrative")
+        .order_by("due_on", "pk")
     )
 
 

@@ -412,6 +412,7 @@ def summaries_awaiting_decision() -> list[EscalationSummary]:
         .filter(decision__isnull=True)
         .filter(assessment__in=Assessment.objects.awaiting_review())
         .select_related("assessment__situation", "assessment__author")
+        .defer("assessment__result", "assessment__narrative")
         .order_by("ready_at", "pk")
         if summary.revision == summary.assessment.summary_revision
     ]
@@ -590,8 +591,8 @@ def movers(situations: QuerySet[Situation]) -> list[Mover]:
             "situation__name",
             "as_of",
             "overall_level",
-            "result__levels",
-            "result__factor_levels",
+            "crime_levels",
+            "factor_levels",
         )
     )
     by_situation: dict[int, list[Mapping[str, Any]]] = {}
@@ -604,7 +605,7 @@ def movers(situations: QuerySet[Situation]) -> list[Mover]:
             continue
         before = earlier[0]
         overall = LevelChange("overall", before["overall_level"], after["overall_level"])
-        crimes = _level_changes(before["result__levels"] or {}, after["result__levels"] or {})
+        crimes = _level_changes(before["crime_levels"] or {}, after["crime_levels"] or {})
         if not overall.rise and not crimes:
             continue
         found.append(
@@ -617,8 +618,8 @@ def movers(situations: QuerySet[Situation]) -> list[Mover]:
                 overall=overall,
                 crimes=crimes,
                 factors=_factor_changes(
-                    before["result__factor_levels"] or {},
-                    after["result__factor_levels"] or {},
+                    before["factor_levels"] or {},
+                    after["factor_levels"] or {},
                     titles,
                 ),
             )
@@ -756,6 +757,7 @@ def awaiting_for(user: User, now: datetime | None = None) -> Awaiting:
             .filter(situation__in=permissions.visible_situations(user), author_id=user.pk)
             .annotate(returned_reason=Subquery(reason.values("reason")[:1]))
             .select_related("situation", "reviewer")
+            .defer("result", "narrative")
             .order_by("as_of", "pk")
         )
         for assessment in mine:
@@ -775,6 +777,7 @@ def recent_decisions(situations: QuerySet[Situation], limit: int = 10) -> list[E
     return list(
         EscalationDecision.objects.filter(summary__assessment__situation__in=situations)
         .select_related("summary__assessment__situation", "reviewer")
+        .defer("summary__assessment__result", "summary__assessment__narrative")
         .order_by("-decided_at", "-pk")[:limit]
     )
 
@@ -824,7 +827,7 @@ def heatmap_rows(situations: QuerySet[Situation], factors: Sequence[int]) -> lis
         pk: (as_of, levels or {})
         for pk, as_of, levels in Assessment.objects.filter(
             pk__in=[pk for pk in chosen.values() if pk is not None]
-        ).values_list("pk", "as_of", "result__factor_levels")
+        ).values_list("pk", "as_of", "factor_levels")
     }
     rows = []
     for s in annotated:

@@ -306,6 +306,8 @@ class _Pattern:
     scores: dict[str, scoring.Rating]
     result: scoring.AssessmentResult
     result_json: str
+    levels_json: str  # result["levels"], the assessment's crime_levels column
+    factor_levels_json: str  # result["factor_levels"], its factor_levels column
     parts: dict[str, str]  # canonical JSON of the summary's members that depend on it alone
 
 
@@ -410,6 +412,7 @@ def _pattern(
         for position, (severity, trend, confidence, _note) in enumerate(ratings)
     }
     result = scoring.assess(reference.framework, scores, posture)
+    stored = result.to_dict()
     pattern = _Pattern(
         index=index,
         posture=posture,
@@ -418,7 +421,9 @@ def _pattern(
         sources=tuple(sources),
         scores=scores,
         result=result,
-        result_json=_canon(result.to_dict()),
+        result_json=_canon(stored),
+        levels_json=_canon(stored.get("levels", {})),
+        factor_levels_json=_canon(stored.get("factor_levels", {})),
         parts={},
     )
     pattern.parts.update(
@@ -989,6 +994,8 @@ def _generate(plan: Plan, done: Callable[[str, dict[str, int]], None]) -> dict[s
             "lock_version",
             "overall_level",
             "result",
+            "crime_levels",
+            "factor_levels",
             "reviewer_id",
             "copied_from_id",
             "created_at",
@@ -1007,6 +1014,8 @@ def _generate(plan: Plan, done: Callable[[str, dict[str, int]], None]) -> dict[s
                 a.revision + 2,
                 a.pattern.level,
                 a.pattern.result_json,
+                a.pattern.levels_json,
+                a.pattern.factor_levels_json,
                 a.reviewer,
                 a.copied_from.id if a.copied_from else None,
                 a.created_at,

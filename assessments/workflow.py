@@ -349,7 +349,9 @@ def store_result(assessment: Assessment) -> None:
     result = derive_result(assessment)
     assessment.overall_level = result.overall
     assessment.result = result.to_dict()
-    assessment.save(update_fields=["overall_level", "result"])
+    assessment.crime_levels = assessment.result.get("levels", {})
+    assessment.factor_levels = assessment.result.get("factor_levels", {})
+    assessment.save(update_fields=["overall_level", "result", "crime_levels", "factor_levels"])
     derived.refresh_situation_summary([assessment.situation_id])
 
 
