@@ -34,6 +34,7 @@ from assessments.models import (
     Comment,
     EscalationDecision,
     EscalationSummary,
+    GroupKind,
     IndicatorRating,
     Situation,
     Transition,
@@ -404,18 +405,20 @@ def overdue_situations(today: date) -> list[Situation]:
     ]
 
 
-def summaries_awaiting_decision() -> list[EscalationSummary]:
-    """Ready summaries of the current version of assessments in review, not decided yet."""
-    return [
-        summary
-        for summary in EscalationSummary.objects.ready()
+def summaries_awaiting_decision(*, content: bool = True) -> list[EscalationSummary]:
+    """Ready summaries of the current version of assessments in review, not decided yet
+    (without ``content``: their contents left unread, for a list that does not show them)."""
+    found = (
+        EscalationSummary.objects.ready()
         .filter(decision__isnull=True)
         .filter(assessment__in=Assessment.objects.awaiting_review())
         .select_related("assessment__situation", "assessment__author")
         .defer("assessment__result", "assessment__narrative")
         .order_by("ready_at", "pk")
-        if summary.revision == summary.assessment.summary_revision
-    ]
+    )
+    if not content:
+        found = found.defer("content", "original_content")
+    return [summary for summary in found if summary.revision == summary.assessment.summary_revision]
 
 
 def assessment_choices(situation: Situation) -> list[Assessment]:
@@ -508,8 +511,17 @@ class FactorChange:
         return _severity_rank(self.after) - _severity_rank(self.before)
 
 
+#: Each severity's rank, looked up (the watch compares thousands of factor levels).
+_SEVERITY_RANKS = {severity: rank for rank, severity in enumerate(scales.SEVERITIES)}
+
+
 def _severity_rank(severity: str | None) -> int:
-    return scales.severity_rank(severity or scales.Severity.NOT_ASSESSED)
+    if not severity:
+        return _SEVERITY_RANKS[scales.Severity.NOT_ASSESSED]
+    try:
+        return _SEVERITY_RANKS[severity]
+    except KeyError:
+        return scales.severity_rank(severity)  # refuses it, saying why
 
 
 @dataclass(frozen=True)
@@ -678,12 +690,14 @@ def groups_at_risk(situations: QuerySet[Situation]) -> list[GroupsRow]:
         if rows
         else set()
     )
+    # Each kind worded once, in the reader's language, not once per group.
+    kinds = {kind: str(label) for kind, label in GroupKind.choices}
     result = []
     for row, assessment_id in zip(rows, assessment_ids, strict=True):
         shown = [
             GroupAtRisk(
                 group.name,
-                str(group.get_kind_display()),
+                kinds.get(group.kind, group.kind),
                 (assessment_id, group.pk) in named,
             )
             for group in row.groups.all()
@@ -767,7 +781,7 @@ def awaiting_for(user: User, now: datetime | None = None) -> Awaiting:
     if is_reviewer(user):
         decisions = [
             AwaitingDecision(summary, now - (summary.ready_at or summary.created_at))
-            for summary in summaries_awaiting_decision()
+            for summary in summaries_awaiting_decision(content=False)
         ]
     return Awaiting(drafts=drafts, returned=returned, decisions=decisions)
 
@@ -777,7 +791,12 @@ def recent_decisions(situations: QuerySet[Situation], limit: int = 10) -> list[E
     return list(
         EscalationDecision.objects.filter(summary__assessment__situation__in=situations)
         .select_related("summary__assessment__situation", "reviewer")
-        .defer("summary__assessment__result", "summary__assessment__narrative")
+        .defer(
+            "summary__content",
+            "summary__original_content",
+            "summary__assessment__result",
+            "summary__assessment__narrative",
+        )
         .order_by("-decided_at", "-pk")[:limit]
     )
 
