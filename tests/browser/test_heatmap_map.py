@@ -19,6 +19,11 @@ LEVELS = ("low", "serious_concern", "imminent_risk", "current_crisis")
 SEVERITIES = (None, "absent", "low", "moderate", "high")
 
 
+def levels(n: int) -> dict[str, str]:
+    """The factors' levels of the n-th situation's assessment."""
+    return {str(f): SEVERITIES[(n + f) % 5] for f in range(1, 15)}
+
+
 @pytest.fixture
 def reviewer(framework_data):
     """A reviewer, who sees all of 200 situations, each with a draft assessment."""
@@ -39,7 +44,8 @@ def reviewer(framework_data):
             as_of=date(2026, 5, 1),
             posture="unwilling",
             overall_level=LEVELS[n % 4],
-            result={"factor_levels": {str(f): SEVERITIES[(n + f) % 5] for f in range(1, 15)}},
+            result={"factor_levels": levels(n)},
+            factor_levels=levels(n),  # as workflow.store_result keeps them beside the result
         )
         for n, s in enumerate(situations)
     )
