@@ -190,9 +190,11 @@ WATCH = {
             ],
         }
     ],
+    "movers_page": {"number": 1, "pages": 1, "count": 1},
     "overdue": [
         {"situation": 7, "situation_name": "Rakhine", "due": "2026-04-15", "days_overdue": 21}
     ],
+    "overdue_page": {"number": 1, "pages": 1, "count": 1},
     "forecast_divergences": [],
 }
 

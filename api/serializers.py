@@ -552,10 +552,18 @@ class OverdueSerializer(serializers.Serializer):
     days_overdue = serializers.IntegerField()
 
 
+class WatchPageSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="This page's number, from 1.")
+    pages = serializers.IntegerField(help_text="How many pages there are.")
+    count = serializers.IntegerField(help_text="How many rows there are on all pages.")
+
+
 class WatchSerializer(serializers.Serializer):
     counts = LevelCountSerializer(many=True)
-    movers = MoverSerializer(many=True)
-    overdue = OverdueSerializer(many=True)
+    movers = MoverSerializer(many=True, help_text="A page of them (``movers_page``).")
+    movers_page = WatchPageSerializer()
+    overdue = OverdueSerializer(many=True, help_text="A page of them (``overdue_page``).")
+    overdue_page = WatchPageSerializer()
     forecast_divergences = WatchDivergenceSerializer(
         many=True,
         help_text="Where an external forecast and the analysts' level disagree (context only).",

@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User as AuthUser
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpResponse
@@ -656,23 +657,45 @@ class ReviewQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.review_queue().defer("result", "narrative")
 
 
+#: Rows per page of the watch's movers and overdue situations.
+WATCH_API_PAGE_SIZE = 100
+
+
+def _watch_page(page: Page[Any]) -> dict[str, int]:
+    return {"number": page.number, "pages": page.paginator.num_pages, "count": page.paginator.count}
+
+
 class WatchView(APIView):
     @extend_schema(
         summary="The watch's figures",
         description=(
             "Over the situations you may see: how many sit at each level (the top first), the "
             "movers between their last two approved assessments, the overdue ones, and where "
-            "an external forecast disagrees with the analysts' level."
+            "an external forecast disagrees with the analysts' level. The movers and the "
+            f"overdue situations come {WATCH_API_PAGE_SIZE} to a page (movers_page, "
+            "overdue_page; a page past the last gives the last)."
         ),
+        parameters=[
+            OpenApiParameter("movers_page", int, required=False),
+            OpenApiParameter("overdue_page", int, required=False),
+        ],
         responses=s.WatchSerializer,
     )
     def get(self, request: Request) -> Response:
         situations = permissions.visible_situations(_user(request))
         today = timezone.localdate()
+        movers = Paginator(selectors.moving_situations(situations), WATCH_API_PAGE_SIZE).get_page(
+            request.query_params.get("movers_page")
+        )
+        overdue = Paginator(
+            selectors.overdue_rows(situations, today), WATCH_API_PAGE_SIZE
+        ).get_page(request.query_params.get("overdue_page"))
         data = {
             "counts": selectors.watch_counts(situations),
-            "movers": selectors.movers(situations),
-            "overdue": selectors.overdue_rows(situations, today),
+            "movers": selectors.movers_of(movers.object_list),
+            "movers_page": _watch_page(movers),
+            "overdue": overdue.object_list,
+            "overdue_page": _watch_page(overdue),
             "forecast_divergences": forecast_selectors.watch_panel(
                 situations, today=today
             ).divergences,

@@ -1,8 +1,9 @@
 """What every list needs of a situation, kept on its row at write time.
 
 A situation's current level (its latest approved assessment's overall level, else its latest
-assessment's), its latest assessment's date and status, and the date its next review is due
-are stored on ``Situation`` so that the lists filter, sort and page on plain indexed columns
+assessment's), its latest assessment's date and status, the date its next review is due, and
+how its levels moved between its last two approved assessments (the watch's movers) are
+stored on ``Situation`` so that the lists filter, sort and page on plain indexed columns
 instead of computing them per row. Every change that alters them calls
 :func:`refresh_situation_summary` in its own transaction: a transition of an assessment (which
 covers submitting, drafting the summary, deciding, returning, voiding an approval, an import),
@@ -34,6 +35,39 @@ def next_due(latest_as_of: date | None, created: date, cadence_days: int) -> dat
     return limits.add_days(latest_as_of or created, cadence_days)
 
 
+def _crime_levels(assessment_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """The crimes' levels of the assessments ``assessment_ids`` (one query)."""
+    ids = list(assessment_ids)
+    if not ids:
+        return {}
+    return dict(Assessment.objects.filter(pk__in=ids).values_list("pk", "crime_levels"))
+
+
+def movement(
+    last_two: list[tuple[int, str]], crime_levels: dict[int, dict[str, str]]
+) -> dict[str, object]:
+    """The derived columns of the moves between a situation's last two approved assessments
+    (``last_two``: their ids and overall levels, the latest first)."""
+    if len(last_two) < 2:
+        return {
+            "previous_approved_assessment_id": None,
+            "overall_rise": None,
+            "crime_rise": None,
+            "moved": False,
+        }
+    (after_pk, after_level), (before_pk, before_level) = last_two
+    overall = scales.level_rank(after_level) - scales.level_rank(before_level)
+    crimes = scales.crime_level_moves(
+        crime_levels.get(before_pk) or {}, crime_levels.get(after_pk) or {}
+    )
+    return {
+        "previous_approved_assessment_id": before_pk,
+        "overall_rise": overall,
+        "crime_rise": sum(crimes.values()),
+        "moved": bool(overall or crimes),
+    }
+
+
 @transaction.atomic(savepoint=False)
 def refresh_situation_summary(situation_ids: Iterable[int] | None = None) -> int:
     """Recompute the derived columns of the situations ``situation_ids`` (all of them with
@@ -41,8 +75,9 @@ def refresh_situation_summary(situation_ids: Iterable[int] | None = None) -> int
 
     The situations are locked first (in id order), so that two transactions changing
     assessments of the same situation refresh it one after the other, each seeing the
-    other's committed change. Two queries, plus one per :data:`BATCH_SIZE` situations whose
-    values changed.
+    other's committed change. Three queries (the third reads the crimes' levels of the last
+    two approved assessments), plus one per :data:`BATCH_SIZE` situations whose values
+    changed.
     """
     situations = Situation.objects.select_for_update().order_by("pk")
     if situation_ids is not None:
@@ -62,6 +97,10 @@ def refresh_situation_summary(situation_ids: Iterable[int] | None = None) -> int
             "latest_as_of",
             "latest_status",
             "next_due",
+            "previous_approved_assessment",
+            "overall_rise",
+            "crime_rise",
+            "moved",
         )
     )
     if not found:
@@ -70,17 +109,24 @@ def refresh_situation_summary(situation_ids: Iterable[int] | None = None) -> int
     if situation_ids is not None:
         assessments = assessments.filter(situation_id__in=[s.pk for s in found])
     latest: dict[int, tuple[int, date, str, str]] = {}
-    approved: dict[int, tuple[int, str]] = {}
+    # Each situation's last two approved assessments, the latest first.
+    approved: dict[int, list[tuple[int, str]]] = {}
     for pk, situation_id, as_of, status, level in assessments.values_list(
         "pk", "situation_id", "as_of", "status", "overall_level"
     ):
         latest.setdefault(situation_id, (pk, as_of, status, level))
         if status == AssessmentStatus.APPROVED:
-            approved.setdefault(situation_id, (pk, level))
+            last_two = approved.setdefault(situation_id, [])
+            if len(last_two) < 2:
+                last_two.append((pk, level))
+    crime_levels = _crime_levels(
+        pk for last_two in approved.values() if len(last_two) == 2 for pk, _level in last_two
+    )
     changed = []
     for situation in found:
         last = latest.get(situation.pk)
-        best = approved.get(situation.pk)
+        last_two = approved.get(situation.pk, [])
+        best = last_two[0] if last_two else None
         current = best[1] if best else last[3] if last else None
         values = {
             "latest_assessment_id": last[0] if last else None,
@@ -94,6 +140,7 @@ def refresh_situation_summary(situation_ids: Iterable[int] | None = None) -> int
                 timezone.localdate(situation.created_at),
                 situation.review_cadence_days,
             ),
+            **movement(last_two, crime_levels),
         }
         if any(getattr(situation, name) != value for name, value in values.items()):
             for name, value in values.items():
@@ -109,6 +156,10 @@ def refresh_situation_summary(situation_ids: Iterable[int] | None = None) -> int
             "latest_as_of",
             "latest_status",
             "next_due",
+            "previous_approved_assessment",
+            "overall_rise",
+            "crime_rise",
+            "moved",
         ],
         batch_size=BATCH_SIZE,
     )

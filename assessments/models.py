@@ -100,6 +100,30 @@ class Situation(models.Model):
         related_name="+",
         verbose_name=_("latest approved assessment"),
     )
+    # The approved assessment before the latest approved one, and the moves between the two
+    # (the watch's "rising and falling" situations): the overall level's steps up the scale,
+    # the crimes' steps added up, and whether the overall or any crime's level moved at all.
+    previous_approved_assessment = models.ForeignKey(
+        "Assessment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("previous approved assessment"),
+    )
+    overall_rise = models.SmallIntegerField(
+        _("overall level's move"), null=True, blank=True, editable=False
+    )
+    crime_rise = models.SmallIntegerField(
+        _("crimes' levels' move"), null=True, blank=True, editable=False
+    )
+    moved = models.BooleanField(
+        _("moved between its last two approved assessments"),
+        default=False,
+        db_default=False,
+        editable=False,
+    )
     # None, not "": without an assessment there is no level (as the lists always read it).
     current_level = models.CharField(  # noqa: DJ001
         _("current level"),
@@ -142,6 +166,13 @@ class Situation(models.Model):
             models.Index(fields=["next_due"], name="situation_next_due"),
             models.Index(fields=["latest_status"], name="situation_latest_status"),
             models.Index(fields=["name", "id"], name="situation_name_order"),
+            models.Index(
+                F("overall_rise").desc(),
+                F("crime_rise").desc(),
+                "name",
+                condition=Q(moved=True),
+                name="situation_movers",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["name", "country"], name="situation_unique_name"),

@@ -177,6 +177,19 @@ def level_rank(level: str) -> int:
     return LEVELS.index(check(LEVELS, level, "level"))
 
 
+def crime_level_moves(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, int]:
+    """Each crime's steps up the level scale (negative: down) from ``before`` to ``after``
+    (crimes' levels keyed by crime, as an assessment stores them; a crime missing from one
+    reads as insufficient data), for the crimes whose level moved, in the app's crime order."""
+    keys = sorted({key for key in (*before, *after) if key != "overall"}, key=crime_sort_key)
+    moves = {
+        key: level_rank(after.get(key, Level.INSUFFICIENT_DATA))
+        - level_rank(before.get(key, Level.INSUFFICIENT_DATA))
+        for key in keys
+    }
+    return {key: move for key, move in moves.items() if move}
+
+
 def escalation_rank(escalation: str) -> int:
     """Position of ``escalation`` on the escalation scale (none is 0)."""
     return ESCALATIONS.index(check(ESCALATIONS, escalation, "escalation"))

@@ -4,12 +4,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from typing import TYPE_CHECKING, TypedDict, cast
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -19,9 +21,8 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    Window,
+    prefetch_related_objects,
 )
-from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries as country_names
@@ -29,6 +30,7 @@ from django_countries import countries as country_names
 from accounts.roles import User, is_analyst, is_reviewer
 from assessments import groups, limits, permissions, scales, scoring
 from assessments.models import (
+    AWAITING_REVIEW,
     Assessment,
     AssessmentStatus,
     Comment,
@@ -36,6 +38,7 @@ from assessments.models import (
     EscalationSummary,
     GroupKind,
     IndicatorRating,
+    ProtectedGroup,
     Situation,
     Transition,
     is_returned_status,
@@ -405,20 +408,30 @@ def overdue_situations(today: date) -> list[Situation]:
     ]
 
 
-def summaries_awaiting_decision(*, content: bool = True) -> list[EscalationSummary]:
-    """Ready summaries of the current version of assessments in review, not decided yet
-    (without ``content``: their contents left unread, for a list that does not show them)."""
+def awaiting_decision(*, content: bool = True) -> QuerySet[EscalationSummary]:
+    """Ready summaries of the current version of assessments in review, not decided yet, the
+    oldest first (without ``content``: their contents left unread, for a list that does not
+    show them). An assessment in review is never a draft: its current summary is the one of
+    its revision."""
     found = (
         EscalationSummary.objects.ready()
-        .filter(decision__isnull=True)
-        .filter(assessment__in=Assessment.objects.awaiting_review())
+        .filter(
+            ~Exists(EscalationDecision.objects.filter(summary=OuterRef("pk"))),
+            revision=F("assessment__revision"),
+            assessment__status__in=sorted(AWAITING_REVIEW),
+        )
         .select_related("assessment__situation", "assessment__author")
         .defer("assessment__result", "assessment__narrative")
         .order_by("ready_at", "pk")
     )
     if not content:
         found = found.defer("content", "original_content")
-    return [summary for summary in found if summary.revision == summary.assessment.summary_revision]
+    return found
+
+
+def summaries_awaiting_decision(*, content: bool = True) -> list[EscalationSummary]:
+    """Every summary :func:`awaiting_decision`."""
+    return list(awaiting_decision(content=content))
 
 
 def assessment_choices(situation: Situation) -> list[Assessment]:
@@ -548,18 +561,14 @@ class Mover:
 
 
 def _level_changes(before: dict[str, str], after: dict[str, str]) -> tuple[LevelChange, ...]:
-    keys = [key for key in after if key != "overall"]
-    keys += [key for key in before if key != "overall" and key not in after]
-    keys.sort(key=scales.crime_sort_key)
-    changes = (
+    return tuple(
         LevelChange(
             key=key,
             before=before.get(key, scales.Level.INSUFFICIENT_DATA),
             after=after.get(key, scales.Level.INSUFFICIENT_DATA),
         )
-        for key in keys
+        for key in scales.crime_level_moves(before, after)
     )
-    return tuple(change for change in changes if change.rise)
 
 
 def _factor_changes(
@@ -575,68 +584,62 @@ def _factor_changes(
     return tuple(change for change in changes if change.rise)
 
 
-def movers(situations: QuerySet[Situation]) -> list[Mover]:
-    """Situations whose overall or a crime's level moved between their last two approved
-    assessments: the biggest rise of the overall level first, then of the crimes' levels
-    added up, the biggest fall last (two queries)."""
-    # The last two approved assessments of each situation chosen by their ids first: the
-    # levels are then read out of those results only, not out of every approved one's.
-    chosen = (
-        Assessment.objects.approved()
-        .filter(situation__in=situations)
-        .annotate(
-            recency=Window(
-                RowNumber(),
-                partition_by=F("situation_id"),
-                order_by=[F("as_of").desc(), F("pk").desc()],
+def moving_situations(situations: QuerySet[Situation]) -> QuerySet[Situation]:
+    """Those of ``situations`` whose overall or a crime's level moved between their last two
+    approved assessments: the biggest rise of the overall level first, then of the crimes'
+    levels added up, the biggest fall last (on the columns ``assessments.derived`` keeps)."""
+    return situations.filter(moved=True).order_by(
+        F("overall_rise").desc(), F("crime_rise").desc(), "name", "pk"
+    )
+
+
+def movers_of(moving: Iterable[Situation]) -> list[Mover]:
+    """The moves of the situations ``moving`` (as :func:`moving_situations` gives them, in
+    their order) between their last two approved assessments (one query)."""
+    pairs = [
+        (s, s.approved_assessment_id, s.previous_approved_assessment_id)
+        for s in moving
+        if s.approved_assessment_id and s.previous_approved_assessment_id
+    ]
+    ids = [pk for _s, *both in pairs for pk in both if pk]
+    found = (
+        {
+            row["pk"]: row
+            for row in Assessment.objects.filter(pk__in=ids).values(
+                "pk", "as_of", "overall_level", "crime_levels", "factor_levels"
             )
-        )
-        .filter(recency__lte=2)
-        .values("pk")
+        }
+        if ids
+        else {}
     )
-    last_two = (
-        Assessment.objects.filter(pk__in=chosen)
-        .order_by("situation_id", "-as_of", "-pk")
-        .values(
-            "pk",
-            "situation_id",
-            "situation__name",
-            "as_of",
-            "overall_level",
-            "crime_levels",
-            "factor_levels",
-        )
-    )
-    by_situation: dict[int, list[Mapping[str, Any]]] = {}
-    for row in last_two:
-        by_situation.setdefault(row["situation_id"], []).append(row)
-    titles = factor_titles()
-    found = []
-    for after, *earlier in by_situation.values():
-        if not earlier:
+    titles = factor_titles() if found else {}
+    result = []
+    for situation, after_pk, before_pk in pairs:
+        after = found.get(after_pk or 0)
+        before = found.get(before_pk or 0)
+        if after is None or before is None:
             continue
-        before = earlier[0]
-        overall = LevelChange("overall", before["overall_level"], after["overall_level"])
-        crimes = _level_changes(before["crime_levels"] or {}, after["crime_levels"] or {})
-        if not overall.rise and not crimes:
-            continue
-        found.append(
+        result.append(
             Mover(
-                situation_id=after["situation_id"],
-                situation_name=after["situation__name"],
+                situation_id=situation.pk,
+                situation_name=situation.name,
                 assessment_id=after["pk"],
                 before_as_of=before["as_of"],
                 after_as_of=after["as_of"],
-                overall=overall,
-                crimes=crimes,
+                overall=LevelChange("overall", before["overall_level"], after["overall_level"]),
+                crimes=_level_changes(before["crime_levels"] or {}, after["crime_levels"] or {}),
                 factors=_factor_changes(
-                    before["factor_levels"] or {},
-                    after["factor_levels"] or {},
-                    titles,
+                    before["factor_levels"] or {}, after["factor_levels"] or {}, titles
                 ),
             )
         )
-    return sorted(found, key=lambda m: (-m.rise, -m.crime_rise, m.situation_name))
+    return result
+
+
+def movers(situations: QuerySet[Situation]) -> list[Mover]:
+    """Every mover among ``situations`` (two queries); a page of them: :func:`movers_of` a
+    page of :func:`moving_situations`."""
+    return movers_of(moving_situations(situations))
 
 
 @dataclass(frozen=True)
@@ -667,15 +670,19 @@ class GroupsRow:
         return sum(group.named for group in self.groups)
 
 
-def groups_at_risk(situations: QuerySet[Situation]) -> list[GroupsRow]:
-    """Which groups are at risk in which situations, those named by a genocide-factor rating
-    at moderate or higher first (three queries: the situations, their groups, the names)."""
-    rows = list(
-        situations_with_levels(situations.filter(groups__isnull=False).distinct())
-        .prefetch_related("groups")
-        .order_by("name", "pk")
-    )
-    assessment_ids = [row.approved_pk or row.latest_pk for row in rows]
+def situations_with_groups(situations: QuerySet[Situation]) -> QuerySet[Situation]:
+    """Those of ``situations`` with a group at risk, by name."""
+    linked = ProtectedGroup.situations.through.objects.filter(situation_id=OuterRef("pk"))
+    return situations.filter(Exists(linked)).order_by("name", "pk")
+
+
+def groups_rows_of(situations: Iterable[Situation]) -> list[GroupsRow]:
+    """The groups at risk of ``situations`` (as :func:`situations_with_groups` gives them,
+    in their order), those named by a genocide-factor rating at moderate or higher in the
+    situation's latest assessment (approved, else the latest) first (two queries)."""
+    rows = list(situations)
+    prefetch_related_objects(rows, "groups")
+    assessment_ids = [row.approved_assessment_id or row.latest_assessment_id for row in rows]
     named = (
         {
             (assessment_id, group_id)
@@ -685,9 +692,9 @@ def groups_at_risk(situations: QuerySet[Situation]) -> list[GroupsRow]:
             ).values_list(
                 "indicatorrating__assessment_id", "protectedgroup_id", "indicatorrating__severity"
             )
-            if severity_rank(severity) >= severity_rank(Severity.MODERATE)
+            if _severity_rank(severity) >= _severity_rank(Severity.MODERATE)
         }
-        if rows
+        if any(assessment_ids)
         else set()
     )
     # Each kind worded once, in the reader's language, not once per group.
@@ -705,6 +712,12 @@ def groups_at_risk(situations: QuerySet[Situation]) -> list[GroupsRow]:
         shown.sort(key=lambda g: (not g.named, g.name))
         result.append(GroupsRow(row.pk, row.name, tuple(shown)))
     return result
+
+
+def groups_at_risk(situations: QuerySet[Situation]) -> list[GroupsRow]:
+    """Which groups are at risk in which situations (three queries); a page of them:
+    :func:`groups_rows_of` a page of :func:`situations_with_groups`."""
+    return groups_rows_of(situations_with_groups(situations))
 
 
 def _due(next_due: date | None, created_at: datetime, cadence: int) -> date:
@@ -754,11 +767,20 @@ class Awaiting:
 
     drafts: list[OpenAssessment]
     returned: list[OpenAssessment]
-    decisions: list[AwaitingDecision]
+    decisions: list[AwaitingDecision]  # a page of them, with ``decisions_per_page``
+    decisions_page: "Page[EscalationSummary] | None" = None
 
 
-def awaiting_for(user: User, now: datetime | None = None) -> Awaiting:
-    """What awaits ``user`` on the watch (one query per role the user holds)."""
+def awaiting_for(
+    user: User,
+    now: datetime | None = None,
+    *,
+    decisions_page: str | int | None = None,
+    decisions_per_page: int | None = None,
+) -> Awaiting:
+    """What awaits ``user`` on the watch: one query per role the user holds, and a count of
+    the summaries awaiting a decision when they are paged (``decisions_per_page``; the page
+    ``decisions_page``)."""
     now = now or timezone.now()
     drafts: list[OpenAssessment] = []
     returned: list[OpenAssessment] = []
@@ -778,12 +800,16 @@ def awaiting_for(user: User, now: datetime | None = None) -> Awaiting:
             row = OpenAssessment(assessment, assessment.returned_reason or "")
             (returned if assessment.is_returned else drafts).append(row)
     decisions = []
+    page: Page[EscalationSummary] | None = None
     if is_reviewer(user):
+        summaries = awaiting_decision(content=False)
+        if decisions_per_page:
+            page = Paginator(summaries, decisions_per_page).get_page(decisions_page)
         decisions = [
             AwaitingDecision(summary, now - (summary.ready_at or summary.created_at))
-            for summary in summaries_awaiting_decision(content=False)
+            for summary in (page.object_list if page is not None else summaries)
         ]
-    return Awaiting(drafts=drafts, returned=returned, decisions=decisions)
+    return Awaiting(drafts=drafts, returned=returned, decisions=decisions, decisions_page=page)
 
 
 def recent_decisions(situations: QuerySet[Situation], limit: int = 10) -> list[EscalationDecision]:

@@ -1,7 +1,7 @@
 """Situation and assessment pages. Each view: permission helper, form, one service, redirect."""
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -145,15 +145,26 @@ def _current_sort(filterset: SituationFilter | ReviewQueueFilter) -> str:
 #: Rows per page of each of the watch's tables (each paged on its own: ``?movers_page=2``).
 WATCH_PAGE_SIZE = 20
 #: The watch's paged tables: their context name and their page parameter.
-WATCH_TABLES = ("movers", "groups_at_risk", "overdue", "overdue_actions")
+WATCH_TABLES = ("movers", "groups_at_risk", "decisions", "overdue", "overdue_actions")
 
 
-def _watch_pages(request: HttpRequest, tables: dict[str, list[Any]]) -> dict[str, object]:
-    """Each table's rows of its page (``<name>``) and the page (``<name>_page``)."""
+#: A watch table: its rows, or its situations' query and what builds a page's rows.
+WatchTable = list[Any] | tuple[QuerySet[Situation], Callable[[Iterable[Situation]], list[Any]]]
+
+
+def _watch_pages(request: HttpRequest, tables: dict[str, WatchTable]) -> dict[str, object]:
+    """Each table's rows of its page (``<name>``) and the page (``<name>_page``). A table is
+    its rows, or the query of its situations and what builds the rows of a page of them (so
+    that only one page of rows is built)."""
     context: dict[str, object] = {}
-    for name, rows in tables.items():
-        page = Paginator(rows, WATCH_PAGE_SIZE).get_page(request.GET.get(f"{name}_page"))
-        context[name] = list(page.object_list)
+    for name, table in tables.items():
+        if isinstance(table, tuple):
+            query, rows_of = table
+            page = Paginator(query, WATCH_PAGE_SIZE).get_page(request.GET.get(f"{name}_page"))
+            context[name] = rows_of(page.object_list)
+        else:
+            page = Paginator(table, WATCH_PAGE_SIZE).get_page(request.GET.get(f"{name}_page"))
+            context[name] = list(page.object_list)
         context[f"{name}_page"] = page
     return context
 
@@ -163,9 +174,12 @@ def watch(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The home page: where risk sits and moves, what awaits the user, what was decided."""
     situations = permissions.visible_situations(request.user)
     now = timezone.now()
-    tables: dict[str, list[Any]] = {
-        "movers": selectors.movers(situations),
-        "groups_at_risk": selectors.groups_at_risk(situations),
+    tables: dict[str, WatchTable] = {
+        "movers": (selectors.moving_situations(situations), selectors.movers_of),
+        "groups_at_risk": (
+            selectors.situations_with_groups(situations),
+            selectors.groups_rows_of,
+        ),
         "overdue": selectors.overdue_rows(situations, timezone.localdate(now)),
         "overdue_actions": response.overdue_actions(situations, timezone.localdate(now)),
     }
@@ -175,7 +189,12 @@ def watch(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "counts": selectors.watch_counts(situations),
             **_watch_pages(request, tables),
-            "awaiting": selectors.awaiting_for(request.user, now=now),
+            "awaiting": selectors.awaiting_for(
+                request.user,
+                now=now,
+                decisions_page=request.GET.get("decisions_page"),
+                decisions_per_page=WATCH_PAGE_SIZE,
+            ),
             "decisions": selectors.recent_decisions(situations),
             "forecasts": forecast_selectors.watch_panel(situations, today=timezone.localdate(now)),
             "crime_names": selectors.crime_names(),

@@ -38,14 +38,15 @@ CAH_IMMINENT = {**SERIOUS_CONCERN, "11.1": "moderate"}
 
 JAN, MAR, MAY = date(2026, 1, 1), date(2026, 3, 1), date(2026, 5, 1)
 
-# The session, the user and the user's groups; the visible situations by level; the last two
-# approved assessments of each, and the factor titles; the crimes' names; what awaits the
-# user (an analyst's drafts and returned assessments, or the summaries awaiting a reviewer's
-# decision: one query per role held); the overdue situations; the recent decisions; the current
-# external forecasts (tests/forecasts/test_pages.py: one more, the levels of the situations
-# their ranks may flag, once a forecast is imported); the overdue response actions; the
-# situations with groups at risk, their groups and the genocide-factor ratings naming them.
-WATCH_QUERIES = 16  # + the unread notifications' count
+# The session, the user and the user's groups; the visible situations by level; the moving
+# situations counted and paged, their last two approved assessments, and the factor titles;
+# the crimes' names; what awaits the user (an analyst's drafts and returned assessments, or the
+# summaries awaiting a reviewer's decision counted and paged: one query per role held, and the
+# count); the overdue situations; the recent decisions; the current external forecasts
+# (tests/forecasts/test_pages.py: one more, the levels of the situations their ranks may flag,
+# once a forecast is imported); the overdue response actions; the situations with groups at
+# risk counted and paged, their groups and the genocide-factor ratings naming them.
+WATCH_QUERIES = 20  # with the unread notifications' count
 
 
 @pytest.fixture(autouse=True)
