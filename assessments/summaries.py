@@ -7,17 +7,16 @@ encoding is what a reviewer's decision binds to.
 
 import hashlib
 import json
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.db import connection
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from assessments import groups, response, scales, scoring, selectors
 from assessments.models import Assessment, IndicatorRating, Situation
+from framework.cache import Kept, Stamp
 from framework.models import Indicator, Pillar, RiskFactor
 
 #: Schema 2: reasons are rule + parameters, worded when shown (``assessments.wording``).
@@ -41,38 +40,13 @@ def _reference_tables() -> list[str]:
     )
 
 
-def reference_stamp() -> tuple[Any, ...]:
-    """What the reference data look like now, in one query: on PostgreSQL each framework
-    table's row count and the sum of its rows' creating transaction ids (any insert, update
-    or delete, committed by whoever, moves it; a rolled-back one does not); elsewhere a
-    digest of every row."""
-    tables = [connection.ops.quote_name(table) for table in _reference_tables()]
-    # The table names come from the models: nothing of a user's is in these statements.
-    if connection.vendor == "postgresql":
-        parts = [
-            f"(SELECT count(*)::text || ':' || coalesce(sum(xmin::text::bigint), 0)::text "  # noqa: S608
-            f"FROM {table})"  # nosec B608
-            for table in tables
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {', '.join(parts)}")  # nosec B608
-            row = cursor.fetchone()
-        return (connection.alias, *row)
-    digest = hashlib.sha256()
-    with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"SELECT * FROM {table} ORDER BY 1")  # noqa: S608  # nosec B608
-            digest.update(repr(cursor.fetchall()).encode())
-    return (connection.alias, digest.hexdigest())
-
-
 @dataclass
 class DraftingReference:
     """What every summary reads of the reference data, read once per process and stamp:
     the scoring framework (per set of retired indicators rated), the escalation thresholds,
     the factors' titles and the reports by pillar. Read it, never change its objects."""
 
-    stamp: tuple[Any, ...]
+    stamp: Stamp
     active_indicators: frozenset[int]
     escalation: scoring.EscalationThresholds
     titles: dict[int, str]
@@ -89,37 +63,28 @@ class DraftingReference:
         return found
 
 
-_lock = threading.Lock()
-_reference: DraftingReference | None = None
+def _read_reference(stamp: Stamp) -> DraftingReference:
+    return DraftingReference(
+        stamp=stamp,
+        active_indicators=frozenset(Indicator.objects.active().values_list("pk", flat=True)),
+        escalation=selectors.escalation_thresholds(),
+        titles=dict(RiskFactor.objects.values_list("number", "title")),
+        reports=_reports_by_pillar(),
+    )
+
+
+_reference: Kept[DraftingReference] = Kept(_read_reference, _reference_tables)
 
 
 def drafting_reference() -> DraftingReference:
     """This process's :class:`DraftingReference` while the reference data have not changed
     (one query to tell), else read again."""
-    global _reference
-    stamp = reference_stamp()
-    current = _reference
-    if current is not None and current.stamp == stamp:
-        return current
-    with _lock:
-        if _reference is None or _reference.stamp != stamp:
-            _reference = DraftingReference(
-                stamp=stamp,
-                active_indicators=frozenset(
-                    Indicator.objects.active().values_list("pk", flat=True)
-                ),
-                escalation=selectors.escalation_thresholds(),
-                titles=dict(RiskFactor.objects.values_list("number", "title")),
-                reports=_reports_by_pillar(),
-            )
-        return _reference
+    return _reference.get()
 
 
 def forget_reference() -> None:
     """Drop this process's copy: the next summary reads the reference data again."""
-    global _reference
-    with _lock:
-        _reference = None
+    _reference.forget()
 
 
 # Drafting ------------------------------------------------------------------------------------

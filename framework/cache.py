@@ -3,19 +3,20 @@ language) kept in each process, so that the rating form of 126 indicators does n
 translate them on every page.
 
 A process keeps one :class:`FrameworkStructure` and the stamp of the reference data it was
-read at: a digest of every row of the risk factors and the indicators
-(:func:`reference_stamp`, one query; two on SQLite). Each use reads the stamp and reads the
-structure again when it differs. The stamp lives in the database itself, so whatever
-changes the data and wherever (``load_framework``, the API's reference load, the admin,
-``retire``, a bulk insert or a queryset's ``update()``, another process), every process
-sees the change at its next use; a change rolled back is seen too.
+read at: the row counts and the rows' transaction ids of the risk factors and the indicators
+on PostgreSQL, a digest of their rows elsewhere (:func:`reference_stamp`, one query; two on
+SQLite). Each use reads the stamp and reads the structure again when it differs
+(:class:`Kept`, which also keeps the summaries' reference data). The stamp lives in the
+database itself, so whatever changes the data and wherever (``load_framework``, the API's
+reference load, the admin, ``retire``, a bulk insert or a queryset's ``update()``, another
+process), every process sees the change at its next use; a change rolled back is seen too.
 """
 
 import hashlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db import connection
 
@@ -69,33 +70,67 @@ class FrameworkStructure:
         ]
 
 
-_lock = threading.Lock()
-_current: FrameworkStructure | None = None
+def reference_stamp(tables: Sequence[str] = ()) -> Stamp:
+    """What the rows of ``tables`` (database table names; the risk factors' and the
+    indicators' by default) look like now: one query (one per table on SQLite).
 
-
-def reference_stamp() -> Stamp:
-    """A digest of every row of the risk factors and of the indicators, all columns: one
-    query (two on SQLite). PostgreSQL computes it (an MD5 of the rows' text: 32 characters
-    sent); elsewhere the rows are read and hashed here (a few hundred rows, about a
-    millisecond on SQLite)."""
-    tables = [connection.ops.quote_name(model._meta.db_table) for model in (RiskFactor, Indicator)]
+    On PostgreSQL, each table's row count and the sum of its rows' creating transaction ids:
+    an insert, an update or a delete, committed by whoever, moves it; one rolled back does
+    not. Elsewhere, a digest of every row, read here (a few hundred rows, about a millisecond
+    on SQLite)."""
+    names = tables or [model._meta.db_table for model in (RiskFactor, Indicator)]
+    quoted = [connection.ops.quote_name(table) for table in names]
     # The table names come from the models: nothing of a user's is in these statements.
     if connection.vendor == "postgresql":
-        digests = [
-            f"(SELECT md5(string_agg(t::text, '|' ORDER BY t.id)) FROM {table} t)"  # noqa: S608  # nosec B608
-            for table in tables
+        parts = [
+            f"(SELECT count(*)::text || ':' || coalesce(sum(xmin::text::bigint), 0)::text "  # noqa: S608
+            f"FROM {table})"  # nosec B608
+            for table in quoted
         ]
-        sql = f"SELECT {', '.join(digests)}"
         with connection.cursor() as cursor:
-            cursor.execute(sql)
+            cursor.execute(f"SELECT {', '.join(parts)}")  # nosec B608
             row = cursor.fetchone()
         return (connection.alias, *row)
     digest = hashlib.sha256()
     with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"SELECT * FROM {table} ORDER BY id")  # noqa: S608  # nosec B608
+        for table in quoted:
+            cursor.execute(f"SELECT * FROM {table} ORDER BY 1")  # noqa: S608  # nosec B608
             digest.update(repr(cursor.fetchall()).encode())
     return (connection.alias, digest.hexdigest())
+
+
+class Kept(Generic[T]):
+    """A value read from the reference data and kept by this process while the stamp of the
+    tables it is read from (:func:`reference_stamp`) has not moved: each use costs the
+    stamp's query, and a read when it moved (by whatever change, in whichever process)."""
+
+    def __init__(
+        self, read: Callable[[Stamp], T], tables: Callable[[], Sequence[str]] = tuple
+    ) -> None:
+        self._read = read
+        self._tables = tables
+        self._lock = threading.Lock()
+        self._current: tuple[Stamp, T] | None = None
+
+    def get(self) -> T:
+        stamp = reference_stamp(self._tables())
+        current = self._current
+        if current is not None and current[0] == stamp:
+            return current[1]
+        with self._lock:
+            if self._current is None or self._current[0] != stamp:
+                self._current = (stamp, self._read(stamp))
+            return self._current[1]
+
+    def hold(self, value: T, stamp: Stamp) -> None:
+        """Keep ``value`` as read at ``stamp`` (what a process held before a change)."""
+        with self._lock:
+            self._current = (stamp, value)
+
+    def forget(self) -> None:
+        """Drop the value: the next use reads it again."""
+        with self._lock:
+            self._current = None
 
 
 def _read(stamp: Stamp) -> FrameworkStructure:
@@ -110,22 +145,20 @@ def _read(stamp: Stamp) -> FrameworkStructure:
     )
 
 
+_structure: Kept[FrameworkStructure] = Kept(_read)
+
+
 def framework_structure() -> FrameworkStructure:
     """The structure as the reference data now are: this process's copy while the stamp has
     not moved (one query), else read again (three)."""
-    global _current
-    stamp = reference_stamp()
-    current = _current
-    if current is not None and current.stamp == stamp:
-        return current
-    with _lock:
-        if _current is None or _current.stamp != stamp:
-            _current = _read(stamp)
-        return _current
+    return _structure.get()
 
 
 def forget_structure() -> None:
     """Drop this process's copy: the next use reads the structure again."""
-    global _current
-    with _lock:
-        _current = None
+    _structure.forget()
+
+
+def hold_structure(structure: FrameworkStructure) -> None:
+    """Keep ``structure`` as this process's copy, at the stamp it was read at."""
+    _structure.hold(structure, structure.stamp)

@@ -85,7 +85,7 @@ def test_a_process_holding_the_structure_from_before_a_change_reads_it_again(
     # Another process loads the changed data: the stamp is in the database, so this
     # process's copy (kept from before) no longer matches it.
     load_with_label("1.1", NEW_LABEL)
-    cache._current = before  # what this process held, untouched by the load
+    cache.hold_structure(before)  # what this process held, untouched by the load
 
     after = cache.framework_structure()
     assert after is not before
