@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlparse
 
 import pytest
@@ -65,6 +65,14 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
+def cannot_run_here(message: str) -> NoReturn:
+    """Stop a test that lacks a program or a service: it fails in CI, which must run every
+    test, and is skipped elsewhere, saying what it needs."""
+    if IN_CI:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not IN_CI:
         return
@@ -91,9 +99,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         needs.append("Redis (set CELERY_BROKER_URL=redis://...)")
     if needs:
         message = "needs " + " and ".join(needs)
-        if IN_CI:
-            pytest.fail(f"service test in CI {message}", pytrace=False)
-        pytest.skip(f"service test skipped: {message}")
+        cannot_run_here(f"service test {message}")
 
 
 @pytest.fixture(autouse=True)

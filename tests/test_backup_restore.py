@@ -24,7 +24,7 @@ from django.conf import settings
 from psycopg import sql
 
 from assessments.summaries import content_hash
-from tests.conftest import IN_CI
+from tests.conftest import cannot_run_here
 
 pytestmark = pytest.mark.postgres
 
@@ -51,9 +51,7 @@ def client_program(name: str) -> str:
     )
     if found is None:
         message = f"needs the PostgreSQL client program {name} on PATH"
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        cannot_run_here(message)
     return found
 
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import cannot_run_here
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls that the
 # tests make between browser steps are still plain synchronous calls.
@@ -29,9 +29,7 @@ CHROMIUM_ARGS = [
 def chromium() -> Iterator[object]:
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         message = f"browser test needs Chromium at {CHROMIUM} (apt-get install -y chromium)"
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        cannot_run_here(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
