@@ -1157,7 +1157,10 @@ class SummaryPdf(models.Model):
     """
 
     summary = models.ForeignKey(
-        EscalationSummary, on_delete=models.CASCADE, related_name="pdfs", verbose_name=_("summary")
+        EscalationSummary,
+        on_delete=models.CASCADE,
+        related_name="pdfs",
+        verbose_name=_("escalation summary"),
     )
     language = models.CharField(_("language"), max_length=10)
     content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64)
