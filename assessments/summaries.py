@@ -10,13 +10,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from assessments import groups, response, scales, scoring, selectors
 from assessments.models import Assessment, IndicatorRating, Situation
-from framework.cache import Kept, Stamp
+from framework.cache import Kept, Stamp, framework_tables
 from framework.models import Indicator, Pillar, RiskFactor
 
 #: Schema 2: reasons are rule + parameters, worded when shown (``assessments.wording``).
@@ -29,15 +28,6 @@ def content_hash(content: dict[str, Any]) -> str:
 
 
 # The reference data a summary is drafted from, kept per process ------------------------------
-
-
-def _reference_tables() -> list[str]:
-    """Every table of the framework app (its models and their links), history apart."""
-    return sorted(
-        model._meta.db_table
-        for model in apps.get_app_config("framework").get_models(include_auto_created=True)
-        if not model._meta.label_lower.startswith("framework.historical")
-    )
 
 
 @dataclass
@@ -73,7 +63,7 @@ def _read_reference(stamp: Stamp) -> DraftingReference:
     )
 
 
-_reference: Kept[DraftingReference] = Kept(_read_reference, _reference_tables)
+_reference: Kept[DraftingReference] = Kept(_read_reference, framework_tables)
 
 
 def drafting_reference() -> DraftingReference:

@@ -2,11 +2,12 @@
 ready summary's content never changes.
 
 A stored PDF (``SummaryPdf``) is served while its ``inputs`` match the summary's: the content
-hash it renders, the decision and the dissents it shows. The worker stores the PDF in the
-app's language when the summary is ready, and renders again every language stored when a
-decision is made (``workflow.STORE_SUMMARY_PDFS_TASK``, queued after commit). A
-download in a language not stored yet, or of a stale PDF, renders it, stores it and serves
-it: a missing PDF is never an error.
+hash it renders, the decision and the dissents it shows, and the stamp of the reference data
+it words them with (a reference load with new translations renders it again). The worker
+stores the PDF in the app's language when the summary is ready, and renders again every
+language stored when a decision is made (``workflow.STORE_SUMMARY_PDFS_TASK``, queued after
+commit). A download in a language not stored yet, or of a stale PDF, renders it, stores it
+and serves it: a missing PDF is never an error.
 """
 
 import hashlib
@@ -17,11 +18,13 @@ from django.utils import translation
 
 from assessments.models import Dissent, EscalationDecision, EscalationSummary, SummaryPdf
 from assessments.pdf import render_summary_pdf
+from framework.cache import framework_tables, reference_stamp
 
 
 def pdf_inputs(summary: EscalationSummary) -> str:
     """A fingerprint of what the summary's PDF shows besides its language: the content (by
-    its hash), the decision on it and the dissents of its submission (two small queries)."""
+    its hash), the decision on it, the dissents of its submission, and the reference data
+    whose texts (in each language) it words the content with (three small queries)."""
     decision = (
         EscalationDecision.objects.filter(summary_id=summary.pk)
         .values_list("pk", flat=True)
@@ -32,7 +35,8 @@ def pdf_inputs(summary: EscalationSummary) -> str:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    shown = json.dumps([summary.content_hash, decision, dissents])
+    reference = list(reference_stamp(framework_tables()))
+    shown = json.dumps([summary.content_hash, decision, dissents, reference])
     return hashlib.sha256(shown.encode()).hexdigest()
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from django.apps import apps
 from django.db import connection
 
 from framework import i18n
@@ -68,6 +69,15 @@ class FrameworkStructure:
             )
             for factor in self.factors
         ]
+
+
+def framework_tables() -> list[str]:
+    """Every table of the framework app (its models and their links), history apart."""
+    return sorted(
+        model._meta.db_table
+        for model in apps.get_app_config("framework").get_models(include_auto_created=True)
+        if not model._meta.label_lower.startswith("framework.historical")
+    )
 
 
 def reference_stamp(tables: Sequence[str] = ()) -> Stamp:

@@ -14,7 +14,7 @@ from assessments.models import EscalationSummary, SummaryPdf
 from framework import cache
 from framework.dataset import read_dataset
 from framework.management.commands.load_framework import DEFAULT_PATH
-from framework.models import Indicator
+from framework.models import Indicator, RiskFactor
 from framework.services import load_framework
 from tests.assessments.builders import (
     build_assessment,
@@ -364,3 +364,27 @@ def test_a_dissent_makes_the_next_download_render_again(
     assert renders.call_count == 2
     assert "The militia's statements point to intent." in pdf_text(served)
     assert bytes(SummaryPdf.objects.get(summary=summary, language="en").pdf) == served
+
+
+@pytest.mark.django_db
+def test_a_changed_reference_translation_renders_the_stored_pdf_again(
+    client, reviewer, in_review, renders
+):
+    summary = summary_of(in_review)
+    client.force_login(reviewer)
+    before = download(client, in_review, "fr")
+    assert download(client, in_review, "fr") == before
+    assert renders.call_count == 1
+    factor = RiskFactor.objects.get(number=10)  # rated high in the crisis: its title shows
+    new_title = "Intention de détruire un groupe protégé (titre revu)"
+    translations = {**factor.translations}
+    translations["fr"] = {**translations.get("fr", {}), "title": new_title}
+    RiskFactor.objects.filter(pk=factor.pk).update(translations=translations)
+
+    after = download(client, in_review, "fr")
+
+    assert renders.call_count == 2
+    assert new_title in pdf_text(after).replace("\n", " ")
+    assert bytes(SummaryPdf.objects.get(summary=summary, language="fr").pdf) == after
+    assert download(client, in_review, "fr") == after
+    assert renders.call_count == 2
