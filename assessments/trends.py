@@ -54,19 +54,17 @@ def situation_history(
     crimes: list[str] = []
     factors = set(factor_numbers)
     for assessment in reversed(ordered):
-        result = assessment.result or {}
-        for key in result.get("levels", {}):
+        for key in assessment.crime_levels or {}:
             if key != OVERALL and key not in crimes:
                 crimes.append(key)
-        factors.update(int(number) for number in result.get("factor_levels", {}))
+        factors.update(int(number) for number in assessment.factor_levels or {})
     keys = (*sorted(crimes, key=scales.crime_sort_key), OVERALL)
     numbers = tuple(sorted(factors))
     rows = []
     for assessment in ordered:
-        result = assessment.result or {}
-        levels = dict(result.get("levels", {}))
+        levels = dict(assessment.crime_levels or {})
         levels.setdefault(OVERALL, assessment.overall_level)
-        factor_levels = {int(k): v for k, v in result.get("factor_levels", {}).items()}
+        factor_levels = {int(k): v for k, v in (assessment.factor_levels or {}).items()}
         rows.append(
             HistoryRow(
                 assessment_id=assessment.pk,

@@ -285,7 +285,10 @@ def situation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     situation = permissions.get_situation_for_user(request.user, pk)
     # Its analysts once, for the page and for each is-assigned check; its groups at risk.
     prefetch_related_objects([situation], "analysts", "groups")
-    assessments = list(situation.assessments.select_related("author", "reviewer"))
+    # The history reads the levels stored out of each result, not the results themselves.
+    assessments = list(
+        situation.assessments.select_related("author", "reviewer").defer("result", "narrative")
+    )
     can_assess = permissions.can_assess(request.user, situation)
     start_form = StartAssessmentForm(
         initial={

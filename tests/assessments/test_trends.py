@@ -43,13 +43,16 @@ def levels(genocide, humanity, war, overall):
 
 
 def unsaved(pk, as_of, status, result_levels, factor_levels):
-    """An assessment as the history reads it: its date, its status and its stored result."""
+    """An assessment as the history reads it: its date, its status and the levels stored
+    out of its result."""
     return Assessment(
         pk=pk,
         as_of=as_of,
         status=status,
         overall_level=result_levels["overall"],
         result={"levels": result_levels, "factor_levels": factor_levels},
+        crime_levels=result_levels,
+        factor_levels=factor_levels,
     )
 
 
@@ -642,12 +645,18 @@ def many_assessments(count, *, situation, analyst, reviewer):
             reviewer=reviewer if n % 2 else None,
             revision=n % 2,
             overall_level=steps[n % 4],
-            result={
-                "levels": levels(steps[n % 4], "low", steps[n % 3], steps[n % 4]),
-                "factor_levels": {str(f): ("low", "high", None)[(n + f) % 3] for f in range(1, 15)},
-            },
+            # Its result, and the levels stored out of it as the app stores them.
+            result={"levels": crimes, "factor_levels": factors},
+            crime_levels=crimes,
+            factor_levels=factors,
         )
         for n in range(count - 2)
+        for crimes, factors in [
+            (
+                levels(steps[n % 4], "low", steps[n % 3], steps[n % 4]),
+                {str(f): ("low", "high", None)[(n + f) % 3] for f in range(1, 15)},
+            )
+        ]
     )
     assert situation.assessments.count() == count
     return first, second

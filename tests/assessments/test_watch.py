@@ -448,13 +448,19 @@ def long_history(*, analyst, reviewer, per_situation=4):
             revision=1,
             reviewer=reviewer,
             overall_level=levels[(n + k) % 4] if n % 2 else levels[(n - k) % 4],
-            result={
-                "levels": {"genocide": levels[(n + k) % 4], "overall": levels[(n + k) % 4]},
-                "factor_levels": {"1": ("low", "moderate", "high")[(n + k) % 3], "2": None},
-            },
+            # Its result, and the levels stored out of it as the app stores them.
+            result={"levels": crimes, "factor_levels": factors},
+            crime_levels=crimes,
+            factor_levels=factors,
         )
         for n, s in enumerate(situations)
         for k in range(per_situation)
+        for crimes, factors in [
+            (
+                {"genocide": levels[(n + k) % 4], "overall": levels[(n + k) % 4]},
+                {"1": ("low", "moderate", "high")[(n + k) % 3], "2": None},
+            )
+        ]
     )
     Participation.objects.bulk_create(
         Participation(assessment=a, user=analyst, role="editor") for a in assessments
