@@ -106,12 +106,36 @@ def _require_group_editor(by: User, situation: Situation) -> None:
         )
 
 
+def _recorded_unseen(group: ProtectedGroup, by: User) -> bool:
+    """Whether ``group`` is at risk in no situation ``by`` may see (only in others, or in none
+    any more): linking it would show them what others wrote of it."""
+    if permissions.sees_all_situations(by):
+        return False
+    return not group.situations.filter(pk__in=permissions.visible_situations(by)).exists()
+
+
+def _also_elsewhere(group: ProtectedGroup, by: User) -> bool:
+    """Whether ``group`` is also at risk in a situation ``by`` may not see: a change of it
+    would show there."""
+    if permissions.sees_all_situations(by):
+        return False
+    return group.situations.exclude(pk__in=permissions.visible_situations(by)).exists()
+
+
 def attach_group(situation: Situation, *, by: User, given: GroupInput) -> ProtectedGroup:
     """Link the group of this name and kind to the situation, making it if there is none
     (a group at risk in several situations is one record). An existing group keeps its
-    description unless it had none."""
+    description unless it had none. A group at risk in no situation ``by`` may see is not
+    linked by them (a reviewer may link it)."""
     given = _checked(given)
     group = ProtectedGroup.objects.filter(name__iexact=given.name, kind=given.kind).first()
+    if group is not None and _recorded_unseen(group, by):
+        raise WorkflowError(
+            _(
+                "A group of this name and kind is already recorded where you may not see it: "
+                "ask a reviewer to link it here."
+            )
+        )
     if group is None:
         group = ProtectedGroup.objects.create(
             name=given.name, kind=given.kind, description=given.description, created_by=by
@@ -142,6 +166,13 @@ def update_group(
     current = ProtectedGroup.objects.select_for_update().get(pk=group.pk)
     if not current.situations.filter(pk=situation.pk).exists():
         raise WorkflowError(_("This group is not at risk in this situation."))
+    if _also_elsewhere(current, by):
+        raise WorkflowError(
+            _(
+                "This group is also at risk in situations you may not see, where a change "
+                "would show: ask a reviewer to change it."
+            )
+        )
     clash = ProtectedGroup.objects.filter(name__iexact=given.name, kind=given.kind).exclude(
         pk=current.pk
     )

@@ -467,3 +467,83 @@ def test_groups_named_in_a_draft_are_kept_when_a_new_draft_starts_from_it(analys
     )
 
     assert list(second.ratings.get(indicator__code="10.1").groups.all()) == [masalit]
+
+
+# Groups at risk in situations a user may not see -----------------------------------------------
+
+
+@pytest.fixture
+def hidden_group(reviewer, other_analyst):
+    """A group at risk only in a situation the analyst is not assigned to, described there."""
+    rakhine = build_situation(by=reviewer, analysts=[other_analyst], name="Rakhine")
+    return services.add_group(
+        rakhine,
+        by=other_analyst,
+        given=GroupInput(
+            name="Rohingya", kind="ethnical", description="Informant network in Sittwe camp 4."
+        ),
+    )
+
+
+@pytest.mark.django_db
+def test_an_analyst_cannot_link_by_name_a_group_at_risk_only_where_they_may_not_see(
+    client, analyst, darfur, hidden_group
+):
+    with pytest.raises(WorkflowError, match="recorded where you may not see it"):
+        services.add_group(darfur, by=analyst, given=GroupInput(name="rohingya", kind="ethnical"))
+    assert not darfur.groups.filter(pk=hidden_group.pk).exists()
+
+    # Through the page: the form says why, and nothing of the group's description shows.
+    client.force_login(analyst)
+    url = reverse("assessments:situation_groups", args=[darfur.pk])
+    response = client.post(
+        url, {"add": "1", "new-name": "Rohingya", "new-kind": "ethnical", "new-description": ""}
+    )
+    body = response.content.decode()
+    assert "recorded where you may not see it" in body
+    assert "Sittwe" not in body
+    assert not darfur.groups.filter(pk=hidden_group.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_reviewer_links_it_and_then_the_analyst_sees_it_but_cannot_change_it(
+    reviewer, analyst, darfur, hidden_group
+):
+    services.add_group(darfur, by=reviewer, given=GroupInput(name="Rohingya", kind="ethnical"))
+    assert darfur.groups.filter(pk=hidden_group.pk).exists()
+
+    with pytest.raises(WorkflowError, match="also at risk in situations you may not see"):
+        services.update_group(
+            hidden_group,
+            situation=darfur,
+            by=analyst,
+            given=GroupInput(name="Rohingya", kind="ethnical", description="Changed."),
+        )
+    hidden_group.refresh_from_db()
+    assert hidden_group.description == "Informant network in Sittwe camp 4."
+    # A reviewer, who sees every situation, may change it.
+    services.update_group(
+        hidden_group,
+        situation=darfur,
+        by=reviewer,
+        given=GroupInput(name="Rohingya", kind="ethnical", description="Changed."),
+    )
+    hidden_group.refresh_from_db()
+    assert hidden_group.description == "Changed."
+
+
+@pytest.mark.django_db
+def test_a_group_at_risk_nowhere_any_more_is_linked_again_by_a_reviewer_only(
+    reviewer, analyst, other_analyst, darfur, hidden_group
+):
+    rakhine = hidden_group.situations.get()
+    services.unlink_group(hidden_group, situation=rakhine, by=other_analyst)
+
+    with pytest.raises(WorkflowError, match="recorded where you may not see it"):
+        services.add_group(darfur, by=analyst, given=GroupInput(name="Rohingya", kind="ethnical"))
+    linked = services.add_group(
+        darfur, by=reviewer, given=GroupInput(name="Rohingya", kind="ethnical")
+    )
+
+    assert linked == hidden_group
+    assert list(hidden_group.situations.all()) == [darfur]
