@@ -144,8 +144,6 @@ def _current_sort(filterset: SituationFilter | ReviewQueueFilter) -> str:
 
 #: Rows per page of each of the watch's tables (each paged on its own: ``?movers_page=2``).
 WATCH_PAGE_SIZE = 20
-#: The watch's paged tables: their context name and their page parameter.
-WATCH_TABLES = ("movers", "groups_at_risk", "decisions", "overdue", "overdue_actions")
 
 
 #: A watch table: its rows, or its situations' query and what builds a page's rows.
