@@ -193,7 +193,13 @@ class MappingViewSet(_Reference):
     serializer_class = MappingSerializer
 
     def get_queryset(self) -> QuerySet[ToolMapping]:
-        return ToolMapping.objects.active().select_related("factor", "indicator", "entry")
+        # The model's order and the code: a page boundary between mappings of the same factor
+        # and tool then falls in the same place on every request.
+        return (
+            ToolMapping.objects.active()
+            .select_related("factor", "indicator", "entry")
+            .order_by("factor__number", "entry__pillar__number", "entry__order", "code")
+        )
 
 
 class LoadReportSerializer(serializers.Serializer):

@@ -82,7 +82,7 @@ def test_a_bad_history_filter_is_shown_and_ignored(client, admin):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("edits", [10, 200])
+@pytest.mark.parametrize("edits", [10, 500])
 def test_history_runs_a_fixed_number_of_queries(
     client, django_assert_max_num_queries, admin, edits
 ):
