@@ -285,6 +285,10 @@ class AssessmentFilter(drf_filters.FilterSet):
         fields: list[str] = []
 
 
+#: What the assessment lists do not show: the large text and JSON columns.
+LIST_DEFERRED = ("result", "narrative", "crime_levels", "factor_levels")
+
+
 def _detail(pk: int) -> Assessment:
     ratings = IndicatorRating.objects.select_related("indicator__factor").prefetch_related(
         "sources"
@@ -359,7 +363,7 @@ class AssessmentViewSet(
         return (
             permissions.visible_assessments(_user(self.request))
             .select_related("author", "reviewer")
-            .defer("result", "narrative")
+            .defer(*LIST_DEFERRED)
             .order_by("-as_of", "-pk")
         )
 
@@ -604,6 +608,44 @@ class DecisionFilter(drf_filters.FilterSet):
         fields: list[str] = []
 
 
+#: What ``DecisionSerializer`` and ``FirstReviewSerializer`` read, for ``only()``: their own
+#: fields, the summary's revision, the assessment's situation and the usernames; not the
+#: summaries' contents or the assessments' results (tens of kilobytes of JSON a row).
+REVIEW_FIELDS = (
+    "id",
+    "approved",
+    "proposed_level",
+    "level",
+    "reason",
+    "content_hash",
+    "decided_at",
+    "summary__revision",
+    "summary__assessment__situation_id",
+    "reviewer__username",
+    "author__username",
+)
+REVIEW_RELATED = ("summary__assessment", "reviewer", "author")
+
+
+def _decisions(user: AuthUser) -> QuerySet[EscalationDecision]:
+    """The decisions on the situations the user may see, with what the serializer shows.
+
+    The first reviews come in a second query: joined too, they would make a dozen tables,
+    past what PostgreSQL reorders, and an analyst's page would be joined over every decision.
+    """
+    first_reviews = FirstReview.objects.select_related(*REVIEW_RELATED).only(*REVIEW_FIELDS)
+    decisions = EscalationDecision.objects.all()
+    if not permissions.sees_all_situations(user):
+        situations = permissions.visible_situations(user)
+        decisions = decisions.filter(summary__assessment__situation__in=situations)
+    return (
+        decisions.select_related(*REVIEW_RELATED)
+        .prefetch_related(Prefetch("first_review", queryset=first_reviews))
+        .only(*REVIEW_FIELDS, "first_review")
+        .order_by("-decided_at", "-pk")
+    )
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Escalation decisions",
@@ -621,19 +663,7 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["decided_at"]
 
     def get_queryset(self) -> QuerySet[EscalationDecision]:
-        situations = permissions.visible_situations(_user(self.request))
-        return (
-            EscalationDecision.objects.filter(summary__assessment__situation__in=situations)
-            .select_related(
-                "summary__assessment",
-                "reviewer",
-                "author",
-                "first_review__reviewer",
-                "first_review__author",
-                "first_review__summary__assessment",
-            )
-            .order_by("-decided_at", "-pk")
-        )
+        return _decisions(_user(self.request))
 
 
 @extend_schema_view(
@@ -654,7 +684,7 @@ class ReviewQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return Assessment.objects.none()
         if not is_reviewer(_user(self.request)):
             raise PermissionDenied(_("Only reviewers see the review queue."))
-        return selectors.review_queue().defer("result", "narrative")
+        return selectors.review_queue().defer(*LIST_DEFERRED)
 
 
 #: Rows per page of the watch's movers and overdue situations.

@@ -5,11 +5,16 @@ list is bookmarked and shared by its URL. The situation list filters and sorts t
 that ``selectors.situation_table`` computes in SQL.
 """
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -48,6 +53,65 @@ def country_codes_named(text: str) -> list[str]:
         for code, name in countries
         if needle == str(code).casefold() or needle in str(name).casefold()
     ]
+
+
+_country_choices: dict[str | None, list[tuple[str, str]]] = {}
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every country's code and name in the reader's language, in the order of the names:
+    listed once per process and language (django-countries translates and sorts them all
+    each time it is iterated)."""
+    language = get_language()
+    try:
+        return _country_choices[language]
+    except KeyError:
+        listed = _country_choices[language] = [(str(c.code), str(c.name)) for c in countries]
+        return listed
+
+
+def _attrs_html(attrs: Mapping[str, Any]) -> str:
+    """HTML attributes as Django's ``attrs.html`` writes them (True: the bare name; False:
+    left out)."""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{conditional_escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class QuickSelect(forms.Select):
+    """A select that writes its options in Python rather than through a template each: the
+    same markup as Django's ``Select``, at a fraction of the cost for a list of hundreds of
+    options (the countries, the analysts). Grouped choices are left to ``Select``."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        choices = [choice for choice in self.choices]  # no len(): a count query
+        if any(isinstance(label, (list, tuple)) for _value, label in choices):
+            return super().render(name, value, attrs, renderer)
+        widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
+        return mark_safe(  # noqa: S308  # nosec B308, B703: every value and label is escaped
+            f'<select name="{conditional_escape(name)}"{_attrs_html(widget["attrs"])}>'
+            + "".join(self._options(choices, widget["value"]))
+            + "\n</select>"
+        )
+
+    def _options(self, choices: Iterable[tuple[Any, Any]], selected: list[str]) -> Iterable[str]:
+        chosen = False
+        for value, label in choices:
+            shown = "" if value is None else str(value)
+            is_selected = not chosen and shown in selected
+            chosen = chosen or is_selected
+            yield (
+                f'\n  <option value="{conditional_escape(shown)}"'
+                f"{' selected' if is_selected else ''}>{conditional_escape(label)}</option>\n"
+            )
 
 
 def country_name_rank() -> Case:
@@ -102,7 +166,9 @@ class SituationFilter(StyledFilterSet):
         method="filter_level",
         empty_label=ANY,
     )
-    country = django_filters.ChoiceFilter(label=_("Country"), choices=countries, empty_label=ANY)
+    country = django_filters.ChoiceFilter(
+        label=_("Country"), choices=country_choices, empty_label=ANY, widget=QuickSelect
+    )
     region = django_filters.CharFilter(label=_("Region"), lookup_expr="icontains")
     analyst = django_filters.ModelChoiceFilter(
         label=_("Assigned analyst"),
@@ -110,6 +176,7 @@ class SituationFilter(StyledFilterSet):
         queryset=get_user_model().objects.none(),
         distinct=False,  # a user is assigned to a situation once: no duplicate rows
         empty_label=ANY,
+        widget=QuickSelect,
     )
     overdue = django_filters.ChoiceFilter(
         label=_("Review"),
@@ -139,10 +206,13 @@ class SituationFilter(StyledFilterSet):
     ) -> None:
         super().__init__(data, queryset, **kwargs)
         # Only analysts of the situations listed: no name of another situation's analyst.
+        # A semi-join on the assignments, not a join made distinct on every user column.
+        assigned = Situation.analysts.through.objects.filter(
+            situation_id__in=self.queryset.values("pk")
+        )
         self.filters["analyst"].queryset = (
             get_user_model()
-            .objects.filter(assigned_situations__in=self.queryset.values("pk"))
-            .distinct()
+            .objects.filter(pk__in=assigned.values("user_id"))
             .order_by("first_name", "last_name", "username")
         )
 

@@ -7,14 +7,16 @@ region is text, never a formula run on the reader's machine.
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 
 from django.utils.translation import gettext as _
 from django_countries import countries
 from openpyxl import Workbook
 from openpyxl.cell import Cell as XlsxCell
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from assessments import scales
 from assessments.scales import Severity, severity_label
@@ -63,32 +65,67 @@ def row_cells(row: SituationRow) -> list[Cell]:
     return [safe_text(cell) if isinstance(cell, str) else cell for cell in cells]
 
 
-def situations_csv(rows: Iterable[SituationRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([safe_text(h) for h in headers()])
+class _Echo:
+    """A file that hands back what is written to it: ``csv.writer`` then returns each line."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+#: About how many characters of CSV each piece of a streamed export holds.
+CSV_PIECE = 64 * 1024
+
+
+def situations_csv_pieces(rows: Iterable[SituationRow]) -> Iterator[str]:
+    """The situations as CSV, in pieces of about :data:`CSV_PIECE` characters as the rows
+    come: a byte order mark (spreadsheets then read UTF-8), the header row, a line a row."""
+    writer = csv.writer(_Echo())
+    piece = ["\ufeff", writer.writerow([safe_text(h) for h in headers()])]
+    size = 0
     for row in rows:
-        writer.writerow(
+        line: str = writer.writerow(
             [cell.isoformat() if isinstance(cell, date) else cell for cell in row_cells(row)]
         )
-    return out.getvalue()
+        piece.append(line)
+        size += len(line)
+        if size >= CSV_PIECE:
+            yield "".join(piece)
+            piece, size = [], 0
+    if piece:
+        yield "".join(piece)
+
+
+def situations_csv(rows: Iterable[SituationRow]) -> str:
+    """The situations as one CSV text, with its byte order mark."""
+    return "".join(situations_csv_pieces(rows))
+
+
+#: Each column's width in the XLSX export, in characters.
+XLSX_WIDTHS: Sequence[int] = (32, 20, 20, 18, 18, 10, 24, 14, 14, 32)
 
 
 def situations_xlsx(rows: Iterable[SituationRow], *, title: str) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append([safe_text(h) for h in headers()])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    date_column = headers().index(_("Last assessed")) + 1
-    for row in rows:
-        sheet.append([cell if cell != "" else None for cell in row_cells(row)])
-        sheet.cell(row=sheet.max_row, column=date_column).number_format = "yyyy-mm-dd"
+    """The situations as an XLSX workbook, written row by row (openpyxl's write-only mode:
+    no cell kept once written): a bold header frozen above the rows, dates as dates."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    for index, width in enumerate(XLSX_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
-    widths: Sequence[int] = (32, 20, 20, 18, 18, 10, 24, 14, 14, 32)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
+    bold = Font(bold=True)
+    header = []
+    for text in headers():
+        cell = WriteOnlyCell(sheet, value=safe_text(text))
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    date_column = headers().index(_("Last assessed"))
+    for row in rows:
+        cells: list[object] = [cell if cell != "" else None for cell in row_cells(row)]
+        dated = WriteOnlyCell(sheet, value=cells[date_column])
+        dated.number_format = "yyyy-mm-dd"
+        cells[date_column] = dated
+        sheet.append(cells)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -1,7 +1,7 @@
 """Situation and assessment pages. Each view: permission helper, form, one service, redirect."""
 
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,8 +10,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet, prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -68,6 +75,7 @@ from assessments.forms import (
 )
 from assessments.models import (
     Assessment,
+    Comment,
     Dissent,
     EscalationSummary,
     EvidenceSource,
@@ -83,9 +91,9 @@ from assessments.models import (
 from assessments.services import GroupInput
 from audit import log as audit
 from forecasts import selectors as forecast_selectors
-from framework.cache import framework_structure
-from framework.i18n import ReferenceTexts
-from framework.models import PillarTool, RiskFactor
+from framework.cache import FrameworkStructure, framework_structure
+from framework.i18n import Localized, ReferenceTexts, localized
+from framework.models import Indicator, PillarTool, RiskFactor
 from framework.selectors import reference_texts
 
 
@@ -227,11 +235,24 @@ def _export_filename(extension: str) -> str:
     return f"situations-{timezone.localdate():%Y-%m-%d}.{extension}"
 
 
+#: How many situations an export reads at a time (with their analysts).
+EXPORT_CHUNK = 500
+
+
+def _export_rows(request: AuthenticatedHttpRequest) -> Iterator[selectors.SituationRow]:
+    """The rows the filters select, on all pages, read :data:`EXPORT_CHUNK` situations at a
+    time as they are written (the permission and the filters are applied at once)."""
+    situations = _filtered_situations(request).qs.iterator(chunk_size=EXPORT_CHUNK)
+    for situation in situations:
+        yield from selectors.rows_of((situation,))
+
+
 @require_safe
-def situations_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
-    rows = selectors.rows_of(_filtered_situations(request).qs)
-    response = HttpResponse(
-        "\ufeff" + spreadsheets.situations_csv(rows), content_type="text/csv; charset=utf-8"
+def situations_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
+    rows = _export_rows(request)
+    response = StreamingHttpResponse(
+        (piece.encode("utf-8") for piece in spreadsheets.situations_csv_pieces(rows)),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{_export_filename("csv")}"'
     return response
@@ -239,9 +260,8 @@ def situations_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_safe
 def situations_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
-    rows = selectors.rows_of(_filtered_situations(request).qs)
     response = HttpResponse(
-        spreadsheets.situations_xlsx(rows, title=_("Situations")),
+        spreadsheets.situations_xlsx(_export_rows(request), title=_("Situations")),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{_export_filename("xlsx")}"'
@@ -667,6 +687,82 @@ def assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     return _detail_page(request, permissions.get_assessment_for_user(request.user, pk))
 
 
+#: An indicator with its risk factor, as this process keeps them (framework.cache).
+IndicatorPlace = tuple[Indicator, RiskFactor]
+
+
+def _indicator_places(structure: FrameworkStructure) -> dict[int, IndicatorPlace]:
+    return {
+        indicator.pk: (indicator, factor)
+        for factor in structure.factors
+        for indicator in structure.indicators.get(factor.pk, ())
+    }
+
+
+def _detail_assessment(pk: int) -> Assessment:
+    """The assessment with all its page shows, as ``selectors.assessment_detail`` reads it but
+    for its ratings' indicators and factors, which the page takes from the framework structure
+    this process keeps (joined to each of 126 ratings, their texts in every language were
+    read and decoded again on every view), and their sources (:func:`_rated`)."""
+    return (
+        Assessment.objects.select_related("situation", "author", "reviewer")
+        .defer("crime_levels", "factor_levels")
+        .prefetch_related(
+            "ratings",
+            Prefetch("transitions", queryset=Transition.objects.select_related("actor")),
+            "responses__by",
+            Prefetch("comments", queryset=Comment.objects.select_related("author")),
+            "participations",
+            "situation__analysts",
+            Prefetch(
+                "summaries",
+                queryset=EscalationSummary.objects.select_related(
+                    "decision__reviewer",
+                    "decision__first_review__reviewer",
+                    "first_review__reviewer",
+                )
+                .defer("original_content")
+                .order_by("revision"),
+            ),
+        )
+        .get(pk=pk)
+    )
+
+
+@dataclass(frozen=True)
+class RatedRow:
+    """One row of the page's ratings table: the rating, its indicator and that indicator's
+    factor, and its sources each with its reliability in words."""
+
+    rating: IndicatorRating
+    indicator: Indicator
+    factor: RiskFactor
+    sources: list[tuple[EvidenceSource, str]]
+
+
+def _factor_titles(structure: FrameworkStructure) -> dict[int, Localized]:
+    """Each risk factor's title by its number, in the reader's language (as
+    ``selectors.factor_titles`` reads them)."""
+    return {factor.number: localized(factor, "title") for factor in structure.factors}
+
+
+def _rated(assessment: Assessment, structure: FrameworkStructure) -> list[RatedRow]:
+    """The assessment's ratings other than "not assessed" in the ratings' order (the form's:
+    by factor, then indicator), with their sources (one query for all)."""
+    places = structure.derived("indicator_places", _indicator_places)
+    reliability = {code: str(label) for code, label in EvidenceSource.Reliability.choices}
+    sources: dict[int, list[tuple[EvidenceSource, str]]] = {}
+    for source in EvidenceSource.objects.filter(rating__assessment_id=assessment.pk):
+        sources.setdefault(source.rating_id, []).append(
+            (source, reliability.get(source.reliability, source.reliability))
+        )
+    return [
+        RatedRow(rating, *places[rating.indicator_id], sources.get(rating.pk, []))
+        for rating in assessment.ratings.all()
+        if rating.severity != "not_assessed"
+    ]
+
+
 def _say_errors(request: HttpRequest, form: forms.Form) -> None:
     """A refused form's errors as messages, where the page no longer shows the form."""
     for errors in form.errors.values():
@@ -700,12 +796,14 @@ def _detail_page(
 ) -> HttpResponse:
     """The assessment's page; with a bound form that was refused, the form as it was sent,
     its errors beside its fields."""
-    assessment = selectors.assessment_detail(visible.pk)
+    assessment = _detail_assessment(visible.pk)
     texts = reference_texts()
     # The stored result in the reader's language (its tools' names); levels and reasons as
     # they were derived.
     result = wording.result_texts(assessment.result or {}, texts)
-    factor_titles = selectors.factor_titles()
+    # The factors and indicators as this process keeps them (one query while unchanged).
+    structure = framework_structure()
+    factor_titles = structure.derived("factor_titles", _factor_titles)
     entries = {
         e.code: e
         for e in PillarTool.objects.select_related("tool", "pillar").filter(
@@ -738,7 +836,9 @@ def _detail_page(
     summary = next((s for s in summaries if s.revision == assessment.summary_revision), None)
     dissents = dissent.dissents_of(assessment)
     crime_names = selectors.crime_names()
-    escalation = _escalation_context(user, assessment, summary, texts=texts, dissents=dissents)
+    escalation = _escalation_context(
+        user, assessment, summary, texts=texts, dissents=dissents, crime_names=crime_names
+    )
     may_comment = permissions.can_comment(user, assessment)
     if decision_form is not None:
         if escalation["decision_form"] is not None:
@@ -771,7 +871,7 @@ def _detail_page(
                 (f, factor_titles.get(f["number"], "")) for f in result.get("factors", [])
             ],
             "recommendations": [(p, recommendations[p]) for p in scoring.PILLARS],
-            "ratings": [r for r in assessment.ratings.all() if r.severity != "not_assessed"],
+            "ratings": _rated(assessment, structure),
             "can_edit": workflow.allowed(assessment, workflow.Action.EDIT, user),
             "can_submit": workflow.allowed(assessment, workflow.Action.SUBMIT, user),
             "can_respond": can_respond,
@@ -1037,10 +1137,11 @@ def _escalation_context(
     *,
     texts: ReferenceTexts | None = None,
     dissents: list[Dissent] | None = None,
+    crime_names: Mapping[str, str] | None = None,
 ) -> dict[str, object]:
     """What the escalation section needs, on the page and in its polled refresh; ``texts``:
-    the reference texts in the reader's language, and ``dissents`` all the assessment's,
-    when the page has them already."""
+    the reference texts in the reader's language, ``dissents`` all the assessment's, and
+    ``crime_names`` the crimes' names, when the page has them already."""
     can_review = workflow.allowed(assessment, "decide", user)
     ready = summary is not None and summary.is_ready
     decided = ready and hasattr(summary, "decision")
@@ -1062,7 +1163,7 @@ def _escalation_context(
         "awaits_decision": ready and not decided and assessment.awaits_review,
         "first_review": first_review,
         "gave_first_review": first_review is not None and first_review.reviewer_id == user.pk,
-        "crime_names": selectors.crime_names(),
+        "crime_names": selectors.crime_names() if crime_names is None else crime_names,
         "edited_by_user": permissions.has_edited(user, assessment),
         "needs_two_reviewers": show_form
         and first_review is None

@@ -115,7 +115,7 @@ def listed(response) -> list[str]:
 
 def csv_rows(response) -> list[list[str]]:
     assert response.status_code == 200
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
 
 
 def xlsx_rows(response) -> list[list[object]]:
@@ -676,8 +676,8 @@ def test_situation_exports_run_a_fixed_number_of_queries(
 
     with django_assert_max_num_queries(SITUATION_EXPORT_QUERIES):
         response = client.get(url, {"sort": "-last_assessed"})
+        rows = csv_rows(response) if export == CSV else xlsx_rows(response)  # streamed
 
-    rows = csv_rows(response) if export == CSV else xlsx_rows(response)
     assert len(rows) == 1 + count
     assert {row[0] for row in rows[1:]} == set(
         Situation.objects.filter(analysts=analyst).values_list("name", flat=True)
