@@ -306,13 +306,15 @@ def situation_rows(
 
 
 def assessment_detail(pk: int) -> Assessment:
-    ratings = IndicatorRating.objects.select_related("indicator__factor").prefetch_related(
-        "sources"
-    )
+    """The assessment with all its page shows but its ratings' indicators, factors and
+    sources: the page takes the indicators and factors from the framework structure each
+    process keeps (joined to each of 126 ratings, their texts in every language were read
+    and decoded again on every view), and the sources in one query of their own."""
     return (
         Assessment.objects.select_related("situation", "author", "reviewer")
+        .defer("crime_levels", "factor_levels")
         .prefetch_related(
-            Prefetch("ratings", queryset=ratings),
+            "ratings",
             Prefetch("transitions", queryset=Transition.objects.select_related("actor")),
             "responses__by",
             Prefetch("comments", queryset=Comment.objects.select_related("author")),
@@ -324,7 +326,9 @@ def assessment_detail(pk: int) -> Assessment:
                     "decision__reviewer",
                     "decision__first_review__reviewer",
                     "first_review__reviewer",
-                ).order_by("revision"),
+                )
+                .defer("original_content")
+                .order_by("revision"),
             ),
         )
         .get(pk=pk)

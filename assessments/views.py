@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import (
     Http404,
     HttpRequest,
@@ -75,7 +75,6 @@ from assessments.forms import (
 )
 from assessments.models import (
     Assessment,
-    Comment,
     Dissent,
     EscalationSummary,
     EvidenceSource,
@@ -699,36 +698,6 @@ def _indicator_places(structure: FrameworkStructure) -> dict[int, IndicatorPlace
     }
 
 
-def _detail_assessment(pk: int) -> Assessment:
-    """The assessment with all its page shows, as ``selectors.assessment_detail`` reads it but
-    for its ratings' indicators and factors, which the page takes from the framework structure
-    this process keeps (joined to each of 126 ratings, their texts in every language were
-    read and decoded again on every view), and their sources (:func:`_rated`)."""
-    return (
-        Assessment.objects.select_related("situation", "author", "reviewer")
-        .defer("crime_levels", "factor_levels")
-        .prefetch_related(
-            "ratings",
-            Prefetch("transitions", queryset=Transition.objects.select_related("actor")),
-            "responses__by",
-            Prefetch("comments", queryset=Comment.objects.select_related("author")),
-            "participations",
-            "situation__analysts",
-            Prefetch(
-                "summaries",
-                queryset=EscalationSummary.objects.select_related(
-                    "decision__reviewer",
-                    "decision__first_review__reviewer",
-                    "first_review__reviewer",
-                )
-                .defer("original_content")
-                .order_by("revision"),
-            ),
-        )
-        .get(pk=pk)
-    )
-
-
 @dataclass(frozen=True)
 class RatedRow:
     """One row of the page's ratings table: the rating, its indicator and that indicator's
@@ -796,7 +765,7 @@ def _detail_page(
 ) -> HttpResponse:
     """The assessment's page; with a bound form that was refused, the form as it was sent,
     its errors beside its fields."""
-    assessment = _detail_assessment(visible.pk)
+    assessment = selectors.assessment_detail(visible.pk)
     texts = reference_texts()
     # The stored result in the reader's language (its tools' names); levels and reasons as
     # they were derived.
