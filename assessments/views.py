@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.functional import Promise
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -1220,11 +1222,42 @@ def _sort_header(request: HttpRequest, key: str, sort: str, first: str) -> dict[
     return {"url": _query_string(request, sort=first), "aria_sort": ""}
 
 
+def _heatmap_cells(row: selectors.HeatmapRow, labels: Mapping[str, str]) -> SafeString:
+    """A row's cells, built here rather than by a template per cell (a page has 700): each
+    factor's level in words and in colour, linking to the indicators behind it in the
+    assessment (to its rated indicators when none of the factor's is assessed)."""
+    if row.assessment_id is None:
+        return format_html(
+            '<td colspan="{}" class="text-body-secondary">{}</td>',
+            len(row.cells),
+            _("No assessment yet"),
+        )
+    detail = reverse("assessments:detail", args=[row.assessment_id])
+    return format_html_join(
+        "",
+        '<td class="sev sev-{}"><a href="{}#{}">'
+        '<span class="visually-hidden">{}, RF{}: </span>{}</a></td>',
+        (
+            (
+                cell.level or scales.Severity.NOT_ASSESSED,
+                detail,
+                f"factor-{cell.factor}" if cell.level else "ratings-title",
+                row.situation.name,
+                cell.factor,
+                labels[cell.level or scales.Severity.NOT_ASSESSED],
+            )
+            for cell in row.cells
+        ),
+    )
+
+
 @require_safe
 def heatmap(request: AuthenticatedHttpRequest) -> HttpResponse:
     found = _heatmap(request)
     # Sorted and paged in the query (by a factor's level too): one page of rows is read.
     page = Paginator(found.situations, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(selectors.heatmap_rows(page.object_list, found.numbers))
+    labels = {severity: scales.severity_label(severity) for severity in scales.SEVERITIES}
     return render(
         request,
         "assessments/heatmap.html",
@@ -1232,7 +1265,8 @@ def heatmap(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filter": found.filter,
             "filtered": _is_filtered(request),
             "page": page,
-            "rows": list(selectors.heatmap_rows(page.object_list, found.numbers)),
+            "rows": rows,
+            "table": [(row, _heatmap_cells(row, labels)) for row in rows],
             "factors": [
                 (f, _sort_header(request, f"RF{f.number}", found.sort, first=f"-RF{f.number}"))
                 for f in found.factors
