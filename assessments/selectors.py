@@ -14,7 +14,6 @@ from django.db.models import (
     Count,
     DateField,
     F,
-    Field,
     Func,
     IntegerField,
     JSONField,
@@ -27,7 +26,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Lower, RowNumber
+from django.db.models.functions import Coalesce, Lower, RowNumber
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -868,27 +867,30 @@ class HeatmapLevels(SituationLevels):
     chosen_levels: dict[str, str] | None
 
 
-def _chosen(field: str, output_field: "Field[Any, Any]") -> Case:
-    """``field`` of the situation's latest approved assessment, else of its latest one."""
-    return Case(
-        When(approved_assessment__isnull=False, then=F(f"approved_assessment__{field}")),
-        default=F(f"latest_assessment__{field}"),
-        output_field=output_field,
-    )
+def _chosen() -> QuerySet[Assessment]:
+    """The situation's latest approved assessment, else its latest one (a subquery: one
+    index lookup per situation)."""
+    return Assessment.objects.filter(
+        pk=Coalesce(OuterRef("approved_assessment_id"), OuterRef("latest_assessment_id"))
+    ).order_by()
 
 
-def _factor_rank(number: int) -> Case:
+def _factor_rank(number: int) -> Coalesce:
     """The severity rank of factor ``number`` in the chosen assessment (an unassessed factor
     is 0, "not assessed"); -1 without an assessment."""
-    level = JSONKeyText(_chosen("factor_levels", JSONField()), str(number))
-    return Case(
-        When(latest_assessment__isnull=True, then=Value(-1)),
+    level = JSONKeyText(F("factor_levels"), str(number))
+    rank = Case(
         *(
             When(Exact(level, Value(severity)), then=Value(rank))
             for rank, severity in enumerate(scales.SEVERITIES)
             if rank > 0
         ),
         default=Value(0),
+        output_field=IntegerField(),
+    )
+    return Coalesce(
+        Subquery(_chosen().annotate(rank=rank).values("rank")[:1]),
+        Value(-1),
         output_field=IntegerField(),
     )
 
@@ -913,8 +915,8 @@ def heatmap_situations(
     key = sort.removeprefix("-")
     number = int(key[2:]) if key.startswith("RF") and key[2:].isdigit() else None
     annotated = _with_levels(situations).annotate(
-        chosen_as_of=_chosen("as_of", DateField()),
-        chosen_levels=_chosen("factor_levels", JSONField()),
+        chosen_as_of=Subquery(_chosen().values("as_of")[:1], output_field=DateField()),
+        chosen_levels=Subquery(_chosen().values("factor_levels")[:1], output_field=JSONField()),
     )
     by_name = Lower("name")
     if number is not None and number in factors:
