@@ -1,19 +1,24 @@
 """Reads for situations and assessments, each a fixed number of queries."""
 
+import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, TypedDict, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    Count,
+    DateField,
     Exists,
     F,
+    Func,
     IntegerField,
+    JSONField,
     OuterRef,
     Prefetch,
     Q,
@@ -23,6 +28,8 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
+from django.db.models.functions import Coalesce, Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries as country_names
@@ -43,7 +50,7 @@ from assessments.models import (
     Transition,
     is_returned_status,
 )
-from assessments.scales import Severity, level_rank, severity_rank
+from assessments.scales import Severity, level_rank
 from framework.i18n import Localized, localize
 from framework.models import Crime, Indicator, RiskFactor, ThresholdSet, ToolMapping
 
@@ -856,66 +863,124 @@ class HeatmapRow:
     approved: bool
     cells: list[HeatmapCell]
 
-    def level(self, factor: int) -> str | None:
-        return next((c.level for c in self.cells if c.factor == factor), None)
 
-    def rank(self, factor: int) -> int:
-        """The severity rank of the factor's level; -1 without an assessment."""
-        if self.assessment_id is None:
-            return -1
-        return severity_rank(self.level(factor) or Severity.NOT_ASSESSED)
+class JSONKeyText(Func):
+    """The text at ``key`` of a JSON object, NULL without it (PostgreSQL, SQLite).
 
+    Unlike Django's key transforms, which read a key made of digits (a factor's number) as an
+    array index, this always reads an object's key."""
 
-def heatmap_rows(situations: QuerySet[Situation], factors: Sequence[int]) -> list[HeatmapRow]:
-    """Each situation (annotated by :func:`situations_with_levels`, as :func:`situation_table`
-    does) with the level of each factor (``factors``: their numbers) in its latest approved
-    assessment, else its latest one (two queries), in name order."""
-    annotated = list(_with_levels(situations).order_by("name", "pk"))
-    chosen = {s.pk: s.approved_pk or s.latest_pk for s in annotated}
-    assessments = {
-        pk: (as_of, levels or {})
-        for pk, as_of, levels in Assessment.objects.filter(
-            pk__in=[pk for pk in chosen.values() if pk is not None]
-        ).values_list("pk", "as_of", "factor_levels")
-    }
-    rows = []
-    for s in annotated:
-        pk = chosen[s.pk]
-        as_of, levels = assessments.get(pk, (None, {})) if pk is not None else (None, {})
-        rows.append(
-            HeatmapRow(
-                situation=s,
-                assessment_id=pk,
-                as_of=as_of,
-                approved=s.approved_pk is not None,
-                cells=[HeatmapCell(factor=n, level=levels.get(str(n))) for n in factors],
-            )
+    output_field = CharField()
+    template = "(%(expressions)s)"
+    arg_joiner = " ->> "
+
+    def __init__(self, expression: Any, key: str) -> None:
+        super().__init__(expression, Value(key))
+        self.key = key
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, Any]:
+        path = self.copy()
+        path.set_source_expressions(
+            [self.get_source_expressions()[0], Value(f"$.{json.dumps(self.key)}")]
         )
-    return rows
+        return path.as_sql(
+            compiler, connection, template="JSON_EXTRACT(%(expressions)s)", arg_joiner=", "
+        )
+
+
+class HeatmapLevels(SituationLevels):
+    """What :func:`heatmap_situations` annotates each situation with, besides its levels."""
+
+    chosen_as_of: date | None
+    chosen_levels: dict[str, str] | None
+
+
+def _chosen() -> QuerySet[Assessment]:
+    """The situation's latest approved assessment, else its latest one (a subquery: one
+    index lookup per situation)."""
+    return Assessment.objects.filter(
+        pk=Coalesce(OuterRef("approved_assessment_id"), OuterRef("latest_assessment_id"))
+    ).order_by()
+
+
+def _factor_rank(number: int) -> Coalesce:
+    """The severity rank of factor ``number`` in the chosen assessment (an unassessed factor
+    is 0, "not assessed"); -1 without an assessment."""
+    level = JSONKeyText(F("factor_levels"), str(number))
+    rank = Case(
+        *(
+            When(Exact(level, Value(severity)), then=Value(rank))
+            for rank, severity in enumerate(scales.SEVERITIES)
+            if rank > 0
+        ),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return Coalesce(
+        Subquery(_chosen().annotate(rank=rank).values("rank")[:1]),
+        Value(-1),
+        output_field=IntegerField(),
+    )
 
 
 HEATMAP_SORTS = ("name", "-name")
 
+HeatmapSituations: TypeAlias = "QuerySet[WithAnnotations[Situation, HeatmapLevels]]"
 
-def sort_heatmap(rows: list[HeatmapRow], sort: str, factors: Sequence[int]) -> str:
-    """Sort ``rows`` in place by ``sort`` (``name``, ``RF10``; ``-`` first: descending) and
-    return the sort applied: ``name`` when ``sort`` names nothing known."""
+
+def heatmap_situations(
+    situations: QuerySet[Situation], sort: str, factors: Sequence[int]
+) -> tuple[HeatmapSituations, str]:
+    """``situations`` (annotated by :func:`situations_with_levels`) in the heatmap's order,
+    each with the date and the factors' levels of its latest approved assessment, else its
+    latest one, and the sort applied.
+
+    ``sort``: ``name``, or a factor (``RF10``) by its level in that assessment, a situation
+    without an assessment below "not assessed", ties by name; ``-`` first: descending. It
+    falls back to ``name`` when it names nothing known. Sorted in the query: a page of the
+    result costs one query whatever the number of situations."""
     descending = sort.startswith("-")
     key = sort.removeprefix("-")
     number = int(key[2:]) if key.startswith("RF") and key[2:].isdigit() else None
+    annotated = _with_levels(situations).annotate(
+        chosen_as_of=Subquery(_chosen().values("as_of")[:1], output_field=DateField()),
+        chosen_levels=Subquery(_chosen().values("factor_levels")[:1], output_field=JSONField()),
+    )
+    by_name = Lower("name")
     if number is not None and number in factors:
-        rows.sort(key=lambda r: r.situation.name.casefold())
-        rows.sort(key=lambda r: r.rank(number), reverse=descending)
-        return sort
-    rows.sort(key=lambda r: r.situation.name.casefold(), reverse=key == "name" and descending)
-    return sort if sort in HEATMAP_SORTS else "name"
+        rank = F("heatmap_rank")
+        by_factor = annotated.alias(heatmap_rank=_factor_rank(number)).order_by(
+            rank.desc() if descending else rank.asc(), by_name, "name", "pk"
+        )
+        return cast(HeatmapSituations, by_factor), sort
+    if sort not in HEATMAP_SORTS:
+        sort, descending = "name", False
+    ordered = annotated.order_by(by_name.desc() if descending else by_name.asc(), "name", "pk")
+    return cast(HeatmapSituations, ordered), sort
+
+
+def heatmap_rows(
+    situations: "Iterable[WithAnnotations[Situation, HeatmapLevels]]", factors: Sequence[int]
+) -> Iterator[HeatmapRow]:
+    """Each situation of :func:`heatmap_situations` (a page of it, or all of it) as a row,
+    with the level of each factor (``factors``: their numbers), in their order (no query but
+    the one that reads ``situations``)."""
+    for s in situations:
+        levels = s.chosen_levels or {}
+        yield HeatmapRow(
+            situation=s,
+            assessment_id=s.approved_pk or s.latest_pk,
+            as_of=s.chosen_as_of,
+            approved=s.approved_pk is not None,
+            cells=[HeatmapCell(factor=n, level=levels.get(str(n))) for n in factors],
+        )
 
 
 @dataclass
-class MapSituation:
-    situation: Situation
+class MapLevel:
     level: str | None  # None: not assessed yet
-    approved: bool
+    count: int  # the country's situations at that level
+    unapproved: int  # how many of them have it from an unapproved assessment
 
 
 @dataclass
@@ -923,7 +988,8 @@ class MapCountry:
     code: str  # ISO 3166-1 alpha-2, upper case
     name: str
     level: str | None  # the highest level among its situations; None: none assessed
-    situations: list[MapSituation]
+    count: int  # its situations
+    levels: list[MapLevel]  # the levels its situations are at, the highest first
 
 
 def _level_order(level: str | None) -> int:
@@ -932,27 +998,36 @@ def _level_order(level: str | None) -> int:
 
 def map_countries(situations: QuerySet[Situation]) -> list[MapCountry]:
     """The countries of the situations (annotated by :func:`situations_with_levels`), each with
-    its situations and their highest level (from each one's latest approved assessment, else
-    its latest), by country name (one query)."""
-    by_country: dict[str, list[MapSituation]] = {}
-    names: dict[str, str] = {}
-    for s in _with_levels(situations).order_by("name", "pk"):
-        code = str(s.country)
-        names[code] = str(country_names.name(code))
-        by_country.setdefault(code, []).append(
-            MapSituation(
-                situation=s,
-                level=s.current_level,
-                approved=s.approved_pk is not None,
+    how many situations it has at each level (from each one's latest approved assessment,
+    else its latest) and the highest of them, by country name. Counted in the query (one
+    query, a row per country and level), whatever the number of situations."""
+    counted = (
+        situations.order_by()
+        .values("country", "current_level")
+        .annotate(
+            situations=Count("pk"),
+            unapproved=Count(
+                "pk", filter=Q(approved_assessment__isnull=True, latest_assessment__isnull=False)
+            ),
+        )
+    )
+    by_country: dict[str, list[MapLevel]] = {}
+    for row in counted:
+        by_country.setdefault(str(row["country"]), []).append(
+            MapLevel(
+                level=row["current_level"], count=row["situations"], unapproved=row["unapproved"]
             )
         )
-    countries = [
-        MapCountry(
-            code=code,
-            name=names[code],
-            level=max((m.level for m in found), key=_level_order),
-            situations=found,
+    countries = []
+    for code, levels in by_country.items():
+        levels.sort(key=lambda entry: _level_order(entry.level), reverse=True)
+        countries.append(
+            MapCountry(
+                code=code,
+                name=str(country_names.name(code)),
+                level=levels[0].level,
+                count=sum(entry.count for entry in levels),
+                levels=levels,
+            )
         )
-        for code, found in by_country.items()
-    ]
     return sorted(countries, key=lambda c: c.name.casefold())

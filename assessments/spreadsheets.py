@@ -136,7 +136,7 @@ def situations_xlsx(rows: Iterable[SituationRow], *, title: str) -> bytes:
 Table = list[list[str]]
 
 
-def heatmap_table(rows: Sequence[HeatmapRow], factors: Sequence[int]) -> Table:
+def heatmap_table(rows: Iterable[HeatmapRow], factors: Sequence[int]) -> Table:
     """Situation, country, date and approval, then each factor's severity code and label.
 
     A factor with no assessed indicator is ``not_assessed``; a situation without an

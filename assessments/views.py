@@ -24,6 +24,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.functional import Promise
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -51,6 +53,7 @@ from assessments import (
 )
 from assessments.exchange import assessment_to_dict, assessments_for_export, summary_to_dict
 from assessments.filters import (
+    NO_LEVEL,
     PAGE_SIZE,
     WATCH_FILTER_PARAMETERS,
     ReviewQueueFilter,
@@ -1267,18 +1270,36 @@ def _query_string(request: HttpRequest, **changes: str) -> str:
 class Heatmap:
     filter: WatchFilter
     factors: list[RiskFactor]
-    rows: list[selectors.HeatmapRow]
+    situations: selectors.HeatmapSituations  # in the order asked
     sort: str  # the sort applied
+
+    @property
+    def numbers(self) -> list[int]:
+        return [f.number for f in self.factors]
+
+
+#: The situations an export of the heatmap reads at a time.
+HEATMAP_EXPORT_CHUNK = 500
 
 
 def _heatmap(request: AuthenticatedHttpRequest) -> Heatmap:
-    """The filters, the factors and the rows sorted as asked (a fixed number of queries)."""
+    """The filters, the factors and the situations sorted as asked, in the query (a fixed
+    number of queries, whatever the number of situations)."""
     filterset = _watched_situations(request)
     factors = list(RiskFactor.objects.order_by("number").only("number", "title", "translations"))
-    numbers = [f.number for f in factors]
-    rows = selectors.heatmap_rows(filterset.qs, numbers)
-    sort = selectors.sort_heatmap(rows, request.GET.get("sort", ""), numbers)
-    return Heatmap(filter=filterset, factors=factors, rows=rows, sort=sort)
+    situations, sort = selectors.heatmap_situations(
+        filterset.qs, request.GET.get("sort", ""), [f.number for f in factors]
+    )
+    return Heatmap(filter=filterset, factors=factors, situations=situations, sort=sort)
+
+
+def _heatmap_export(request: AuthenticatedHttpRequest) -> spreadsheets.Table:
+    """Every row the filters select, in the order shown, read a chunk at a time."""
+    found = _heatmap(request)
+    rows = selectors.heatmap_rows(
+        found.situations.iterator(chunk_size=HEATMAP_EXPORT_CHUNK), found.numbers
+    )
+    return spreadsheets.heatmap_table(rows, found.numbers)
 
 
 def _sort_header(request: HttpRequest, key: str, sort: str, first: str) -> dict[str, str]:
@@ -1291,11 +1312,42 @@ def _sort_header(request: HttpRequest, key: str, sort: str, first: str) -> dict[
     return {"url": _query_string(request, sort=first), "aria_sort": ""}
 
 
+def _heatmap_cells(row: selectors.HeatmapRow, labels: Mapping[str, str]) -> SafeString:
+    """A row's cells, built here rather than by a template per cell (a page has 700): each
+    factor's level in words and in colour, linking to the indicators behind it in the
+    assessment (to its rated indicators when none of the factor's is assessed)."""
+    if row.assessment_id is None:
+        return format_html(
+            '<td colspan="{}" class="text-body-secondary">{}</td>',
+            len(row.cells),
+            _("No assessment yet"),
+        )
+    detail = reverse("assessments:detail", args=[row.assessment_id])
+    return format_html_join(
+        "",
+        '<td class="sev sev-{}"><a href="{}#{}">'
+        '<span class="visually-hidden">{}, RF{}: </span>{}</a></td>',
+        (
+            (
+                cell.level or scales.Severity.NOT_ASSESSED,
+                detail,
+                f"factor-{cell.factor}" if cell.level else "ratings-title",
+                row.situation.name,
+                cell.factor,
+                labels[cell.level or scales.Severity.NOT_ASSESSED],
+            )
+            for cell in row.cells
+        ),
+    )
+
+
 @require_safe
 def heatmap(request: AuthenticatedHttpRequest) -> HttpResponse:
     found = _heatmap(request)
-    # Every row is sorted (by a factor's level too), one page of them is rendered.
-    page = Paginator(found.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Sorted and paged in the query (by a factor's level too): one page of rows is read.
+    page = Paginator(found.situations, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(selectors.heatmap_rows(page.object_list, found.numbers))
+    labels = {severity: scales.severity_label(severity) for severity in scales.SEVERITIES}
     return render(
         request,
         "assessments/heatmap.html",
@@ -1303,7 +1355,8 @@ def heatmap(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filter": found.filter,
             "filtered": _is_filtered(request),
             "page": page,
-            "rows": page.object_list,
+            "rows": rows,
+            "table": [(row, _heatmap_cells(row, labels)) for row in rows],
             "factors": [
                 (f, _sort_header(request, f"RF{f.number}", found.sort, first=f"-RF{f.number}"))
                 for f in found.factors
@@ -1322,8 +1375,7 @@ def _heatmap_filename(ext: str) -> str:
 
 @require_safe
 def heatmap_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
-    found = _heatmap(request)
-    table = spreadsheets.heatmap_table(found.rows, [f.number for f in found.factors])
+    table = _heatmap_export(request)
     response = HttpResponse(spreadsheets.as_csv(table), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = _heatmap_filename("csv")
     return response
@@ -1331,8 +1383,7 @@ def heatmap_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_safe
 def heatmap_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
-    found = _heatmap(request)
-    table = spreadsheets.heatmap_table(found.rows, [f.number for f in found.factors])
+    table = _heatmap_export(request)
     response = HttpResponse(
         spreadsheets.as_xlsx(table, title=_("Heatmap")),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -1341,10 +1392,70 @@ def heatmap_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     return response
 
 
+@dataclass
+class MapCell:
+    label: str  # the column's level, in words
+    count: int  # the country's situations at the column's level
+    unapproved: int  # how many of them have it from an unapproved assessment
+    url: str  # the situation list filtered by the country and the level
+
+
+@dataclass
+class MapRow:
+    country: selectors.MapCountry
+    url: str  # the situation list filtered by the country
+    cells: list[MapCell]  # one per column of levels
+
+
+#: The map table's columns of levels, the highest first, then "no assessment yet".
+MAP_LEVELS: tuple[str | None, ...] = (*reversed(scales.LEVELS), None)
+
+
+def _map_level_label(level: str | None) -> str:
+    return scales.level_label(level) if level else _("no assessment yet")
+
+
+def _map_rows(
+    countries: list[selectors.MapCountry], list_url: str, filters: Mapping[str, str]
+) -> list[MapRow]:
+    """Each country as a row of the table beside the map: how many situations at each level,
+    each count linking to those situations."""
+    rows = []
+    for country in countries:
+        found = {entry.level: entry for entry in country.levels}
+        cells = []
+        for level in MAP_LEVELS:
+            entry = found.get(level)
+            level_filter = {**filters, "level": level or NO_LEVEL}
+            cells.append(
+                MapCell(
+                    label=_map_level_label(level),
+                    count=entry.count if entry else 0,
+                    unapproved=entry.unapproved if entry else 0,
+                    url=worldmap.country_url(list_url, country.code, level_filter),
+                )
+            )
+        rows.append(
+            MapRow(
+                country=country,
+                url=worldmap.country_url(list_url, country.code, filters),
+                cells=cells,
+            )
+        )
+    return rows
+
+
 @require_safe
 def world_map(request: AuthenticatedHttpRequest) -> HttpResponse:
     filterset = _watched_situations(request)
     found = selectors.map_countries(filterset.qs)
+    list_url = reverse("assessments:situations")
+    # The map's other filters are kept in its links to the situation list.
+    filters = {
+        name: value
+        for name in WATCH_FILTER_PARAMETERS
+        if name != "country" and (value := request.GET.get(name, ""))
+    }
     return render(
         request,
         "assessments/map.html",
@@ -1352,11 +1463,14 @@ def world_map(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filter": filterset,
             "filtered": _is_filtered(request),
             "countries": found,
+            "rows": _map_rows(found, list_url, filters),
+            "columns": [_map_level_label(level) for level in MAP_LEVELS],
             "map": worldmap.render_world_map(
                 found,
                 title=_("World map of the situations you may see, by level"),
-                list_url=reverse("assessments:situations"),
+                list_url=list_url,
                 labelled_by="map-title",
+                filters=filters,
             ),
             "levels": scales.LEVELS,
         },

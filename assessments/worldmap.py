@@ -5,16 +5,17 @@ country whose first class is the country's lower-case ISO 3166-1 code. It is rea
 stripped of what must not reach a page: its metadata (which names an outside namespace), its
 ids (they could clash with the page's), its fixed size. A page's map joins the country groups
 again; each country with situations is wrapped in a link to the situation list filtered by
-that country, named by a ``<title>`` (country, situations, level) that browsers also show as
-its tooltip. Nothing in it loads anything from elsewhere.
+that country, named by a ``<title>`` (country, level, how many situations at each level) that
+browsers also show as its tooltip. Nothing in it loads anything from elsewhere.
 """
 
 # Parses only the package's own map (base_map), never user input.
 import xml.etree.ElementTree as ET  # nosec B405
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from urllib.parse import urlencode
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -64,34 +65,33 @@ def base_map() -> BaseMap:
     return BaseMap(view_box=root.get("viewBox", "0 0 1000 500"), shapes=shapes)
 
 
-#: How many situations a country's name on the map lists; the rest are counted.
-TITLE_SITUATIONS = 5
-
-
-def situations_text(country: MapCountry) -> str:
-    """The situations of a country with their levels, as one line of text: the first
-    :data:`TITLE_SITUATIONS` of them, then how many more (the list beside the map has all)."""
+def levels_text(country: MapCountry) -> str:
+    """How many of a country's situations are at each level, the highest first, and how
+    many of those have it from an unapproved assessment, as one line of text."""
     parts = []
-    for entry in country.situations[:TITLE_SITUATIONS]:
+    for entry in country.levels:
         level = level_label(entry.level) if entry.level else _("not assessed")
-        if entry.level and not entry.approved:
-            level = _("%(level)s, unapproved") % {"level": level}
-        parts.append(
-            _("%(situation)s (%(level)s)") % {"situation": entry.situation.name, "level": level}
-        )
-    more = len(country.situations) - TITLE_SITUATIONS
-    if more > 0:
-        parts.append(ngettext("and %(count)d more", "and %(count)d more", more) % {"count": more})
+        if entry.unapproved:
+            parts.append(
+                _("%(count)d %(level)s (%(unapproved)d unapproved)")
+                % {"count": entry.count, "level": level, "unapproved": entry.unapproved}
+            )
+        else:
+            parts.append(_("%(count)d %(level)s") % {"count": entry.count, "level": level})
     return "; ".join(parts)
 
 
 def country_title(country: MapCountry) -> str:
     """The accessible name and tooltip of a country on the map."""
     level = level_label(country.level) if country.level else _("not assessed")
-    return _("%(country)s: %(level)s. Situations: %(situations)s.") % {
+    situations = ngettext("%(count)d situation", "%(count)d situations", country.count) % {
+        "count": country.count
+    }
+    return _("%(country)s: %(level)s. %(situations)s: %(levels)s.") % {
         "country": country.name,
         "level": level,
-        "situations": situations_text(country),
+        "situations": situations,
+        "levels": levels_text(country),
     }
 
 
@@ -99,11 +99,23 @@ def level_class(level: str | None) -> str:
     return f"level-{level or 'none'}"
 
 
+def country_url(list_url: str, code: str, filters: Mapping[str, str] | None = None) -> str:
+    """``list_url`` filtered by the country ``code`` and by ``filters`` (the map's other
+    filters, kept)."""
+    return f"{list_url}?{urlencode({**(filters or {}), 'country': code})}"
+
+
 def render_world_map(
-    countries: Sequence[MapCountry], *, title: str, list_url: str, labelled_by: str = ""
+    countries: Sequence[MapCountry],
+    *,
+    title: str,
+    list_url: str,
+    labelled_by: str = "",
+    filters: Mapping[str, str] | None = None,
 ) -> SafeString:
     """The world map as inline SVG: each country of ``countries`` coloured by its level and
-    linked to ``list_url?country=XX``; every other country drawn plain."""
+    linked to ``list_url?country=XX`` (with ``filters`` kept); every other country drawn
+    plain."""
     base = base_map()
     watched = {c.code: c for c in countries}
     parts: list[str] = [
@@ -123,11 +135,10 @@ def render_world_map(
             continue
         parts.append(
             format_html(
-                '<a href="{}?country={}" tabindex="0" class="map-link" data-country="{}">'
+                '<a href="{}" tabindex="0" class="map-link" data-country="{}">'
                 "<title>{}</title>"
                 '<g class="country watched {}">',
-                list_url,
-                code,
+                country_url(list_url, code, filters),
                 code,
                 country_title(country),
                 level_class(country.level),

@@ -3,17 +3,19 @@
 import csv
 import io
 import re
+from collections import Counter
 from datetime import date
 
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from assessments import worldmap
+from assessments import derived, worldmap
 from assessments.filters import PAGE_SIZE
-from assessments.models import Situation
-from assessments.selectors import MapCountry, MapSituation
+from assessments.models import Assessment, Situation
+from assessments.selectors import MapCountry, MapLevel
 from tests.assessments.builders import build_assessment, build_situation
+from tests.assessments.test_pagination import SIZES, grow_to, queries_of
 from tests.assessments.test_queries import many_situations
 
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
@@ -265,8 +267,9 @@ def test_heatmap_and_map_apply_every_filter_of_the_situation_list(
 
     assert [row.situation.name for row in listed.context["rows"]] == expected
     assert [row.situation.name for row in heatmap.context["rows"]] == expected
-    mapped = [e.situation.name for c in world.context["countries"] for e in c.situations]
-    assert sorted(mapped) == expected
+    in_country = Counter(Situation.objects.filter(name__in=expected).values_list("country"))
+    mapped = {c.code: c.count for c in world.context["countries"]}
+    assert mapped == {str(country): count for (country,), count in in_country.items()}
     csv_rows = list(csv.reader(io.StringIO(exported.content.decode())))[1:]
     assert [r[1] for r in csv_rows] == expected
 
@@ -377,64 +380,127 @@ def test_map_colours_each_country_by_its_highest_situation_level_and_links_it(
 
     assert response.status_code == 200
     countries = response.context["countries"]
-    assert [(c.code, c.name, c.level) for c in countries] == [
-        ("MM", "Myanmar", "imminent_risk"),
-        ("SD", "Sudan", "current_crisis"),
+    assert [(c.code, c.name, c.level, c.count) for c in countries] == [
+        ("MM", "Myanmar", "imminent_risk", 1),
+        ("SD", "Sudan", "current_crisis", 3),
     ]
-    assert [(s.situation.name, s.level, s.approved) for s in countries[1].situations] == [
-        ("Blue Nile", None, False),
-        ("Kordofan", "serious_concern", False),
-        ("North Darfur", "current_crisis", True),
+    assert countries[1].levels == [
+        MapLevel("current_crisis", 1, 0),
+        MapLevel("serious_concern", 1, 1),  # Kordofan: only a draft
+        MapLevel(None, 1, 0),  # Blue Nile: no assessment
     ]
     svg = svg_of(response)
     situations = reverse("assessments:situations")
     assert (
         f'<a href="{situations}?country=SD" tabindex="0" class="map-link" data-country="SD">'
-        "<title>Sudan: current crisis. Situations: Blue Nile (not assessed); "
-        "Kordofan (serious concern, unapproved); North Darfur (current crisis).</title>"
+        "<title>Sudan: current crisis. 3 situations: 1 current crisis; "
+        "1 serious concern (1 unapproved); 1 not assessed.</title>"
         '<g class="country watched level-current_crisis">'
     ) in svg
     assert (
         f'<a href="{situations}?country=MM" tabindex="0" class="map-link" data-country="MM">'
-        "<title>Myanmar: imminent risk. Situations: Rakhine (imminent risk).</title>"
+        "<title>Myanmar: imminent risk. 1 situation: 1 imminent risk.</title>"
         '<g class="country watched level-imminent_risk">'
     ) in svg
     assert svg.count('class="map-link"') == 2
     assert svg.count('<g class="country">') == 250 - 2
 
 
-def test_a_countrys_name_on_the_map_lists_five_situations_and_counts_the_rest():
+def test_a_countrys_name_on_the_map_counts_its_situations_at_each_level():
     country = MapCountry(
         code="SD",
         name="Sudan",
         level="imminent_risk",
-        situations=[
-            MapSituation(Situation(name=f"Region {n}"), level, approved)
-            for n, (level, approved) in enumerate(
-                [("imminent_risk", True), (None, False), ("low", False)] + [("low", True)] * 5
-            )
+        count=40,
+        levels=[
+            MapLevel("imminent_risk", 3, 0),
+            MapLevel("low", 30, 12),
+            MapLevel("insufficient_data", 1, 1),
+            MapLevel(None, 6, 0),
         ],
     )
 
     assert worldmap.country_title(country) == (
-        "Sudan: imminent risk. Situations: Region 0 (imminent risk); Region 1 (not assessed); "
-        "Region 2 (low, unapproved); Region 3 (low); Region 4 (low); and 3 more."
+        "Sudan: imminent risk. 40 situations: 3 imminent risk; 30 low (12 unapproved); "
+        "1 insufficient data (1 unapproved); 6 not assessed."
     )
 
 
+def table_rows(response):
+    """The map's table of countries: each row's header and cells as text, and its links."""
+    page = response.content.decode()
+    table = page[page.index('<table class="table table-sm align-middle country-table">') :]
+    table = table[table.index("<tbody>") : table.index("</tbody>")]
+    rows = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S):
+        text = [
+            " ".join(
+                re.sub(r"<span class=\"visually-hidden\">[^<]*</span>|<[^>]+>", " ", c).split()
+            )
+            for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        rows.append((text, re.findall(r'href="([^"]+)"', row)))
+    return rows
+
+
 @pytest.mark.django_db
-def test_map_lists_every_situation_with_its_level_and_link(client, reviewer, watched):
+def test_map_table_counts_each_countrys_situations_by_level_and_links_to_them(
+    client, reviewer, watched
+):
     client.force_login(reviewer)
 
-    page = client.get(reverse("assessments:map")).content.decode()
+    response = client.get(reverse("assessments:map"))
 
-    listing = page[page.index('id="countries-title"') :]
-    for key in ("darfur", "kordofan", "blue_nile", "rakhine"):
-        situation = watched[key]
-        url = reverse("assessments:situation", kwargs={"pk": situation.pk})
-        assert f'<a href="{url}">{situation.name}</a>' in listing
-    assert listing.count("unapproved") == 1
-    assert "Serious concern" in listing or "serious concern" in listing
+    rows = table_rows(response)
+    situations = reverse("assessments:situations")
+    # Columns: country, highest level, situations, then current crisis down to insufficient
+    # data, and no assessment yet.
+    assert [text for text, _links in rows] == [
+        ["Myanmar", "imminent risk", "1", "0", "1", "0", "0", "0", "0"],
+        ["Sudan", "current crisis", "3", "1", "0", "1 1 unapproved", "0", "0", "1"],
+    ]
+    assert rows[1][1] == [
+        f"{situations}?country=SD",
+        f"{situations}?country=SD",
+        f"{situations}?level=current_crisis&amp;country=SD",
+        f"{situations}?level=serious_concern&amp;country=SD",
+        f"{situations}?level=none&amp;country=SD",
+    ]
+    page = response.content.decode()
+    assert '<caption id="countries-caption">2 countries: ' in page
+    assert '<span class="visually-hidden">Sudan, serious concern: </span>1</a>' in page
+
+
+@pytest.mark.django_db
+def test_every_situation_on_the_map_is_one_link_away(client, reviewer, watched):
+    client.force_login(reviewer)
+
+    rows = table_rows(client.get(reverse("assessments:map")))
+
+    found = {}
+    for _text, links in rows:
+        for link in links[2:]:  # the counts of each level
+            listed = client.get(link.replace("&amp;", "&"))
+            for row in listed.context["rows"]:
+                found[row.situation.name] = link
+    assert sorted(found) == ["Blue Nile", "Kordofan", "North Darfur", "Rakhine"]
+    assert "level=none" in found["Blue Nile"]
+    assert "level=serious_concern" in found["Kordofan"]
+
+
+@pytest.mark.django_db
+def test_map_keeps_its_filters_in_its_links_to_the_situation_list(client, reviewer, watched):
+    client.force_login(reviewer)
+
+    response = client.get(reverse("assessments:map"), {"q": "Kor", "status": "draft"})
+
+    situations = reverse("assessments:situations")
+    assert [(c.code, c.count) for c in response.context["countries"]] == [("SD", 1)]
+    link = f"{situations}?q=Kor&amp;status=draft&amp;country=SD"
+    assert f'<a href="{link}" tabindex="0" class="map-link" data-country="SD">' in svg_of(response)
+    assert table_rows(response)[0][1][0] == link
+    listed = client.get(link.replace("&amp;", "&"))
+    assert [row.situation.name for row in listed.context["rows"]] == ["Kordofan"]
 
 
 @pytest.mark.django_db
@@ -575,4 +641,173 @@ def test_map_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(MAP_QUERIES):
         response = client.get(url)
 
-    assert sum(len(c.situations) for c in response.context["countries"]) == count
+    assert sum(c.count for c in response.context["countries"]) == count
+
+
+HEATMAP_URLS = [
+    ("assessments:heatmap", {"sort": "-RF7"}),
+    ("assessments:heatmap", {"sort": "RF10", "country": "SD", "page": "2"}),
+    ("assessments:heatmap_csv", {"sort": "-RF7"}),
+    ("assessments:heatmap_xlsx", {"sort": "RF3"}),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cast", ["analyst", "reviewer"])
+def test_heatmap_by_a_factor_and_its_exports_run_as_many_queries_at_500_situations_as_at_10(
+    client, analyst, other_analyst, reviewer, request, cast
+):
+    client.force_login(request.getfixturevalue(cast))
+    counted: dict[int, list[int]] = {}
+    for size in SIZES:
+        grow_to(size, analyst=analyst, other_analyst=other_analyst, reviewer=reviewer)
+        for n, (name, params) in enumerate(HEATMAP_URLS):
+            queries, response = queries_of(client, reverse(name), params)
+            assert queries <= HEATMAP_QUERIES
+            counted.setdefault(n, []).append(queries)
+            if n == 0:
+                assert len(response.context["rows"]) == min(size, PAGE_SIZE)  # one page read
+                assert response.context["page"].paginator.count == size
+            if name == "assessments:heatmap_csv":
+                assert len(response.content.decode().splitlines()) == size + 1  # every row
+
+    assert all(at_10 == at_500 for at_10, at_500 in counted.values())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cast", ["analyst", "reviewer"])
+def test_map_runs_as_many_queries_at_500_situations_as_at_10(
+    client, analyst, other_analyst, reviewer, request, cast
+):
+    client.force_login(request.getfixturevalue(cast))
+    counted = []
+    for size in SIZES:
+        grow_to(size, analyst=analyst, other_analyst=other_analyst, reviewer=reviewer)
+        queries, response = queries_of(client, reverse("assessments:map"))
+        assert queries <= MAP_QUERIES
+        counted.append(queries)
+        countries = response.context["countries"]
+        assert sum(c.count for c in countries) == size
+        assert sorted(c.code for c in countries) == ["CD", "ET", "MM", "SD", "SS"]
+        # The page holds a row per country, never a line per situation.
+        assert len(response.context["rows"]) == len(countries)
+
+    assert counted[0] == counted[1]
+
+
+# The order of the heatmap, sorted in the query ---------------------------------------------
+
+SORT_SEVERITIES = (None, "absent", "low", "moderate", "high", "not_assessed")
+
+
+@pytest.fixture
+def sortable(analyst, reviewer):
+    """130 situations with mixed-case names: every fifth without an assessment, the others
+    with a draft whose factors' levels vary; every third of those also with an older approved
+    assessment (the one the heatmap shows) whose levels differ."""
+    situations = Situation.objects.bulk_create(
+        Situation(
+            code=f"sortable-{n}",
+            name=f"{'ab'[n % 2]}{'Cc'[n % 3 % 2]} {n % 17:02d} {n:03d}",
+            country=("SD", "MM")[n % 2],
+            created_by=reviewer,
+        )
+        for n in range(130)
+    )
+    Situation.analysts.through.objects.bulk_create(
+        Situation.analysts.through(situation_id=s.pk, user_id=analyst.pk) for s in situations
+    )
+
+    def levels(n, shift):
+        return {
+            str(f): level
+            for f in range(1, 15)
+            if (level := SORT_SEVERITIES[(n * 7 + f * 3 + shift) % 6]) is not None
+        }
+
+    made = []
+    for n, s in enumerate(situations):
+        if n % 5 == 0:
+            continue
+        made.append(
+            Assessment(
+                situation=s,
+                author=analyst,
+                as_of=date(2026, 5, 1),
+                posture="unwilling",
+                factor_levels=levels(n, 0),
+            )
+        )
+        if n % 3 == 0:
+            made.append(
+                Assessment(
+                    situation=s,
+                    author=analyst,
+                    as_of=date(2026, 3, 1),
+                    posture="unwilling",
+                    status="approved",
+                    revision=1,
+                    reviewer=reviewer,
+                    factor_levels=levels(n, 2),
+                )
+            )
+    Assessment.objects.bulk_create(made)
+    derived.refresh_situation_summary([s.pk for s in situations])
+    return situations
+
+
+def expected_order(factor, descending):
+    """The situations as the heatmap sorts them by ``factor``: by the severity of its level in
+    the latest approved assessment, else the latest one (no assessment lowest), then by name
+    ignoring case."""
+    shown = {}
+    for a in Assessment.objects.order_by("as_of"):
+        if a.status == "approved" or a.situation_id not in shown or not shown[a.situation_id][0]:
+            shown[a.situation_id] = (a.status == "approved", a.factor_levels)
+    severities = ["not_assessed", "absent", "low", "moderate", "high"]
+
+    def rank(situation):
+        if situation.pk not in shown:
+            return -1
+        return severities.index(shown[situation.pk][1].get(str(factor)) or "not_assessed")
+
+    by_name = sorted(Situation.objects.order_by("name", "pk"), key=lambda s: s.name.casefold())
+    return [s.name for s in sorted(by_name, key=rank, reverse=descending)]
+
+
+def every_page(client, params):
+    names, page = [], 1
+    while True:
+        response = client.get(reverse("assessments:heatmap"), {**params, "page": str(page)})
+        names += [row.situation.name for row in response.context["rows"]]
+        if not response.context["page"].has_next():
+            return names, response
+        page += 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sort", ["RF1", "-RF1", "RF7", "-RF7", "-RF14"])
+def test_heatmap_pages_follow_the_factor_sort_across_every_page(client, analyst, sortable, sort):
+    client.force_login(analyst)
+
+    names, last = every_page(client, {"sort": sort})
+    exported = client.get(reverse("assessments:heatmap_csv"), {"sort": sort})
+
+    expected = expected_order(int(sort.removeprefix("-")[2:]), sort.startswith("-"))
+    assert names == expected
+    assert [r[1] for r in csv.reader(io.StringIO(exported.content.decode()))][1:] == expected
+    assert last.context["sort"] == sort
+
+
+@pytest.mark.django_db
+def test_heatmap_pages_follow_the_name_sort_ignoring_case(client, analyst, sortable):
+    client.force_login(analyst)
+
+    ascending, _ = every_page(client, {})
+    descending, _ = every_page(client, {"sort": "-name"})
+
+    by_name = sorted(Situation.objects.order_by("name", "pk"), key=lambda s: s.name.casefold())
+    assert ascending == [s.name for s in by_name]
+    assert descending == [
+        s.name for s in sorted(by_name, key=lambda s: s.name.casefold(), reverse=True)
+    ]

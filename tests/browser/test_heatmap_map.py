@@ -127,8 +127,11 @@ def test_a_keyboard_user_reaches_a_country_on_the_map_reads_it_and_follows_it(
     sudan.focus()
     tooltip = page.locator("[data-map-tooltip]")
     expect(tooltip).to_be_visible()
-    expect(tooltip).to_contain_text("Sudan: current crisis. Situations: Watched situation 000")
-    expect(tooltip).to_contain_text("Watched situation 020 (low, unapproved); and 35 more.")
+    expect(tooltip).to_have_text(
+        "Sudan: current crisis. 40 situations: 10 current crisis (10 unapproved); "
+        "10 imminent risk (10 unapproved); 10 serious concern (10 unapproved); "
+        "10 low (10 unapproved)."
+    )
     page.keyboard.press("Escape")
     expect(tooltip).to_be_hidden()
     expect(page.get_by_role("link", name=re.compile("^Myanmar: current crisis"))).to_have_count(1)
