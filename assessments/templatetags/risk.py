@@ -1,7 +1,7 @@
 from collections.abc import Mapping
 
 from django import template
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
@@ -49,6 +49,13 @@ def confidence_label(confidence: str | None) -> str:
 @register.filter
 def level_class(level: str | None) -> str:
     return LEVEL_CLASSES.get(level or "", "text-bg-light border")
+
+
+@register.filter
+def level_badge(level: str | None) -> SafeString:
+    """A level as a badge: its words on its colour (a filter, not an include per badge: a
+    list shows dozens)."""
+    return format_html('<span class="badge {}">{}</span>', level_class(level), level_label(level))
 
 
 @register.filter
