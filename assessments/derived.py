@@ -23,6 +23,20 @@ from assessments.models import Assessment, AssessmentStatus, Situation
 
 #: The situations updated in one statement.
 BATCH_SIZE = 500
+#: The columns of ``Situation`` kept here: read, compared and written back together.
+DERIVED_FIELDS = (
+    "latest_assessment",
+    "approved_assessment",
+    "current_level",
+    "current_level_rank",
+    "latest_as_of",
+    "latest_status",
+    "next_due",
+    "previous_approved_assessment",
+    "overall_rise",
+    "crime_rise",
+    "moved",
+)
 
 
 def level_rank(level: str | None) -> int:
@@ -85,24 +99,7 @@ def refresh_situation_summary(situation_ids: Iterable[int] | None = None) -> int
         if not ids:
             return 0
         situations = situations.filter(pk__in=ids)
-    found = list(
-        situations.only(
-            "pk",
-            "review_cadence_days",
-            "created_at",
-            "latest_assessment",
-            "approved_assessment",
-            "current_level",
-            "current_level_rank",
-            "latest_as_of",
-            "latest_status",
-            "next_due",
-            "previous_approved_assessment",
-            "overall_rise",
-            "crime_rise",
-            "moved",
-        )
-    )
+    found = list(situations.only("pk", "review_cadence_days", "created_at", *DERIVED_FIELDS))
     if not found:
         return 0
     assessments = Assessment.objects.order_by("situation_id", "-as_of", "-pk")
@@ -146,21 +143,5 @@ def refresh_situation_summary(situation_ids: Iterable[int] | None = None) -> int
             for name, value in values.items():
                 setattr(situation, name, value)
             changed.append(situation)
-    Situation.objects.bulk_update(
-        changed,
-        [
-            "latest_assessment",
-            "approved_assessment",
-            "current_level",
-            "current_level_rank",
-            "latest_as_of",
-            "latest_status",
-            "next_due",
-            "previous_approved_assessment",
-            "overall_rise",
-            "crime_rise",
-            "moved",
-        ],
-        batch_size=BATCH_SIZE,
-    )
+    Situation.objects.bulk_update(changed, DERIVED_FIELDS, batch_size=BATCH_SIZE)
     return len(found)
